@@ -1,0 +1,110 @@
+/**
+ * Public types of the NestAR runtime: the worker API the page (or any other client) talks to, its settings and the
+ * events it streams. Shared by the worker (src/worker.ts) and the client (src/client.ts).
+ */
+
+/** Where the model runs. `auto` = WebGPU on a real GPU adapter, WASM otherwise (see src/backend.ts). */
+export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
+export type Backend = 'webgpu' | 'wasm';
+export type Solver = 'euler' | 'heun';
+
+/** Machine-readable error codes; they survive the worker boundary (src/errors.ts). */
+export type ErrorCode =
+  | 'MODEL_NOT_FOUND' // manifest or ONNX file missing (HTTP 404 or network failure)
+  | 'MODEL_CORRUPT' // sha256 or size mismatch, unparsable ONNX
+  | 'MANIFEST_INVALID' // manifest fails validation or disagrees with its ONNX files
+  | 'BACKEND_UNAVAILABLE' // an explicit ?ep= override cannot be honoured
+  | 'BAD_REQUEST' // unknown class, absurd setting
+  | 'NOT_LOADED' // generate before load
+  | 'BUSY' // a generation is already running
+  | 'CANCELLED' // cancel() stopped the run
+  | 'DEVICE_LOST' // the GPU went away mid-run
+  | 'INTERNAL';
+
+export interface ModelClass {
+  index: number;
+  label: string;
+  group: string;
+}
+
+export interface SamplingSettings {
+  odeSteps: number;
+  solver: Solver;
+  guidance: number;
+  temperature: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  title: string;
+  description: string;
+  license: string;
+  architecture: 'nestar' | 'raster';
+  imageSize: number;
+  grid: number;
+  tokenCount: number;
+  sequentialSteps: number;
+  scales: { scale: number; grid: number }[];
+  classes: ModelClass[];
+  defaults: SamplingSettings;
+  /** Inclusive [min, max] of each numeric setting, from the manifest. */
+  limits: { odeSteps: [number, number]; guidance: [number, number]; temperature: [number, number]; batch: [number, number] };
+  totalBytes: number;
+}
+
+export interface RuntimeInfo {
+  backend: Backend | null;
+  /** e.g. "google swiftshader (fallback)" or "nvidia ampere"; null when no WebGPU adapter. */
+  adapter: string | null;
+  /** Why `auto` chose what it chose, for display. */
+  reason: string;
+  model: ModelInfo | null;
+}
+
+export interface LoadOptions {
+  /** Folder URL that holds manifest.json and the ONNX files, e.g. "/models/emoji32-nestar/". */
+  baseUrl: string;
+  backend?: BackendRequest;
+}
+
+export interface GenerateRequest extends SamplingSettings {
+  classIndex: number;
+  seed: number; // uint32; image b of the batch uses seed + b
+  batch: number;
+}
+
+/** An RGBA image crossing the worker boundary as a transferable buffer. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+export type LoadEvent =
+  | { type: 'download'; file: string; loaded: number; total: number; fromCache: boolean }
+  | { type: 'compile'; file: string }
+  | { type: 'ready'; info: RuntimeInfo };
+
+export type GenerateEvent =
+  /** One finished scale: `images[b]` is image b's sub-grid upsampled (nearest) to full size. */
+  | { type: 'scale'; scale: number; grid: number; images: RgbaImage[]; elapsedMs: number; stepsDone: number; stepsTotal: number }
+  | { type: 'done'; images: RgbaImage[]; totalMs: number; firstPreviewMs: number };
+
+export type NestarEvent = LoadEvent | GenerateEvent;
+
+export interface GenerateResult {
+  images: RgbaImage[];
+  totalMs: number;
+  firstPreviewMs: number;
+  /** The generated token grid [batch][tokenCount * dim], for tests and benchmarks. */
+  tokens: Float32Array[];
+}
+
+/** The API the worker exposes through comlink; the client wraps it 1:1 (`Remote<WorkerApi>`). */
+export interface WorkerApi {
+  load(options: LoadOptions, onEvent: (e: LoadEvent) => void): Promise<RuntimeInfo>;
+  generate(request: GenerateRequest, onEvent: (e: GenerateEvent) => void): Promise<GenerateResult>;
+  cancel(): void;
+  unload(): Promise<void>;
+  info(): Promise<RuntimeInfo>;
+}
