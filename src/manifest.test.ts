@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { NestarError } from './errors';
+import { checkSessionIo, parseManifest, sequentialSteps, toModelInfo } from './manifest';
+import { makeManifestJson } from './testManifest';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function expectInvalid(mutate: (m: Json) => void, fieldInMessage: string): void {
+  const m = structuredClone(makeManifestJson()) as Json;
+  mutate(m);
+  let err: unknown;
+  try {
+    parseManifest(m);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(NestarError);
+  expect((err as NestarError).code).toBe('MANIFEST_INVALID');
+  expect((err as NestarError).message).toContain(fieldInMessage);
+}
+
+describe('parseManifest', () => {
+  it('accepts a good NestAR manifest (3M+1 steps) and a raster one (n steps)', () => {
+    const m = parseManifest(makeManifestJson({ grid: 8 }));
+    expect(m.modules.length).toBe(3);
+    expect(sequentialSteps(m)).toBe(3 * 3 + 1);
+    expect(m.scales.map((s) => s.grid)).toEqual([2, 4, 8]);
+    expect(m.normMean).toEqual([0.5, 0.5, 0.5]);
+    const info = toModelInfo(m);
+    expect(info.sequentialSteps).toBe(10);
+    expect(info.totalBytes).toBe(1000 + 1001 + 1002 + 500 + 501 + 502);
+    expect(info.limits.batch).toEqual([1, 8]);
+
+    const r = parseManifest(JSON.stringify(makeManifestJson({ grid: 4, architecture: 'raster' })));
+    expect(sequentialSteps(r)).toBe(16);
+  });
+
+  it('rejects bad manifests with a message naming the field', () => {
+    expectInvalid((m) => (m.format = 'other'), 'format');
+    expectInvalid((m) => (m.format_version = 2), 'format_version');
+    expectInvalid((m) => (m.tokens.count = 17), 'tokens.count');
+    expectInvalid((m) => (m.tokens.dim = 5), 'tokens.dim');
+    expectInvalid((m) => (m.tokens.grid = 3), 'tokens.grid');
+    expectInvalid((m) => delete m.normalization, 'normalization');
+    expectInvalid((m) => (m.normalization.std = 0), 'normalization.std');
+    expectInvalid((m) => (m.classes[1].index = 5), 'classes[1].index');
+    expectInvalid((m) => (m.null_class = 1), 'null_class');
+    expectInvalid((m) => (m.prng.algorithm = 'mt19937'), 'prng.algorithm');
+    expectInvalid((m) => (m.sampling.defaults.solver = 'rk4'), 'sampling.defaults.solver');
+    expectInvalid((m) => (m.sampling.defaults.guidance = 50), 'sampling.defaults.guidance');
+    expectInvalid((m) => (m.sampling.limits.batch = [4, 1]), 'sampling.limits.batch');
+    expectInvalid((m) => (m.files['module0_backbone.onnx'].sha256 = 'xyz'), 'sha256');
+    expectInvalid((m) => delete m.files['module1_flow_head.onnx'], 'modules[1].flow_head');
+    expectInvalid((m) => (m.io.backbone.inputs = ['class_label']), 'io.backbone.inputs');
+    expectInvalid((m) => (m.modules[0].kv_cache.heads = 0), 'modules[0].kv_cache.heads');
+    expectInvalid((m) => (m.modules[1].steps[0].query_parent_cells = [0]), 'query_parent_cells');
+    expectInvalid((m) => (m.modules[0].steps[0].content_cells = [0]), 'content_cells');
+  });
+
+  it('rejects schedules that do not cover the grid or read cells before they exist', () => {
+    // Generate cell 0 twice.
+    expectInvalid((m) => (m.modules[0].steps[1].query_cells = [0]), 'a second time');
+    // Feed a not yet generated cell as content.
+    expectInvalid((m) => (m.modules[1].steps[0].content_cells = [16, 15]), 'not generated yet');
+    // Drop the last step: cells never generated.
+    expectInvalid((m) => m.modules[1].steps.pop(), 'never generate');
+    // A scale that claims to be done too early.
+    expectInvalid((m) => (m.scales[0].step = 2), 'scales[0]');
+    expectInvalid((m) => (m.scales[1].module = 9), 'scales[1]');
+  });
+
+  it('checks session io names against the manifest', () => {
+    const m = parseManifest(makeManifestJson());
+    const good = { inputNames: ['z', 'x', 't'], outputNames: ['v'] };
+    expect(() => checkSessionIo(m, 'flow_head', 'f.onnx', good)).not.toThrow();
+    const bad = { inputNames: ['z', 'x', 'time'], outputNames: ['v'] };
+    expect(() => checkSessionIo(m, 'flow_head', 'f.onnx', bad)).toThrow(/f\.onnx.*time/);
+  });
+});

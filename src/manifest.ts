@@ -1,0 +1,476 @@
+/**
+ * manifest.json (format "nestar-studio/manifest", version 1; docs/contract.md) parsed into a typed object and
+ * validated thoroughly: it is the only thing the runtime knows about a model, so every number the scheduler will
+ * trust (grid, schedule, scales, limits, file hashes) is checked here once, with a message naming the field.
+ * No fetching here: modelCache.ts gets the bytes, this file only judges them.
+ */
+import { NestarError } from './errors';
+import { PRNG_ALGORITHM } from './prng';
+import type { ModelClass, ModelInfo, SamplingSettings, Solver } from './types';
+
+export const MANIFEST_FORMAT = 'nestar-studio/manifest';
+export const MANIFEST_FORMAT_VERSION = 1;
+
+/** Tensor names fixed by the contract; the manifest's `io` must list exactly these. */
+export const BACKBONE_INPUTS = ['class_label', 'content', 'content_cells', 'query_parent', 'query_cells', 'past_kv'];
+export const BACKBONE_OUTPUTS = ['z', 'present_kv'];
+export const FLOW_HEAD_INPUTS = ['z', 'x', 't'];
+export const FLOW_HEAD_OUTPUTS = ['v'];
+
+export interface ScheduleStep {
+  /** Cells appended to the module's KV cache; the value tokenCount is the class token. */
+  contentCells: number[];
+  /** Cells generated at this step (one patch). */
+  queryCells: number[];
+  /** Per query, the already generated cell fed as its parent, or -1 for none. */
+  queryParentCells: number[];
+}
+
+export interface KvCacheShape {
+  layers: number;
+  heads: number;
+  headDim: number;
+}
+
+export interface ManifestModule {
+  backbone: string;
+  flowHead: string;
+  /** Transformer width = size of `z`'s last axis. */
+  width: number;
+  kvCache: KvCacheShape;
+  steps: ScheduleStep[];
+}
+
+export interface ManifestScale {
+  scale: number;
+  grid: number;
+  stride: number;
+  module: number;
+  step: number;
+}
+
+export interface SessionIo {
+  inputs: string[];
+  outputs: string[];
+}
+
+export interface Manifest {
+  id: string;
+  title: string;
+  description: string;
+  license: string;
+  dataSource: string;
+  architecture: 'nestar' | 'raster';
+  imageSize: number;
+  grid: number;
+  tokenCount: number;
+  patchSize: number;
+  tokenDim: number;
+  /** Per channel (RGB): x = (pixel/255 - mean) / std. */
+  normMean: [number, number, number];
+  normStd: [number, number, number];
+  classes: ModelClass[];
+  nullClass: number;
+  streamStride: number;
+  defaults: SamplingSettings;
+  limits: ModelInfo['limits'];
+  modules: ManifestModule[];
+  scales: ManifestScale[];
+  io: { backbone: SessionIo; flowHead: SessionIo };
+  files: Record<string, { bytes: number; sha256: string }>;
+  /** Measured quality figures, passed through unchecked for display. */
+  quality: unknown;
+}
+
+// ---- small typed readers: each throws MANIFEST_INVALID naming the JSON path ----
+
+type Json = Record<string, unknown>;
+
+function invalid(path: string, what: string): NestarError {
+  return new NestarError('MANIFEST_INVALID', `manifest.json: ${path} ${what}`);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'is missing';
+  return `is ${JSON.stringify(v)?.slice(0, 60) ?? String(v)}`;
+}
+
+function obj(parent: Json, key: string, path: string): Json {
+  const v = parent[key];
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(`${path}${key}`, `must be an object, ${describe(v)}`);
+  return v as Json;
+}
+
+function str(parent: Json, key: string, path: string, optional = false): string {
+  const v = parent[key];
+  if (optional && v === undefined) return '';
+  if (typeof v !== 'string') throw invalid(`${path}${key}`, `must be a string, ${describe(v)}`);
+  return v;
+}
+
+function num(parent: Json, key: string, path: string): number {
+  const v = parent[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${path}${key}`, `must be a finite number, ${describe(v)}`);
+  return v;
+}
+
+function int(parent: Json, key: string, path: string, min = -Infinity): number {
+  const v = num(parent, key, path);
+  if (!Number.isInteger(v)) throw invalid(`${path}${key}`, `must be an integer, is ${v}`);
+  if (v < min) throw invalid(`${path}${key}`, `must be >= ${min}, is ${v}`);
+  return v;
+}
+
+function arr(parent: Json, key: string, path: string): unknown[] {
+  const v = parent[key];
+  if (!Array.isArray(v)) throw invalid(`${path}${key}`, `must be an array, ${describe(v)}`);
+  return v;
+}
+
+function intArray(parent: Json, key: string, path: string, min: number, max: number): number[] {
+  const a = arr(parent, key, path);
+  a.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw invalid(`${path}${key}[${i}]`, `must be an integer in [${min}, ${max}], is ${JSON.stringify(v)}`);
+    }
+  });
+  return a as number[];
+}
+
+function strArray(parent: Json, key: string, path: string): string[] {
+  const a = arr(parent, key, path);
+  a.forEach((v, i) => {
+    if (typeof v !== 'string') throw invalid(`${path}${key}[${i}]`, `must be a string, ${describe(v)}`);
+  });
+  return a as string[];
+}
+
+/** [min, max] inclusive range. */
+function range(parent: Json, key: string, path: string, integer: boolean, min: number): [number, number] {
+  const a = arr(parent, key, path);
+  const [lo, hi] = a;
+  const ok = (v: unknown): v is number =>
+    typeof v === 'number' && Number.isFinite(v) && (!integer || Number.isInteger(v)) && v >= min;
+  if (a.length !== 2 || !ok(lo) || !ok(hi) || lo > hi) {
+    throw invalid(`${path}${key}`, `must be [min, max] with ${integer ? 'integers' : 'numbers'} >= ${min} and min <= max, ${describe(a)}`);
+  }
+  return [lo, hi];
+}
+
+/** A scalar or a 3-vector (per RGB channel), as a 3-vector. */
+function rgb(parent: Json, key: string, path: string, positive: boolean): [number, number, number] {
+  const v = parent[key];
+  const values = typeof v === 'number' ? [v, v, v] : Array.isArray(v) && v.length === 3 ? v : null;
+  if (!values || !values.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) {
+    throw invalid(`${path}${key}`, `must be a ${positive ? 'positive ' : ''}number or 3 of them, ${describe(v)}`);
+  }
+  return values as [number, number, number];
+}
+
+function sameNames(got: string[], want: string[], path: string): void {
+  const g = [...got].sort().join(',');
+  const w = [...want].sort().join(',');
+  if (g !== w) throw invalid(path, `must list exactly [${want.join(', ')}], is [${got.join(', ')}]`);
+}
+
+// ---- the parser ----
+
+/** Parses and validates manifest.json (the parsed JSON value or its text). Throws MANIFEST_INVALID. */
+export function parseManifest(input: unknown): Manifest {
+  let root: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      root = JSON.parse(input);
+    } catch (e) {
+      throw new NestarError('MANIFEST_INVALID', `manifest.json is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+    throw new NestarError('MANIFEST_INVALID', 'manifest.json must be a JSON object');
+  }
+  const m = root as Json;
+  if (m.format !== MANIFEST_FORMAT) throw invalid('format', `must be "${MANIFEST_FORMAT}", ${describe(m.format)}`);
+  if (m.format_version !== MANIFEST_FORMAT_VERSION) {
+    throw invalid('format_version', `must be ${MANIFEST_FORMAT_VERSION} (this runtime's version), ${describe(m.format_version)}`);
+  }
+
+  const architecture = str(m, 'architecture', '');
+  if (architecture !== 'nestar' && architecture !== 'raster') throw invalid('architecture', `must be "nestar" or "raster", is "${architecture}"`);
+
+  const image = obj(m, 'image', '');
+  const imageSize = int(image, 'size', 'image.', 1);
+  if (image.channels !== undefined && image.channels !== 3) throw invalid('image.channels', `must be 3 (RGB), ${describe(image.channels)}`);
+
+  const tokens = obj(m, 'tokens', '');
+  const layout = str(tokens, 'layout', 'tokens.');
+  if (layout !== 'pixel_patch') throw invalid('tokens.layout', `must be "pixel_patch" (the only layout this runtime decodes), is "${layout}"`);
+  const grid = int(tokens, 'grid', 'tokens.', 2);
+  if ((grid & (grid - 1)) !== 0) throw invalid('tokens.grid', `must be a power of two, is ${grid}`);
+  const tokenCount = int(tokens, 'count', 'tokens.', 1);
+  if (tokenCount !== grid * grid) throw invalid('tokens.count', `must be grid² = ${grid * grid}, is ${tokenCount}`);
+  const patchSize = int(tokens, 'patch_size', 'tokens.', 1);
+  if (grid * patchSize !== imageSize) throw invalid('tokens.patch_size', `times tokens.grid must be image.size ${imageSize}, is ${patchSize} x ${grid}`);
+  const tokenDim = int(tokens, 'dim', 'tokens.', 1);
+  if (tokenDim !== 3 * patchSize * patchSize) throw invalid('tokens.dim', `must be 3 * patch_size² = ${3 * patchSize * patchSize}, is ${tokenDim}`);
+
+  const norm = obj(m, 'normalization', '');
+  const normMean = rgb(norm, 'mean', 'normalization.', false);
+  const normStd = rgb(norm, 'std', 'normalization.', true);
+
+  const classesJson = arr(m, 'classes', '');
+  if (classesJson.length === 0) throw invalid('classes', 'must not be empty');
+  const classes: ModelClass[] = classesJson.map((c, i) => {
+    const path = `classes[${i}].`;
+    if (typeof c !== 'object' || c === null) throw invalid(`classes[${i}]`, `must be an object, ${describe(c)}`);
+    const cj = c as Json;
+    const index = int(cj, 'index', path, 0);
+    if (index !== i) throw invalid(`${path}index`, `must equal its position ${i}, is ${index}`);
+    return { index, label: str(cj, 'label', path), group: str(cj, 'group', path, true) };
+  });
+  const nullClass = int(m, 'null_class', '', 0);
+  if (nullClass < classes.length) throw invalid('null_class', `must not be a real class index (< ${classes.length}), is ${nullClass}`);
+
+  const prng = obj(m, 'prng', '');
+  const algorithm = str(prng, 'algorithm', 'prng.');
+  if (algorithm !== PRNG_ALGORITHM) throw invalid('prng.algorithm', `must be "${PRNG_ALGORITHM}", is "${algorithm}"`);
+  const streamStride = int(prng, 'stream_stride', 'prng.', 1);
+
+  const sampling = obj(m, 'sampling', '');
+  const limitsJson = obj(sampling, 'limits', 'sampling.');
+  const limits: ModelInfo['limits'] = {
+    odeSteps: range(limitsJson, 'ode_steps', 'sampling.limits.', true, 1),
+    guidance: range(limitsJson, 'guidance', 'sampling.limits.', false, 0),
+    temperature: range(limitsJson, 'temperature', 'sampling.limits.', false, 0),
+    batch: range(limitsJson, 'batch', 'sampling.limits.', true, 1),
+  };
+  const defaultsJson = obj(sampling, 'defaults', 'sampling.');
+  const solver = str(defaultsJson, 'solver', 'sampling.defaults.');
+  if (solver !== 'euler' && solver !== 'heun') throw invalid('sampling.defaults.solver', `must be "euler" or "heun", is "${solver}"`);
+  const defaults: SamplingSettings = {
+    odeSteps: int(defaultsJson, 'ode_steps', 'sampling.defaults.', 1),
+    solver: solver as Solver,
+    guidance: num(defaultsJson, 'guidance', 'sampling.defaults.'),
+    temperature: num(defaultsJson, 'temperature', 'sampling.defaults.'),
+  };
+  const inRange = (key: string, v: number, [lo, hi]: [number, number]): void => {
+    if (v < lo || v > hi) throw invalid(`sampling.defaults.${key}`, `must lie in sampling.limits.${key} [${lo}, ${hi}], is ${v}`);
+  };
+  inRange('ode_steps', defaults.odeSteps, limits.odeSteps);
+  inRange('guidance', defaults.guidance, limits.guidance);
+  inRange('temperature', defaults.temperature, limits.temperature);
+
+  const filesJson = obj(m, 'files', '');
+  const files: Manifest['files'] = {};
+  for (const [name, f] of Object.entries(filesJson)) {
+    const path = `files["${name}"].`;
+    if (typeof f !== 'object' || f === null) throw invalid(`files["${name}"]`, `must be an object, ${describe(f)}`);
+    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) throw invalid(`files["${name}"]`, 'must be a plain file name in the model folder');
+    const fj = f as Json;
+    const sha256 = str(fj, 'sha256', path).toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw invalid(`${path}sha256`, `must be 64 hex digits, is "${sha256}"`);
+    files[name] = { bytes: int(fj, 'bytes', path, 1), sha256 };
+  }
+
+  const ioJson = obj(m, 'io', '');
+  const backboneIo = obj(ioJson, 'backbone', 'io.');
+  const flowIo = obj(ioJson, 'flow_head', 'io.');
+  const io = {
+    backbone: { inputs: strArray(backboneIo, 'inputs', 'io.backbone.'), outputs: strArray(backboneIo, 'outputs', 'io.backbone.') },
+    flowHead: { inputs: strArray(flowIo, 'inputs', 'io.flow_head.'), outputs: strArray(flowIo, 'outputs', 'io.flow_head.') },
+  };
+  sameNames(io.backbone.inputs, BACKBONE_INPUTS, 'io.backbone.inputs');
+  sameNames(io.backbone.outputs, BACKBONE_OUTPUTS, 'io.backbone.outputs');
+  sameNames(io.flowHead.inputs, FLOW_HEAD_INPUTS, 'io.flow_head.inputs');
+  sameNames(io.flowHead.outputs, FLOW_HEAD_OUTPUTS, 'io.flow_head.outputs');
+
+  const modulesJson = arr(m, 'modules', '');
+  if (modulesJson.length === 0) throw invalid('modules', 'must not be empty');
+  const modules = modulesJson.map((mod, k) => parseModule(mod, k, tokenCount, streamStride, files));
+  const scalesJson = arr(m, 'scales', '');
+  const scales = scalesJson.map((s, i) => parseScale(s, i));
+  checkSchedule(modules, scales, grid);
+
+  return {
+    id: str(m, 'id', ''),
+    title: str(m, 'title', ''),
+    description: str(m, 'description', '', true),
+    license: str(m, 'license', ''),
+    dataSource: str(m, 'data_source', '', true),
+    architecture,
+    imageSize,
+    grid,
+    tokenCount,
+    patchSize,
+    tokenDim,
+    normMean,
+    normStd,
+    classes,
+    nullClass,
+    streamStride,
+    defaults,
+    limits,
+    modules,
+    scales,
+    io,
+    files,
+    quality: m.quality ?? null,
+  };
+}
+
+function parseModule(mod: unknown, k: number, n: number, streamStride: number, files: Manifest['files']): ManifestModule {
+  const path = `modules[${k}].`;
+  if (typeof mod !== 'object' || mod === null) throw invalid(`modules[${k}]`, `must be an object, ${describe(mod)}`);
+  const mj = mod as Json;
+  const backbone = str(mj, 'backbone', path);
+  const flowHead = str(mj, 'flow_head', path);
+  for (const [key, file] of [['backbone', backbone], ['flow_head', flowHead]] as const) {
+    if (!(file in files)) throw invalid(`${path}${key}`, `names "${file}", which is not listed in files`);
+  }
+  const kv = obj(mj, 'kv_cache', path);
+  const kvCache: KvCacheShape = {
+    layers: int(kv, 'layers', `${path}kv_cache.`, 1),
+    heads: int(kv, 'heads', `${path}kv_cache.`, 1),
+    headDim: int(kv, 'head_dim', `${path}kv_cache.`, 1),
+  };
+  const stepsJson = arr(mj, 'steps', path);
+  if (stepsJson.length === 0) throw invalid(`${path}steps`, 'must not be empty');
+  if (stepsJson.length > streamStride) throw invalid(`${path}steps`, `has ${stepsJson.length} steps, more than prng.stream_stride ${streamStride}`);
+  const steps = stepsJson.map((s, j): ScheduleStep => {
+    const sp = `${path}steps[${j}].`;
+    if (typeof s !== 'object' || s === null) throw invalid(`${path}steps[${j}]`, `must be an object, ${describe(s)}`);
+    const sj = s as Json;
+    const step = {
+      contentCells: intArray(sj, 'content_cells', sp, 0, n),
+      queryCells: intArray(sj, 'query_cells', sp, 0, n - 1),
+      queryParentCells: intArray(sj, 'query_parent_cells', sp, -1, n - 1),
+    };
+    if (step.queryCells.length === 0) throw invalid(`${sp}query_cells`, 'must not be empty');
+    if (step.queryParentCells.length !== step.queryCells.length) {
+      throw invalid(`${sp}query_parent_cells`, `must have one entry per query (${step.queryCells.length}), has ${step.queryParentCells.length}`);
+    }
+    if (step.contentCells.length === 0) throw invalid(`${sp}content_cells`, 'must not be empty');
+    if (j === 0 && step.contentCells[0] !== n) throw invalid(`${sp}content_cells[0]`, `must be the class token ${n} at a module's first step`);
+    return step;
+  });
+  return { backbone, flowHead, width: int(mj, 'width', path, 1), kvCache, steps };
+}
+
+function parseScale(s: unknown, i: number): ManifestScale {
+  const path = `scales[${i}].`;
+  if (typeof s !== 'object' || s === null) throw invalid(`scales[${i}]`, `must be an object, ${describe(s)}`);
+  const sj = s as Json;
+  return {
+    scale: int(sj, 'scale', path, 0),
+    grid: int(sj, 'grid', path, 1),
+    stride: int(sj, 'stride', path, 1),
+    module: int(sj, 'module', path, 0),
+    step: int(sj, 'step', path, 0),
+  };
+}
+
+/**
+ * Replays the schedule on an empty grid: every cell is generated exactly once, content and parents are only ever
+ * cells already generated, and every scale's sub-grid is complete at the step it claims. This is what lets the
+ * scheduler run the schedule as data without checks of its own.
+ */
+function checkSchedule(modules: ManifestModule[], scales: ManifestScale[], grid: number): void {
+  const n = grid * grid;
+  const done = new Uint8Array(n);
+  let order = 0;
+  const stepOrder = new Map<string, number>();
+  modules.forEach((mod, k) =>
+    mod.steps.forEach((step, j) => {
+      const sp = `modules[${k}].steps[${j}].`;
+      step.contentCells.forEach((c, i) => {
+        if (c === n) {
+          if (j !== 0 || i !== 0) throw invalid(`${sp}content_cells[${i}]`, 'is the class token, allowed only first at step 0');
+        } else if (!done[c]) {
+          throw invalid(`${sp}content_cells[${i}]`, `is cell ${c}, which is not generated yet`);
+        }
+      });
+      step.queryParentCells.forEach((c, i) => {
+        if (c >= 0 && !done[c]) throw invalid(`${sp}query_parent_cells[${i}]`, `is cell ${c}, which is not generated yet`);
+      });
+      step.queryCells.forEach((c, i) => {
+        if (done[c]) throw invalid(`${sp}query_cells[${i}]`, `generates cell ${c} a second time`);
+        done[c] = 1;
+      });
+      stepOrder.set(`${k}/${j}`, order++);
+    }),
+  );
+  const missing = done.indexOf(0);
+  if (missing >= 0) throw invalid('modules', `never generate cell ${missing}`);
+
+  if (scales.length === 0) throw invalid('scales', 'must not be empty');
+  let previous = -1;
+  scales.forEach((s, i) => {
+    const path = `scales[${i}]`;
+    const at = stepOrder.get(`${s.module}/${s.step}`);
+    if (at === undefined) throw invalid(`${path}.module/step`, `(${s.module}, ${s.step}) is not a step of the schedule`);
+    if (at < previous) throw invalid(path, 'must come in generation order');
+    previous = at;
+    if (s.grid * s.stride !== grid) throw invalid(`${path}.stride`, `times grid must be tokens.grid ${grid}, is ${s.stride} x ${s.grid}`);
+    // Replay up to and including that step, then require the sub-grid to be complete.
+    const seen = new Uint8Array(n);
+    let o = 0;
+    for (const mod of modules) for (const step of mod.steps) if (o++ <= at) for (const c of step.queryCells) seen[c] = 1;
+    for (let r = 0; r < s.grid; r++) {
+      for (let c = 0; c < s.grid; c++) {
+        const cell = r * s.stride * grid + c * s.stride;
+        if (!seen[cell]) throw invalid(path, `claims the ${s.grid}x${s.grid} sub-grid is done, but cell ${cell} is not generated yet`);
+      }
+    }
+  });
+  const last = scales[scales.length - 1];
+  if (last && last.grid !== grid) throw invalid(`scales[${scales.length - 1}].grid`, `must be the full grid ${grid} (the last scale is the image)`);
+}
+
+/** Total sequential network steps (backbone calls) of one generation. */
+export function sequentialSteps(manifest: Manifest): number {
+  return manifest.modules.reduce((sum, mod) => sum + mod.steps.length, 0);
+}
+
+export function toModelInfo(manifest: Manifest): ModelInfo {
+  return {
+    id: manifest.id,
+    title: manifest.title,
+    description: manifest.description,
+    license: manifest.license,
+    architecture: manifest.architecture,
+    imageSize: manifest.imageSize,
+    grid: manifest.grid,
+    tokenCount: manifest.tokenCount,
+    sequentialSteps: sequentialSteps(manifest),
+    scales: manifest.scales.map((s) => ({ scale: s.scale, grid: s.grid })),
+    classes: manifest.classes.map((c) => ({ ...c })),
+    defaults: { ...manifest.defaults },
+    limits: {
+      odeSteps: [...manifest.limits.odeSteps],
+      guidance: [...manifest.limits.guidance],
+      temperature: [...manifest.limits.temperature],
+      batch: [...manifest.limits.batch],
+    },
+    totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
+  };
+}
+
+/**
+ * Checks a created ONNX session's input/output names against the manifest's `io` (MANIFEST_INVALID otherwise),
+ * so a re-exported graph with renamed tensors fails at load, not in the middle of a generation.
+ */
+export function checkSessionIo(
+  manifest: Manifest,
+  role: 'backbone' | 'flow_head',
+  file: string,
+  session: { readonly inputNames: readonly string[]; readonly outputNames: readonly string[] },
+): void {
+  const want = role === 'backbone' ? manifest.io.backbone : manifest.io.flowHead;
+  const same = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join(',') === [...b].sort().join(',');
+  if (!same(session.inputNames, want.inputs) || !same(session.outputNames, want.outputs)) {
+    throw new NestarError(
+      'MANIFEST_INVALID',
+      `${file}: the ${role} session has inputs [${session.inputNames.join(', ')}] and outputs ` +
+        `[${session.outputNames.join(', ')}], the manifest's io.${role} says [${want.inputs.join(', ')}] -> [${want.outputs.join(', ')}]`,
+    );
+  }
+}
