@@ -1,0 +1,71 @@
+/** Class picker: the model's classes grouped by their group, filterable by a search box; one radio per class. */
+import { useMemo, useState } from 'react';
+import type { ModelClass } from '../../src/types';
+
+interface Props {
+  classes: ModelClass[];
+  value: number;
+  onChange(index: number): void;
+  disabled: boolean;
+}
+
+export function ClassPicker({ classes, value, onChange, disabled }: Props) {
+  const [query, setQuery] = useState('');
+  const groups = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const byGroup = new Map<string, ModelClass[]>();
+    for (const c of classes) {
+      if (q && !c.label.toLowerCase().includes(q) && !c.group.toLowerCase().includes(q)) continue;
+      const list = byGroup.get(c.group) ?? [];
+      list.push(c);
+      byGroup.set(c.group, list);
+    }
+    return [...byGroup.entries()];
+  }, [classes, query]);
+  const selected = classes.find((c) => c.index === value);
+
+  return (
+    <fieldset className="field class-picker" disabled={disabled}>
+      <legend className="field-label">
+        Class <span className="field-hint">{classes.length} classes</span>
+      </legend>
+      <div className="class-selected" aria-live="polite">
+        <span className="class-selected-label" data-testid="selected-class">
+          {selected?.label ?? '—'}
+        </span>
+        <span className="class-selected-group">{selected?.group}</span>
+      </div>
+      <input
+        type="search"
+        className="input"
+        placeholder="Search classes or groups…"
+        aria-label="Search classes"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
+      <div className="class-groups" role="group" aria-label="Classes">
+        {groups.length === 0 && <p className="muted small">No class matches “{query}”.</p>}
+        {groups.map(([group, list]) => (
+          <div key={group} className="class-group" role="radiogroup" aria-label={group}>
+            <div className="class-group-name">{group}</div>
+            <div className="chips">
+              {list.map((c) => (
+                <label key={c.index} className="chip" data-selected={c.index === value}>
+                  <input
+                    type="radio"
+                    name="class"
+                    value={c.index}
+                    checked={c.index === value}
+                    onChange={() => onChange(c.index)}
+                    aria-label={c.label}
+                  />
+                  <span>{c.label}</span>
+                </label>
+              ))}
+            </div>
+          </div>
+        ))}
+      </div>
+    </fieldset>
+  );
+}

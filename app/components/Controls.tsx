@@ -1,0 +1,122 @@
+/** The generation form: class, seed, sampling settings (bounds from the manifest), batch size, Generate / Cancel. */
+import type { FormEvent } from 'react';
+import type { ModelInfo, Solver } from '../../src/types';
+import { batchChoices, randomSeed, SOLVERS, type FieldErrors, type FormState } from '../settings';
+import { ClassPicker } from './ClassPicker';
+import { NumberField } from './NumberField';
+import { SeedField } from './SeedField';
+
+interface Props {
+  info: ModelInfo;
+  form: FormState;
+  errors: FieldErrors;
+  onChange(patch: Partial<FormState>): void;
+  onGenerate(): void;
+  onCancel(): void;
+  running: boolean;
+  cancelling: boolean;
+}
+
+export function Controls({ info, form, errors, onChange, onGenerate, onCancel, running, cancelling }: Props) {
+  const invalid = Object.keys(errors).length > 0;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!running && !invalid) onGenerate();
+  };
+  return (
+    <form className="controls" onSubmit={submit} aria-label="Generation settings" noValidate>
+      <ClassPicker classes={info.classes} value={form.classIndex} onChange={(classIndex) => onChange({ classIndex })} disabled={running} />
+
+      <div className="card settings-card">
+        <SeedField
+          value={form.seed}
+          onChange={(seed) => onChange({ seed })}
+          onRoll={() => onChange({ seed: String(randomSeed()) })}
+          error={errors.seed}
+          disabled={running}
+        />
+        <div className="field-pair">
+          <NumberField
+            label="Guidance"
+            value={form.guidance}
+            onChange={(guidance) => onChange({ guidance })}
+            range={info.limits.guidance}
+            step={0.1}
+            error={errors.guidance}
+            slider
+            disabled={running}
+          />
+          <NumberField
+            label="Temperature"
+            value={form.temperature}
+            onChange={(temperature) => onChange({ temperature })}
+            range={info.limits.temperature}
+            step={0.05}
+            error={errors.temperature}
+            slider
+            disabled={running}
+          />
+        </div>
+        <div className="field-pair">
+          <NumberField
+            label="ODE steps"
+            value={form.odeSteps}
+            onChange={(odeSteps) => onChange({ odeSteps })}
+            range={info.limits.odeSteps}
+            step={1}
+            error={errors.odeSteps}
+            disabled={running}
+          />
+          <div className="field">
+            <div className="field-row">
+              <label className="field-label" htmlFor="solver">
+                Solver
+              </label>
+            </div>
+            <select
+              id="solver"
+              className="input"
+              value={form.solver}
+              onChange={(e) => onChange({ solver: e.target.value as Solver })}
+              disabled={running}
+            >
+              {SOLVERS.map((s) => (
+                <option key={s} value={s}>
+                  {s === 'euler' ? 'Euler (1 eval/step)' : 'Heun (2 evals/step)'}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <fieldset className="field" disabled={running}>
+          <legend className="field-label">Batch size</legend>
+          <div className="segmented" role="radiogroup" aria-label="Batch size">
+            {batchChoices(info).map((b) => (
+              <label key={b} className="segment" data-selected={form.batch === b}>
+                <input type="radio" name="batch" value={b} checked={form.batch === b} onChange={() => onChange({ batch: b })} aria-label={`Batch ${b}`} />
+                <span>{b}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      </div>
+
+      <div className="actions">
+        {running ? (
+          <button type="button" className="btn btn-secondary btn-wide" onClick={onCancel} disabled={cancelling}>
+            {cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+        ) : (
+          <button type="submit" className="btn btn-primary btn-wide" disabled={invalid} aria-describedby={invalid ? 'form-invalid' : undefined}>
+            Generate
+          </button>
+        )}
+        {invalid && !running && (
+          <p id="form-invalid" className="muted small" data-testid="form-invalid">
+            Fix the highlighted setting to generate.
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,32 @@
+/** PNG export of the selected final image: at full resolution (the model's native size) or upscaled. */
+import type { RgbaImage } from '../../src/types';
+import { downloadPng } from '../images';
+
+/** Upscaled exports aim at this many pixels a side (nearest neighbour, so every model pixel stays a square). */
+const UPSCALED_SIDE = 512;
+
+export function DownloadButtons({ image, basename }: { image: RgbaImage | null; basename: string }) {
+  const factor = image ? Math.max(2, Math.round(UPSCALED_SIDE / image.width)) : 1;
+  return (
+    <div className="downloads" role="group" aria-label="Download">
+      <button
+        type="button"
+        className="btn btn-secondary"
+        disabled={!image}
+        onClick={() => image && void downloadPng(image, 1, `${basename}.png`)}
+        title="The image exactly as the model made it"
+      >
+        PNG {image ? `${image.width}×${image.height}` : ''} <span className="muted">full-res</span>
+      </button>
+      <button
+        type="button"
+        className="btn btn-secondary"
+        disabled={!image}
+        onClick={() => image && void downloadPng(image, factor, `${basename}-x${factor}.png`)}
+        title="Nearest-neighbour upscale: each model pixel becomes a square block"
+      >
+        PNG {image ? `${image.width * factor}×${image.height * factor}` : ''} <span className="muted">upscaled ×{factor}</span>
+      </button>
+    </div>
+  );
+}

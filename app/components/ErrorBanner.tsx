@@ -1,0 +1,71 @@
+/** What went wrong, switched on the runtime's error code, with the runtime's own message and a way forward. */
+import type { ErrorCode } from '../../src/types';
+import type { StudioError } from '../studioState';
+
+interface Explanation {
+  title: string;
+  advice: string;
+  retry?: 'reload' | 'dismiss';
+}
+
+function explain(code: ErrorCode, modelId: string | null): Explanation {
+  const model = modelId ? `“${modelId}”` : 'the model';
+  switch (code) {
+    case 'MODEL_NOT_FOUND':
+      return { title: 'Model not found', advice: `The files of ${model} could not be downloaded. Check the ?model= name or the models/ folder.`, retry: 'reload' };
+    case 'MODEL_CORRUPT':
+      return { title: 'Model files are corrupt', advice: `A file of ${model} does not match its manifest (size or checksum). Re-export or re-download the model.` };
+    case 'MANIFEST_INVALID':
+      return { title: 'Model manifest is invalid', advice: `The manifest of ${model} fails validation or disagrees with its ONNX files.` };
+    case 'BACKEND_UNAVAILABLE':
+      return { title: 'Backend unavailable', advice: 'This browser cannot run the backend the URL asks for. Remove ?ep= to let the page choose.' };
+    case 'DEVICE_LOST':
+      return { title: 'GPU device lost', advice: 'The graphics device went away. Reload the model to continue.', retry: 'reload' };
+    case 'BAD_REQUEST':
+      return { title: 'Invalid settings', advice: 'The runtime refused these settings.', retry: 'dismiss' };
+    case 'NOT_LOADED':
+      return { title: 'Model not loaded', advice: 'Wait for the model to finish loading.', retry: 'reload' };
+    case 'BUSY':
+      return { title: 'Already generating', advice: 'One image at a time: wait for the current run or cancel it.', retry: 'dismiss' };
+    case 'CANCELLED':
+      return { title: 'Cancelled', advice: 'The run was cancelled.', retry: 'dismiss' };
+    case 'INTERNAL':
+      return { title: 'Something went wrong', advice: 'An unexpected error stopped the runtime.', retry: 'reload' };
+  }
+}
+
+interface Props {
+  error: StudioError;
+  modelId: string | null;
+  onReload(): void;
+  onDismiss(): void;
+}
+
+export function ErrorBanner({ error, modelId, onReload, onDismiss }: Props) {
+  const { title, advice, retry } = explain(error.code, modelId);
+  return (
+    <div className="banner banner-error" role="alert" data-testid="error-banner" data-code={error.code}>
+      <svg className="banner-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+        <path d="M12 3 2 21h20L12 3z" fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" />
+        <path d="M12 10v5M12 18v.5" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+      </svg>
+      <div className="banner-body">
+        <strong className="banner-title">{title}</strong>
+        <p className="banner-advice">{advice}</p>
+        <p className="banner-message">
+          <code>{error.code}</code> <span data-testid="error-message">{error.message}</span>
+        </p>
+      </div>
+      {retry === 'reload' && (
+        <button type="button" className="btn btn-secondary" onClick={onReload}>
+          Reload model
+        </button>
+      )}
+      {retry === 'dismiss' && (
+        <button type="button" className="btn btn-ghost" onClick={onDismiss} aria-label="Dismiss">
+          Dismiss
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+/** Product header: name, the loaded model's title (with a switcher when the index lists several) and backend. */
+import type { ModelIndexEntry } from '../modelSource';
+import { withParam } from '../modelSource';
+import type { RuntimeInfo } from '../../src/types';
+import { BackendBadge } from './BackendBadge';
+
+interface Props {
+  modelId: string | null;
+  runtime: RuntimeInfo | null;
+  models: ModelIndexEntry[];
+  loading: boolean;
+}
+
+export function Header({ modelId, runtime, models, loading }: Props) {
+  const title = runtime?.model?.title ?? models.find((m) => m.id === modelId)?.title ?? modelId ?? '…';
+  const choices = modelId && !models.some((m) => m.id === modelId) ? [...models, { id: modelId, title: modelId }] : models;
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <img className="brand-logo" src="./favicon.svg" alt="" width={32} height={32} />
+        <div>
+          <span className="brand-name">NestAR Studio</span>
+          <span className="brand-tag">coarse-to-fine image generation, on your machine</span>
+        </div>
+      </div>
+      <div className="header-model">
+        <h1 className="model-title" data-testid="model-title">
+          {title}
+        </h1>
+        {choices.length > 1 && (
+          <select
+            className="model-switch"
+            aria-label="Model"
+            value={modelId ?? ''}
+            onChange={(e) => window.location.assign(withParam('model', e.target.value))}
+          >
+            {choices.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.title}
+              </option>
+            ))}
+          </select>
+        )}
+        <BackendBadge runtime={runtime} loading={loading} />
+      </div>
+    </header>
+  );
+}

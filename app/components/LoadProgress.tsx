@@ -1,0 +1,41 @@
+/** Download progress per model file (bytes), then which session is being compiled. */
+import type { StudioState } from '../studioState';
+import { formatBytes } from '../format';
+
+export function LoadProgress({ load, totalBytes }: { load: StudioState['load']; totalBytes: number | null }) {
+  const loaded = load.files.reduce((sum, f) => sum + f.loaded, 0);
+  const total = totalBytes ?? load.files.reduce((sum, f) => sum + f.total, 0);
+  const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
+  const stage = load.compiling ? `Compiling ${load.compiling}` : load.files.length ? 'Downloading model' : 'Reading manifest';
+  return (
+    <section className="card load-card" aria-label="Model loading" data-testid="load-progress">
+      <div className="load-head">
+        <span className="spinner" aria-hidden="true" />
+        <span className="load-stage">{stage}…</span>
+        <span className="load-total">
+          {formatBytes(loaded)} / {total > 0 ? formatBytes(total) : '…'}
+        </span>
+      </div>
+      <progress className="bar bar-total" max={1} value={fraction} aria-label="Total download progress" />
+      <ul className="file-list">
+        {load.files.map((f) => {
+          const done = f.total > 0 && f.loaded >= f.total;
+          return (
+            <li key={f.file} className="file-row" data-done={done}>
+              <span className="file-name" title={f.file}>
+                {f.file}
+              </span>
+              <progress className="bar" max={Math.max(1, f.total)} value={f.loaded} aria-label={`${f.file} download progress`} />
+              <span className="file-bytes">
+                {f.fromCache ? 'cached' : `${formatBytes(f.loaded)} / ${formatBytes(f.total)}`}
+              </span>
+              <span className="file-state" aria-hidden="true">
+                {load.compiled.includes(f.file) ? '✓' : load.compiling === f.file ? '⚙' : done ? '↓' : ''}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

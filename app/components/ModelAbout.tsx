@@ -1,0 +1,33 @@
+/** What the loaded model is, from its manifest: description, size, schedule, licence. */
+import type { ModelInfo } from '../../src/types';
+import { formatBytes } from '../format';
+
+export function ModelAbout({ info }: { info: ModelInfo }) {
+  const arch = info.architecture === 'nestar' ? 'Nested autoregressive (NestAR)' : 'Raster autoregressive baseline';
+  return (
+    <details className="card about">
+      <summary>About this model</summary>
+      <p>{info.description}</p>
+      <dl className="about-grid">
+        <dt>Architecture</dt>
+        <dd>{arch}</dd>
+        <dt>Image</dt>
+        <dd>
+          {info.imageSize}×{info.imageSize} px · {info.grid}×{info.grid} = {info.tokenCount} tokens
+        </dd>
+        <dt>Scales</dt>
+        <dd>{info.scales.map((s) => `${s.grid}×${s.grid}`).join(' → ')}</dd>
+        <dt>Sequential steps</dt>
+        <dd>
+          {info.sequentialSteps} (token-by-token would take {info.tokenCount})
+        </dd>
+        <dt>Classes</dt>
+        <dd>{info.classes.length}</dd>
+        <dt>Download</dt>
+        <dd>{formatBytes(info.totalBytes)}</dd>
+        <dt>Licence</dt>
+        <dd>{info.license}</dd>
+      </dl>
+    </details>
+  );
+}

@@ -1,0 +1,52 @@
+/** The stage: the selected image's newest scale, large and pixelated, with the run's progress over it. */
+import type { ModelInfo } from '../../src/types';
+import { gridLabel } from '../format';
+import { newestImage } from '../images';
+import type { RunState } from '../studioState';
+import { ImageCanvas } from './ImageCanvas';
+
+interface Props {
+  info: ModelInfo;
+  run: RunState;
+  selected: number;
+  caption: string;
+}
+
+export function PreviewCanvas({ info, run, selected, caption }: Props) {
+  const image = newestImage(run, selected);
+  const last = run.frames[run.frames.length - 1];
+  const grid = run.final ? info.grid : last?.grid;
+  const progress = last ? last.stepsDone / last.stepsTotal : 0;
+  return (
+    <figure className="stage" data-status={run.status}>
+      <div className="stage-frame">
+        <ImageCanvas
+          image={image}
+          placeholderSize={info.imageSize}
+          label={image ? `Generated image: ${caption}` : 'No image yet'}
+          className="stage-canvas"
+          data-testid="preview-canvas"
+          data-grid={grid ?? ''}
+          data-status={run.status}
+          data-final={run.final ? 'true' : 'false'}
+        />
+        {!image && run.status !== 'running' && (
+          <div className="stage-empty">
+            <span className="stage-empty-grid" aria-hidden="true" />
+            <span>Pick a class and press Generate</span>
+          </div>
+        )}
+        {run.status === 'running' && (
+          <div className="stage-chip" aria-live="polite">
+            <span className="spinner spinner-small" aria-hidden="true" />
+            {last ? `Scale ${last.scale}/${info.scales.length} · ${gridLabel(last.grid)}` : 'Starting…'}
+          </div>
+        )}
+        {run.status === 'running' && (
+          <div className="stage-progress" style={{ transform: `scaleX(${progress})` }} aria-hidden="true" />
+        )}
+      </div>
+      <figcaption className="stage-caption">{caption}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Which model the page loads and on which backend, from the URL and the static model index.
+ *
+ * `?model=<id>` picks a folder under models/; without it the `default` of models/index.json is used.
+ * `?ep=webgpu|wasm` forces a backend (the runtime fails loudly if it cannot honour it); anything else is `auto`.
+ */
+import type { BackendRequest } from '../src/types';
+
+export interface ModelIndexEntry {
+  id: string;
+  title: string;
+}
+
+export interface ModelIndex {
+  default: string;
+  models: ModelIndexEntry[];
+}
+
+export interface ModelSource {
+  id: string;
+  /** Absolute folder URL holding manifest.json (the worker resolves URLs against its own script, not the page). */
+  baseUrl: string;
+  backend: BackendRequest;
+  index: ModelIndex | null;
+}
+
+/** Used only when models/index.json cannot be read at all. */
+const FALLBACK_MODEL_ID = 'emoji32-nestar';
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export function modelsRoot(): URL {
+  return new URL('models/', document.baseURI);
+}
+
+export async function fetchModelIndex(): Promise<ModelIndex | null> {
+  try {
+    const response = await fetch(new URL('index.json', modelsRoot()), { cache: 'no-cache' });
+    if (!response.ok) return null;
+    const json = (await response.json()) as Partial<ModelIndex>;
+    if (typeof json.default !== 'string' || !Array.isArray(json.models)) return null;
+    const models = json.models.filter((m): m is ModelIndexEntry => typeof m?.id === 'string' && typeof m?.title === 'string');
+    return { default: json.default, models };
+  } catch {
+    return null;
+  }
+}
+
+function parseBackend(value: string | null): BackendRequest {
+  return value === 'webgpu' || value === 'wasm' ? value : 'auto';
+}
+
+export async function resolveModelSource(search: string = window.location.search): Promise<ModelSource> {
+  const params = new URLSearchParams(search);
+  const index = await fetchModelIndex();
+  const requested = params.get('model');
+  // An id that is not a plain folder name is passed through as-is only to fail as "not found" (never as a path).
+  const id = requested ?? index?.default ?? FALLBACK_MODEL_ID;
+  const safeId = MODEL_ID.test(id) ? id : encodeURIComponent(id);
+  return { id, baseUrl: new URL(`${safeId}/`, modelsRoot()).href, backend: parseBackend(params.get('ep')), index };
+}
+
+/** The URL of this page with one query parameter changed (null removes it). */
+export function withParam(name: string, value: string | null): string {
+  const url = new URL(window.location.href);
+  if (value === null) url.searchParams.delete(name);
+  else url.searchParams.set(name, value);
+  return url.toString();
+}

@@ -1,0 +1,90 @@
+/**
+ * The generation form: raw field text as typed, and its validation against the loaded model's limits.
+ *
+ * Every default and bound comes from ModelInfo (the manifest); nothing here knows a model number. A field holds
+ * the text the visitor typed so that an out-of-range value stays visible next to its message instead of being
+ * silently clamped.
+ */
+import type { GenerateRequest, ModelInfo, Solver } from '../src/types';
+
+export interface FormState {
+  classIndex: number;
+  seed: string;
+  guidance: string;
+  temperature: string;
+  odeSteps: string;
+  solver: Solver;
+  batch: number;
+}
+
+export type FieldName = 'seed' | 'guidance' | 'temperature' | 'odeSteps' | 'batch';
+export type FieldErrors = Partial<Record<FieldName, string>>;
+
+export const SOLVERS: Solver[] = ['euler', 'heun'];
+/** The batch sizes the page offers; those outside the model's batch limits are not shown. */
+export const BATCH_CHOICES = [1, 4, 8];
+const UINT32_MAX = 0xffffffff;
+
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!;
+}
+
+export function batchChoices(info: ModelInfo): number[] {
+  const [min, max] = info.limits.batch;
+  const choices = BATCH_CHOICES.filter((b) => b >= min && b <= max);
+  return choices.length > 0 ? choices : [min];
+}
+
+export function defaultForm(info: ModelInfo, seed: number = randomSeed()): FormState {
+  return {
+    classIndex: info.classes[0]?.index ?? 0,
+    seed: String(seed),
+    guidance: String(info.defaults.guidance),
+    temperature: String(info.defaults.temperature),
+    odeSteps: String(info.defaults.odeSteps),
+    solver: info.defaults.solver,
+    batch: batchChoices(info)[0]!,
+  };
+}
+
+function parseNumber(text: string): number | null {
+  if (text.trim() === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+function checkRange(label: string, text: string, [min, max]: [number, number], integer: boolean): string | undefined {
+  const value = parseNumber(text);
+  if (value === null) return `${label} must be a number.`;
+  if (integer && !Number.isInteger(value)) return `${label} must be a whole number.`;
+  if (value < min || value > max) return `${label} must be between ${min} and ${max} (you typed ${text.trim()}).`;
+  return undefined;
+}
+
+export function validate(form: FormState, info: ModelInfo): FieldErrors {
+  const errors: FieldErrors = {};
+  const seed = checkRange('Seed', form.seed, [0, UINT32_MAX], true);
+  if (seed) errors.seed = seed;
+  const guidance = checkRange('Guidance', form.guidance, info.limits.guidance, false);
+  if (guidance) errors.guidance = guidance;
+  const temperature = checkRange('Temperature', form.temperature, info.limits.temperature, false);
+  if (temperature) errors.temperature = temperature;
+  const odeSteps = checkRange('ODE steps', form.odeSteps, info.limits.odeSteps, true);
+  if (odeSteps) errors.odeSteps = odeSteps;
+  const batch = checkRange('Batch size', String(form.batch), info.limits.batch, true);
+  if (batch) errors.batch = batch;
+  return errors;
+}
+
+/** The request for a valid form; call only when `validate` returned no errors. */
+export function toRequest(form: FormState): GenerateRequest {
+  return {
+    classIndex: form.classIndex,
+    seed: Number(form.seed) >>> 0,
+    guidance: Number(form.guidance),
+    temperature: Number(form.temperature),
+    odeSteps: Number(form.odeSteps),
+    solver: form.solver,
+    batch: form.batch,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The page's whole runtime state and the one reducer that folds every runtime event into it.
+ *
+ * Actions are one discriminated union: the runtime's own events (download, compile, ready, scale, done) plus the
+ * few the hook adds around them (load-start, generate-start, cancelled, error). Nothing else mutates this state.
+ */
+import type { ErrorCode, GenerateRequest, LoadEvent, GenerateEvent, RgbaImage, RuntimeInfo } from '../src/types';
+
+export interface FileProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  fromCache: boolean;
+}
+
+/** One finished scale of a run: `images[b]` is image b's preview at that scale. */
+export interface ScaleFrame {
+  scale: number;
+  grid: number;
+  images: RgbaImage[];
+  elapsedMs: number;
+  stepsDone: number;
+  stepsTotal: number;
+}
+
+export interface StudioError {
+  code: ErrorCode;
+  message: string;
+  /** Which call failed; a failed load leaves nothing to generate with. */
+  during: 'load' | 'generate';
+}
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'failed';
+export type RunStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface RunState {
+  status: RunStatus;
+  request: GenerateRequest | null;
+  frames: ScaleFrame[];
+  final: RgbaImage[] | null;
+  firstPreviewMs: number | null;
+  totalMs: number | null;
+}
+
+export interface StudioState {
+  modelId: string | null;
+  load: { status: LoadStatus; files: FileProgress[]; compiling: string | null; compiled: string[] };
+  runtime: RuntimeInfo | null;
+  run: RunState;
+  error: StudioError | null;
+}
+
+export type StudioAction =
+  | { type: 'load-start'; modelId: string }
+  | LoadEvent
+  | { type: 'generate-start'; request: GenerateRequest }
+  | GenerateEvent
+  | { type: 'cancelled' }
+  | { type: 'error'; code: ErrorCode; message: string; during: 'load' | 'generate' }
+  | { type: 'dismiss-error' };
+
+const emptyRun: RunState = { status: 'idle', request: null, frames: [], final: null, firstPreviewMs: null, totalMs: null };
+
+export const initialState: StudioState = {
+  modelId: null,
+  load: { status: 'idle', files: [], compiling: null, compiled: [] },
+  runtime: null,
+  run: emptyRun,
+  error: null,
+};
+
+export function studioReducer(state: StudioState, action: StudioAction): StudioState {
+  switch (action.type) {
+    case 'load-start':
+      return { ...initialState, modelId: action.modelId, load: { ...initialState.load, status: 'loading' } };
+    case 'download': {
+      const entry: FileProgress = { file: action.file, loaded: action.loaded, total: action.total, fromCache: action.fromCache };
+      const known = state.load.files.some((f) => f.file === action.file);
+      const files = known ? state.load.files.map((f) => (f.file === action.file ? entry : f)) : [...state.load.files, entry];
+      return { ...state, load: { ...state.load, files } };
+    }
+    case 'compile':
+      return {
+        ...state,
+        load: {
+          ...state.load,
+          compiling: action.file,
+          compiled: state.load.compiling ? [...state.load.compiled, state.load.compiling] : state.load.compiled,
+        },
+      };
+    case 'ready':
+      return { ...state, runtime: action.info, load: { ...state.load, status: 'ready', compiling: null } };
+    case 'generate-start':
+      return { ...state, error: null, run: { ...emptyRun, status: 'running', request: action.request } };
+    case 'scale':
+      if (state.run.status !== 'running') return state; // a late event of a cancelled run
+      return {
+        ...state,
+        run: {
+          ...state.run,
+          firstPreviewMs: state.run.firstPreviewMs ?? action.elapsedMs,
+          frames: [
+            ...state.run.frames,
+            {
+              scale: action.scale,
+              grid: action.grid,
+              images: action.images,
+              elapsedMs: action.elapsedMs,
+              stepsDone: action.stepsDone,
+              stepsTotal: action.stepsTotal,
+            },
+          ],
+        },
+      };
+    case 'done':
+      if (state.run.status !== 'running') return state;
+      return {
+        ...state,
+        run: { ...state.run, status: 'done', final: action.images, totalMs: action.totalMs, firstPreviewMs: action.firstPreviewMs },
+      };
+    case 'cancelled':
+      return { ...state, run: { ...state.run, status: 'cancelled' } };
+    case 'error': {
+      const error: StudioError = { code: action.code, message: action.message, during: action.during };
+      if (action.during === 'load') return { ...state, error, load: { ...state.load, status: 'failed', compiling: null } };
+      return { ...state, error, run: { ...state.run, status: 'failed' } };
+    }
+    case 'dismiss-error':
+      return { ...state, error: null };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * useNestar: the page's one connection to the NestAR runtime.
+ *
+ * It owns the client (and so the worker), resolves which model to load from the URL, loads it, and folds every
+ * event of every call (download, compile, ready, scale, done, error) through `studioReducer`. Components get the
+ * state and three actions; they never see the client.
+ */
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { createNestarClient, type NestarClient } from '../src/client';
+import { NestarError } from '../src/errors';
+import type { ErrorCode, GenerateRequest } from '../src/types';
+import { resolveModelSource, type ModelSource } from './modelSource';
+import { initialState, studioReducer, type StudioAction, type StudioState } from './studioState';
+
+export interface Nestar {
+  state: StudioState;
+  source: ModelSource | null;
+  generate(request: GenerateRequest): Promise<void>;
+  cancel(): void;
+  /** Loads the model again (after a lost device or a failed load). */
+  reload(): void;
+  dismissError(): void;
+}
+
+function errorAction(e: unknown, during: 'load' | 'generate'): StudioAction {
+  const code: ErrorCode = e instanceof NestarError ? e.code : 'INTERNAL';
+  const message = e instanceof Error ? e.message : String(e);
+  return { type: 'error', code, message, during };
+}
+
+export function useNestar(): Nestar {
+  const [state, dispatch] = useReducer(studioReducer, initialState);
+  const [source, setSource] = useState<ModelSource | null>(null);
+  const [loadToken, setLoadToken] = useState(0);
+  const clientRef = useRef<NestarClient | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    const client = createNestarClient();
+    clientRef.current = client;
+    const onEvent = (e: StudioAction) => {
+      if (live) dispatch(e);
+    };
+    void (async () => {
+      const resolved = await resolveModelSource();
+      if (!live) return;
+      setSource(resolved);
+      onEvent({ type: 'load-start', modelId: resolved.id });
+      try {
+        const info = await client.load({ baseUrl: resolved.baseUrl, backend: resolved.backend }, onEvent);
+        onEvent({ type: 'ready', info }); // idempotent if the runtime already sent it
+      } catch (e) {
+        onEvent(errorAction(e, 'load'));
+      }
+    })();
+    return () => {
+      live = false;
+      if (clientRef.current === client) clientRef.current = null;
+      client.dispose();
+    };
+  }, [loadToken]);
+
+  const generate = useCallback(async (request: GenerateRequest) => {
+    const client = clientRef.current;
+    if (!client) return;
+    dispatch({ type: 'generate-start', request });
+    try {
+      const result = await client.generate(request, (e) => {
+        if (clientRef.current === client) dispatch(e);
+      });
+      if (clientRef.current === client) {
+        dispatch({ type: 'done', images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs });
+      }
+    } catch (e) {
+      if (clientRef.current !== client) return;
+      if (e instanceof NestarError && e.code === 'CANCELLED') dispatch({ type: 'cancelled' });
+      else dispatch(errorAction(e, 'generate'));
+    }
+  }, []);
+
+  const cancel = useCallback(() => {
+    const client = clientRef.current;
+    if (client) void Promise.resolve(client.cancel()).catch(() => undefined); // the run's own promise reports the outcome
+  }, []);
+  const reload = useCallback(() => setLoadToken((n) => n + 1), []);
+  const dismissError = useCallback(() => dispatch({ type: 'dismiss-error' }), []);
+
+  return { state, source, generate, cancel, reload, dismissError };
+}

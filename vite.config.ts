@@ -1,0 +1,27 @@
+/**
+ * Vite config of NestAR Studio: a static site (index.html -> app/main.tsx) with the runtime in a module worker.
+ *
+ * onnxruntime-web: its bundled ESM build locates its .wasm with `new URL('ort-wasm-*.wasm', import.meta.url)`,
+ * which Vite turns into an emitted asset (served as application/wasm by `vite preview`). It must not be
+ * pre-bundled by the dev server (optimizeDeps would rewrite import.meta.url and lose the .wasm), and the worker
+ * must be an ES module so that the runtime can `import` it.
+ */
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  root: '.',
+  base: './',
+  plugins: [react()],
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // The onnxruntime wasm is ~27 MB by itself; that is expected, not a regression.
+    chunkSizeWarningLimit: 2048,
+    assetsInlineLimit: (file) => (/\.(wasm|onnx)$/.test(file) ? false : undefined),
+  },
+  preview: { port: 4173, strictPort: true },
+});
