@@ -7,10 +7,10 @@ describe('errors across a comlink boundary', () => {
   it('keeps NestarError.code, and plain errors stay plain', async () => {
     registerErrorTransfer();
     const api = {
-      fail(): never {
+      fail(): void {
         throw new NestarError('BUSY', 'a generation is already running');
       },
-      plain(): never {
+      plain(): void {
         throw new TypeError('boom');
       },
     };

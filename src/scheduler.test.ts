@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { NestarError } from './errors';
+import { parseManifest, type Manifest } from './manifest';
+import { normal } from './prng';
+import { runSchedule, type ScaleProgress } from './scheduler';
+import type { BackboneFeeds, SessionRunner } from './sessionRunner';
+import { makeManifestJson } from './testManifest';
+import type { GenerateRequest } from './types';
+
+interface FakeKv {
+  module: number;
+  length: number;
+  batch: number;
+}
+
+/**
+ * A runner with analytic networks: z is the label plus the mean content value (so the conditional and the
+ * unconditional halves differ), and v(x, t) = z[0] (constant in x and t), so Euler lands on x0 + z[0] exactly.
+ */
+class FakeRunner implements SessionRunner<FakeKv> {
+  calls: string[] = [];
+  released: FakeKv[] = [];
+  live = new Set<FakeKv>();
+  constructor(private readonly manifest: Manifest) {}
+
+  async backbone(module: number, feeds: BackboneFeeds, pastKv: FakeKv | null) {
+    const mod = this.manifest.modules[module]!;
+    const Lq = feeds.queryCells_L.length;
+    const Lc = feeds.contentCells_L.length;
+    this.calls.push(`b${module}:${Array.from(feeds.queryCells_L).join(',')}`);
+    if (pastKv && (pastKv.module !== module || pastKv.batch !== feeds.batch)) throw new Error('kv of another module or batch');
+    expect(feeds.content_BLD.length).toBe(feeds.batch * Lc * this.manifest.tokenDim);
+    expect(feeds.queryParent_BLD.length).toBe(feeds.batch * Lq * this.manifest.tokenDim);
+    const z = new Float32Array(feeds.batch * Lq * mod.width);
+    for (let b = 0; b < feeds.batch; b++) {
+      const slice = feeds.content_BLD.subarray((b * feeds.content_BLD.length) / feeds.batch, ((b + 1) * feeds.content_BLD.length) / feeds.batch);
+      const mean = slice.reduce((a, v) => a + v, 0) / slice.length;
+      z.fill(Number(feeds.classLabel_B[b]) * 0.25 + mean * 0.01, b * Lq * mod.width, (b + 1) * Lq * mod.width);
+    }
+    const presentKv = { module, length: (pastKv?.length ?? 0) + Lc, batch: feeds.batch };
+    this.live.add(presentKv);
+    return { z_BLW: z, presentKv };
+  }
+
+  async flowHead(module: number, z: Float32Array, x: Float32Array, t: Float32Array) {
+    const width = this.manifest.modules[module]!.width;
+    const N = t.length;
+    this.calls.push(`f${module}`);
+    const v = new Float32Array(x.length);
+    const dim = x.length / N;
+    for (let r = 0; r < N; r++) v.fill(z[r * width]!, r * dim, (r + 1) * dim);
+    return v;
+  }
+
+  releaseKv(kv: FakeKv) {
+    if (!this.live.delete(kv)) throw new Error('kv released twice or never made');
+    this.released.push(kv);
+  }
+}
+
+const manifest = parseManifest(makeManifestJson({ grid: 8 })); // M = 3 scales, 10 steps, dim 12
+const request: GenerateRequest = { classIndex: 2, seed: 11, batch: 2, odeSteps: 3, solver: 'euler', guidance: 3, temperature: 0.5 };
+
+describe('runSchedule', () => {
+  it('runs 3M+1 backbone steps in schedule order, S flow calls each, and frees every cache', async () => {
+    const runner = new FakeRunner(manifest);
+    const scales: ScaleProgress[] = [];
+    const result = await runSchedule(manifest, runner, request, { onScale: (s) => scales.push(s) });
+    const backbones = runner.calls.filter((c) => c.startsWith('b'));
+    expect(backbones.length).toBe(10);
+    expect(backbones.slice(0, 4)).toEqual(['b0:0', 'b0:4', 'b0:32', 'b0:36']);
+    expect(backbones[4]!.startsWith('b1:2,6,34,38')).toBe(true);
+    expect(runner.calls.filter((c) => c.startsWith('f')).length).toBe(10 * 3);
+    expect(runner.live.size).toBe(0);
+    // Module 1 (index 1): content lengths 1+4, 4, 4 -> caches of length 5, 9, 13.
+    expect(runner.released.filter((kv) => kv.module === 1).map((kv) => kv.length)).toEqual([5, 9, 13]);
+    expect(runner.released.every((kv) => kv.batch === 4)).toBe(true); // guidance doubles B = 2
+
+    expect(scales.map((s) => [s.scale, s.grid, s.stepsDone, s.stepsTotal])).toEqual([
+      [1, 2, 4, 10],
+      [2, 4, 7, 10],
+      [3, 8, 10, 10],
+    ]);
+    expect(result.tokens.length).toBe(2);
+    expect(result.images[0]!.width).toBe(16);
+    expect(result.firstPreviewMs).toBeLessThanOrEqual(result.totalMs);
+  });
+
+  it('follows the contract arithmetic: x = T*noise + v_u + w (v_c - v_u), noise from (seed + b, k*stride + j)', async () => {
+    const runner = new FakeRunner(manifest);
+    const result = await runSchedule(manifest, runner, { ...request, batch: 1 });
+    // Cell 0 is module 0, step 0: content is only the class slot (zeros), so z_c = 2*0.25, z_u = 3*0.25.
+    const noise = normal(11, 0, 12);
+    const v = 0.75 + 3 * (0.5 - 0.75);
+    for (let d = 0; d < 12; d++) expect(result.tokens[0]![d]).toBeCloseTo(0.5 * noise[d]! + v, 5);
+  });
+
+  it('image b of a batch equals a batch-1 run with seed + b; guidance 1 does not double the batch', async () => {
+    const batch = await runSchedule(manifest, new FakeRunner(manifest), request);
+    const single = await runSchedule(manifest, new FakeRunner(manifest), { ...request, batch: 1, seed: 12 });
+    expect(batch.tokens[1]).toEqual(single.tokens[0]);
+    const runner = new FakeRunner(manifest);
+    await runSchedule(manifest, runner, { ...request, guidance: 1 });
+    expect(runner.released.every((kv) => kv.batch === 2)).toBe(true);
+  });
+
+  it('emits previews that are exactly the sub-grid of the final tokens', async () => {
+    const scales: ScaleProgress[] = [];
+    const result = await runSchedule(manifest, new FakeRunner(manifest), { ...request, solver: 'heun' }, { onScale: (s) => scales.push(s) });
+    for (const s of scales) {
+      for (let b = 0; b < 2; b++) {
+        const sub = s.subGridTokens[b]!;
+        for (let i = 0; i < s.grid; i++) {
+          for (let j = 0; j < s.grid; j++) {
+            const cell = i * s.stride * 8 + j * s.stride;
+            expect(Array.from(sub.subarray((i * s.grid + j) * 12, (i * s.grid + j + 1) * 12))).toEqual(
+              Array.from(result.tokens[b]!.subarray(cell * 12, (cell + 1) * 12)),
+            );
+          }
+        }
+      }
+    }
+    expect(scales.at(-1)!.images[0]!.data).toEqual(result.images[0]!.data);
+  });
+
+  it('stops with CANCELLED between two network calls and frees the cache', async () => {
+    const runner = new FakeRunner(manifest);
+    const controller = new AbortController();
+    const run = runSchedule(manifest, runner, request, {
+      signal: controller.signal,
+      onScale: (s) => {
+        if (s.scale === 1) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(runner.calls.filter((c) => c.startsWith('b')).length).toBe(4);
+    expect(runner.live.size).toBe(0);
+  });
+
+  it('cancels from another task while the run is awaiting (the worker case)', async () => {
+    const runner = new FakeRunner(manifest);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 0);
+    await expect(runSchedule(manifest, runner, { ...request, odeSteps: 64 }, { signal: controller.signal })).rejects.toBeInstanceOf(NestarError);
+    expect(runner.calls.length).toBeLessThan(10 * 65);
+  });
+
+  it('rejects bad requests with BAD_REQUEST naming the field and range, before any network call', async () => {
+    const cases: [Partial<GenerateRequest>, string][] = [
+      [{ classIndex: 3 }, 'classIndex must be an integer in [0, 2]'],
+      [{ classIndex: -1 }, 'classIndex'],
+      [{ seed: 1.5 }, 'seed must be an integer in [0, 4294967295]'],
+      [{ seed: 2 ** 32 }, 'seed'],
+      [{ batch: 9 }, 'batch must be an integer in [1, 8]'],
+      [{ batch: 0 }, 'batch'],
+      [{ odeSteps: 65 }, 'odeSteps must be an integer in [1, 64]'],
+      [{ odeSteps: 2.5 }, 'odeSteps'],
+      [{ guidance: 11 }, 'guidance must be a number in [0, 10]'],
+      [{ guidance: Number.NaN }, 'guidance'],
+      [{ temperature: -0.1 }, 'temperature must be a number in [0, 2]'],
+      [{ solver: 'rk4' as 'euler' }, 'solver'],
+    ];
+    for (const [patch, message] of cases) {
+      const runner = new FakeRunner(manifest);
+      const err = await runSchedule(manifest, runner, { ...request, ...patch }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NestarError);
+      expect((err as NestarError).code).toBe('BAD_REQUEST');
+      expect((err as NestarError).message).toContain(message);
+      expect(runner.calls.length).toBe(0);
+    }
+  });
+
+  it('runs a raster manifest as data: n steps of one token, one scale', async () => {
+    const raster = parseManifest(makeManifestJson({ grid: 4, architecture: 'raster' }));
+    const runner = new FakeRunner(raster);
+    const scales: ScaleProgress[] = [];
+    await runSchedule(raster, runner, { ...request, batch: 1 }, { onScale: (s) => scales.push(s) });
+    expect(runner.calls.filter((c) => c.startsWith('b')).length).toBe(16);
+    expect(scales.map((s) => s.grid)).toEqual([4]);
+  });
+});

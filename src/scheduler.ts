@@ -1,0 +1,224 @@
+/**
+ * The module/step loop of docs/contract.md, run as data: for each module k and step j of manifest.modules[k].steps,
+ * one backbone call (KV cache carried between steps), then the flow ODE from seeded noise for the step's queries,
+ * whose result is written into the token grid. After the step a scale names, that scale's preview is emitted.
+ * Nothing about NestAR vs raster is written here; the manifest's schedule decides.
+ */
+import { NestarError } from './errors';
+import type { Manifest } from './manifest';
+import { sequentialSteps } from './manifest';
+import { integrate } from './ode';
+import { normal, streamOf } from './prng';
+import type { BackboneFeeds, SessionRunner } from './sessionRunner';
+import { subGridTokens, tokensToRgba } from './tokens';
+import type { GenerateRequest, GenerateResult, RgbaImage } from './types';
+
+const f32 = Math.fround;
+
+/** One finished scale: images[b] at full size, and the raw sub-grid tokens [g*g*dim] of each image. */
+export interface ScaleProgress {
+  scale: number;
+  grid: number;
+  stride: number;
+  images: RgbaImage[];
+  subGridTokens: Float32Array[];
+  elapsedMs: number;
+  stepsDone: number;
+  stepsTotal: number;
+}
+
+/** Per step, for parity tests: the standard-normal noise of the conditional batch [B, Lq, dim] before temperature. */
+export interface StepTrace {
+  module: number;
+  step: number;
+  noise_BLD: Float32Array;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onScale?: (progress: ScaleProgress) => void;
+  onStep?: (trace: StepTrace) => void;
+  /** Clock in ms; performance.now by default. */
+  now?: () => number;
+}
+
+// ---- request validation ----
+
+function badRequest(field: string, what: string, value: unknown): NestarError {
+  return new NestarError('BAD_REQUEST', `${field} ${what}, got ${JSON.stringify(value)}`);
+}
+
+function checkNumber(field: string, value: unknown, [lo, hi]: [number, number], integer: boolean): void {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (!integer || Number.isInteger(value)) && value >= lo && value <= hi;
+  if (!ok) throw badRequest(field, `must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}]`, value);
+}
+
+/** BAD_REQUEST naming the field and its allowed range when a request does not fit the model's manifest. */
+export function validateRequest(manifest: Manifest, request: GenerateRequest): void {
+  const { limits } = manifest;
+  checkNumber('classIndex', request.classIndex, [0, manifest.classes.length - 1], true);
+  checkNumber('seed', request.seed, [0, 2 ** 32 - 1], true);
+  checkNumber('batch', request.batch, limits.batch, true);
+  checkNumber('odeSteps', request.odeSteps, limits.odeSteps, true);
+  checkNumber('guidance', request.guidance, limits.guidance, false);
+  checkNumber('temperature', request.temperature, limits.temperature, false);
+  if (request.solver !== 'euler' && request.solver !== 'heun') throw badRequest('solver', 'must be "euler" or "heun"', request.solver);
+}
+
+// ---- helpers ----
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new NestarError('CANCELLED', 'generation cancelled');
+}
+
+/**
+ * Lets queued messages (a cancel() from the client) run: awaiting a session call that resolves without a macrotask
+ * would otherwise starve the worker's message queue for the whole generation. A MessageChannel round trip is not
+ * clamped like setTimeout(0).
+ */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/** Values of `cells` for each image, [B, L, dim]; the class slot (cell n) and -1 are zeros. */
+function gather(tokens_B: Float32Array[], cells: number[], n: number, dim: number): Float32Array {
+  const out = new Float32Array(tokens_B.length * cells.length * dim);
+  tokens_B.forEach((tokens, b) => {
+    cells.forEach((cell, i) => {
+      if (cell >= 0 && cell < n) out.set(tokens.subarray(cell * dim, (cell + 1) * dim), (b * cells.length + i) * dim);
+    });
+  });
+  return out;
+}
+
+/** [a; a]: the unconditional half sees the same content, parents and x as the conditional half. */
+function doubled(a: Float32Array): Float32Array {
+  const out = new Float32Array(a.length * 2);
+  out.set(a, 0);
+  out.set(a, a.length);
+  return out;
+}
+
+// ---- the loop ----
+
+/**
+ * Generates request.batch images; image b uses seed (seed + b) mod 2^32 and so equals a batch-1 run with that seed.
+ * Throws BAD_REQUEST before any network call, CANCELLED when `signal` aborts between two network calls.
+ */
+export async function runSchedule<Kv>(
+  manifest: Manifest,
+  runner: SessionRunner<Kv>,
+  request: GenerateRequest,
+  options: RunOptions = {},
+): Promise<GenerateResult> {
+  validateRequest(manifest, request);
+  const { signal, onScale, onStep } = options;
+  const now = options.now ?? (() => performance.now());
+  const start = now();
+  const { tokenCount: n, tokenDim: dim } = manifest;
+  const B = request.batch;
+  const guided = request.guidance !== 1; // w == 1 is exactly the conditional velocity: skip the doubled batch
+  const rows = guided ? 2 * B : B;
+  const w = f32(request.guidance);
+  const temperature = f32(request.temperature);
+  const seeds = Array.from({ length: B }, (_, b) => (request.seed + b) >>> 0);
+  const labels = new BigInt64Array(rows).fill(BigInt(request.classIndex));
+  if (guided) labels.fill(BigInt(manifest.nullClass), B);
+
+  const tokens_B = Array.from({ length: B }, () => new Float32Array(n * dim));
+  const stepsTotal = sequentialSteps(manifest);
+  let stepsDone = 0;
+  let firstPreviewMs = -1;
+
+  const call = async <T>(run: () => Promise<T>): Promise<T> => {
+    await yieldToEventLoop();
+    throwIfCancelled(signal);
+    return run();
+  };
+
+  for (const [k, mod] of manifest.modules.entries()) {
+    let kv: Kv | null = null;
+    try {
+      for (const [j, step] of mod.steps.entries()) {
+        const Lq = step.queryCells.length;
+        const content_BLD = gather(tokens_B, step.contentCells, n, dim);
+        const parent_BLD = gather(tokens_B, step.queryParentCells, n, dim);
+        const feeds: BackboneFeeds = {
+          batch: rows,
+          classLabel_B: labels,
+          content_BLD: guided ? doubled(content_BLD) : content_BLD,
+          contentCells_L: BigInt64Array.from(step.contentCells, BigInt),
+          queryParent_BLD: guided ? doubled(parent_BLD) : parent_BLD,
+          queryCells_L: BigInt64Array.from(step.queryCells, BigInt),
+        };
+        const pastKv: Kv | null = kv;
+        const { z_BLW, presentKv } = await call(() => runner.backbone(k, feeds, pastKv));
+        if (kv !== null) runner.releaseKv(kv);
+        kv = presentKv;
+        if (z_BLW.length !== rows * Lq * mod.width) {
+          throw new NestarError('MANIFEST_INVALID', `module ${k} backbone returned ${z_BLW.length} z values, expected ${rows}x${Lq}x${mod.width}`);
+        }
+
+        // Starting noise: image b, module k, step j, element q*dim + d (docs/contract.md, "PRNG").
+        const stream = streamOf(k, j, manifest.streamStride);
+        const noise_BLD = new Float32Array(B * Lq * dim);
+        seeds.forEach((seed, b) => normal(seed, stream, Lq * dim, noise_BLD.subarray(b * Lq * dim, (b + 1) * Lq * dim)));
+        onStep?.({ module: k, step: j, noise_BLD });
+        const x0_BLD = noise_BLD.map((v) => f32(temperature * v));
+
+        const N = rows * Lq;
+        const half = B * Lq * dim;
+        const velocity = async (x_BLD: Float32Array, t: number): Promise<Float32Array> => {
+          const t_N1 = new Float32Array(N).fill(t);
+          const v = await call(() => runner.flowHead(k, z_BLW, guided ? doubled(x_BLD) : x_BLD, t_N1));
+          if (v.length !== N * dim) throw new NestarError('MANIFEST_INVALID', `module ${k} flow head returned ${v.length} values, expected ${N}x${dim}`);
+          if (!guided) return v;
+          // v = v_u + w (v_c - v_u), rows [0, B) conditional, [B, 2B) unconditional.
+          const out = new Float32Array(half);
+          for (let e = 0; e < half; e++) out[e] = f32(v[half + e]! + f32(w * f32(v[e]! - v[half + e]!)));
+          return out;
+        };
+        const x1_BLD = await integrate(x0_BLD, request.solver, request.odeSteps, velocity);
+
+        tokens_B.forEach((tokens, b) => {
+          step.queryCells.forEach((cell, q) => tokens.set(x1_BLD.subarray((b * Lq + q) * dim, (b * Lq + q + 1) * dim), cell * dim));
+        });
+        stepsDone++;
+
+        for (const s of manifest.scales) {
+          if (s.module !== k || s.step !== j) continue;
+          const elapsedMs = now() - start;
+          if (firstPreviewMs < 0) firstPreviewMs = elapsedMs;
+          onScale?.({
+            scale: s.scale,
+            grid: s.grid,
+            stride: s.stride,
+            images: tokens_B.map((tokens) => tokensToRgba(tokens, manifest, s.stride)),
+            subGridTokens: tokens_B.map((tokens) => subGridTokens(tokens, manifest.grid, dim, s.stride)),
+            elapsedMs,
+            stepsDone,
+            stepsTotal,
+          });
+        }
+      }
+    } finally {
+      if (kv !== null) runner.releaseKv(kv);
+    }
+  }
+
+  const totalMs = now() - start;
+  return {
+    images: tokens_B.map((tokens) => tokensToRgba(tokens, manifest)),
+    totalMs,
+    firstPreviewMs: firstPreviewMs < 0 ? totalMs : firstPreviewMs,
+    tokens: tokens_B,
+  };
+}
