@@ -1,0 +1,96 @@
+// Driving NestAR Studio the way a visitor does (labels, buttons), and reading back what it shows.
+
+export const READY = '[data-testid="backend-badge"]:not([data-backend=""])';
+export const BANNER = '[data-testid="error-banner"]';
+
+/** Opens the page with the given query parameters and waits for the model to be ready or for an error banner. */
+export async function openStudio(page, baseUrl, params, timeoutMs = 120_000) {
+  const url = new URL(baseUrl);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  await page.goto(url.href);
+  await page.waitForSelector(`${READY}, ${BANNER}`, { timeout: timeoutMs });
+  const banner = await page.$(BANNER);
+  if (banner) return { ready: false, code: await banner.getAttribute('data-code'), message: await banner.innerText() };
+  return { ready: true, backend: await page.getAttribute(READY, 'data-backend') };
+}
+
+export async function setForm(page, { classLabel, seed, odeSteps, solver, guidance, temperature, batch }) {
+  if (classLabel !== undefined) await page.getByRole('radio', { name: classLabel, exact: true }).check({ force: true });
+  if (seed !== undefined) await page.getByLabel('Seed', { exact: true }).fill(String(seed));
+  if (guidance !== undefined) await page.getByLabel('Guidance', { exact: true }).fill(String(guidance));
+  if (temperature !== undefined) await page.getByLabel('Temperature', { exact: true }).fill(String(temperature));
+  if (odeSteps !== undefined) await page.getByLabel('ODE steps', { exact: true }).fill(String(odeSteps));
+  if (solver !== undefined) await page.getByLabel('Solver', { exact: true }).selectOption(solver);
+  if (batch !== undefined) await page.getByRole('radio', { name: `Batch ${batch}`, exact: true }).check({ force: true });
+}
+
+/** The form's values as the page holds them (after defaults from the manifest). */
+export async function readForm(page) {
+  return {
+    classLabel: await page.textContent('[data-testid="selected-class"]'),
+    seed: Number(await page.getByLabel('Seed', { exact: true }).inputValue()),
+    guidance: Number(await page.getByLabel('Guidance', { exact: true }).inputValue()),
+    temperature: Number(await page.getByLabel('Temperature', { exact: true }).inputValue()),
+    odeSteps: Number(await page.getByLabel('ODE steps', { exact: true }).inputValue()),
+    solver: await page.getByLabel('Solver', { exact: true }).inputValue(),
+  };
+}
+
+/** Records, in page time, every filmstrip frame as it is added to the DOM (so arrival order is observed, not assumed). */
+export async function recordFrames(page) {
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.__e2eFrames = [];
+    w.__e2eObserver?.disconnect();
+    w.__e2eObserver = new MutationObserver((mutations) => {
+      for (const m of mutations) {
+        for (const node of m.addedNodes) {
+          if (!(node instanceof HTMLElement)) continue;
+          const items = node.matches('[data-testid="scale-frame"]') ? [node] : [...node.querySelectorAll('[data-testid="scale-frame"]')];
+          for (const el of items) {
+            w.__e2eFrames.push({ scale: Number(el.dataset.scale), grid: Number(el.dataset.grid), ms: Number(el.dataset.ms), seenAt: performance.now() });
+          }
+        }
+      }
+    });
+    w.__e2eObserver.observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+export async function recordedFrames(page) {
+  return page.evaluate(() => /** @type {any} */ (window).__e2eFrames ?? []);
+}
+
+export async function clickGenerate(page) {
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await page.waitForSelector('[data-testid="run-status"][data-status="running"], [data-testid="run-status"]:not([data-status="idle"])');
+}
+
+/** Waits for the run to end; returns its status (done, cancelled, failed) and the banner if it failed. */
+export async function waitRunEnd(page, timeoutMs) {
+  const el = await page.waitForSelector('[data-testid="run-status"]:is([data-status="done"], [data-status="cancelled"], [data-status="failed"])', {
+    timeout: timeoutMs,
+  });
+  const status = await el.getAttribute('data-status');
+  const banner = await page.$(BANNER);
+  return { status, banner: banner ? await banner.innerText() : null };
+}
+
+/** The worker-measured times the stats panel shows (data-ms holds the raw number). */
+export async function readTimings(page) {
+  const ms = async (id) => Number(await page.getAttribute(`[data-testid="${id}"]`, 'data-ms'));
+  return { firstPreviewMs: await ms('stat-first-preview'), totalMs: await ms('stat-total') };
+}
+
+/** A canvas' own pixels (the model's native resolution), as a plain array. */
+export async function readCanvas(page, selector, index = 0) {
+  return page.evaluate(
+    ([sel, i]) => {
+      const canvas = /** @type {HTMLCanvasElement} */ (document.querySelectorAll(sel)[i]);
+      if (!canvas) throw new Error(`no canvas ${sel}[${i}]`);
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      return { width: canvas.width, height: canvas.height, data: Array.from(data) };
+    },
+    [selector, index],
+  );
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// NestAR Studio end to end: build the app, serve dist/ with `vite preview`, drive Debian's Chromium headless
+// (WASM and SwiftShader WebGPU) through every scenario, print a summary, exit non-zero on any failure.
+//
+//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e]
+//
+// Screenshots go to test-results/e2e/. The reference image of (a)/(b) is computed in Node by src's scheduler on
+// onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
+import { build, defaultModel, makeCorruptCopy, startPreview } from './server.mjs';
+import { brokenModelScenario, cancelScenario, generationScenario, validationScenario, SHOTS } from './scenarios.mjs';
+import { createReference } from './reference.mjs';
+
+const args = process.argv.slice(2);
+const noBuild = args.includes('--no-build');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (id) => !only || only.includes(id);
+const log = (line) => console.log(line);
+
+const SEED = 1234;
+const CORRUPT_ID = 'e2e-corrupt';
+
+async function main() {
+  const results = [];
+  const timings = [];
+  const run = async (id, name, fn) => {
+    if (!wanted(id)) return;
+    log(`\n(${id}) ${name}`);
+    const started = Date.now();
+    try {
+      const details = await fn();
+      results.push({ id, name, ok: true, seconds: (Date.now() - started) / 1000, details });
+      log(`  PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return details;
+    } catch (e) {
+      results.push({ id, name, ok: false, seconds: (Date.now() - started) / 1000, error: e instanceof Error ? e.message : String(e) });
+      log(`  FAIL: ${e instanceof Error ? e.message : e}`);
+      return null;
+    }
+  };
+
+  if (!noBuild) log(`built the app in ${(build() / 1000).toFixed(1)} s`);
+  const model = defaultModel();
+  const corrupt = makeCorruptCopy(model, CORRUPT_ID);
+  log(`model "${model.id}" (${model.manifest.scales.length} scales, ${model.manifest.classes.length} classes); corrupt copy "${corrupt.id}": byte ${corrupt.offset} of ${corrupt.file} flipped`);
+  const reference = createReference(model);
+  const server = await startPreview();
+  log(`serving dist/ at ${server.url}`);
+  const ctx = { baseUrl: server.url, model, seed: SEED, reference, log };
+  const { limits, defaults } = model.manifest.sampling;
+
+  try {
+    const a = await run('a', 'WASM: load, generate, scales in order, matches the Node reference; batch of 8', () =>
+      generationScenario(ctx, 'wasm', { batch8: true, screenshots: { idle: 'idle', done: 'finished', batch: 'batch-8' } }),
+    );
+    if (a) timings.push({ backend: 'wasm', ...a });
+
+    // SwiftShader is 30-50x slower than WASM here: fewer ODE steps keep the run short (the reference uses the same).
+    const webgpuSteps = Math.max(limits.ode_steps[0], Math.min(defaults.ode_steps, Number(process.env.E2E_WEBGPU_ODE_STEPS ?? 4)));
+    const b = await run('b', `WebGPU (SwiftShader): badge says webgpu, scales in order, matches the Node reference (${webgpuSteps} ODE steps)`, () =>
+      generationScenario(ctx, 'webgpu', { odeSteps: webgpuSteps, screenshots: { mid: 'mid-generation', done: 'finished-webgpu' } }),
+    );
+    if (b) timings.push({ backend: 'webgpu (SwiftShader)', ...b });
+
+    await run('c', 'Cancel mid-run stops it, the next Generate works', () =>
+      cancelScenario(ctx, 'wasm', { heavy: { batch: Math.min(8, limits.batch[1]), odeSteps: limits.ode_steps[1], solver: 'heun' } }),
+    );
+
+    await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
+      corrupt: await brokenModelScenario(ctx, CORRUPT_ID, 'MODEL_CORRUPT', 'Model files are corrupt', 'error-banner'),
+      missing: await brokenModelScenario(ctx, 'does-not-exist', 'MODEL_NOT_FOUND', 'Model not found', 'error-missing'),
+    }));
+
+    await run('e', 'ODE steps = 100000 gives a validation message, not a crash', () => validationScenario(ctx));
+  } finally {
+    server.stop();
+    await reference.close?.();
+  }
+
+  log('\n==================== NestAR Studio e2e ====================');
+  for (const r of results) log(`${r.ok ? 'PASS' : 'FAIL'}  (${r.id}) ${r.name}  [${r.seconds.toFixed(1)} s]${r.ok ? '' : `\n        ${r.error}`}`);
+  if (timings.length) {
+    log('\nTimings measured in the page (worker performance.now), batch 1, one image:');
+    for (const t of timings) {
+      const ode = `${t.request.odeSteps} ODE steps ${t.request.solver}, guidance ${t.request.guidance}`;
+      log(`  ${t.backend.padEnd(22)} first preview ${t.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.totalMs.toFixed(0).padStart(7)} ms   (${ode})`);
+      if (t.batch8) log(`  ${''.padEnd(22)} batch of 8: total ${t.batch8.totalMs.toFixed(0)} ms, ${t.batch8.perImageMs.toFixed(0)} ms per image`);
+      log(`  ${''.padEnd(22)} scales: ${t.frames}`);
+    }
+  }
+  log(`\nScreenshots: ${SHOTS}`);
+  const failed = results.filter((r) => !r.ok).length;
+  log(failed ? `\n${failed} of ${results.length} scenarios FAILED` : `\nall ${results.length} scenarios passed`);
+  return failed === 0;
+}
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (e) => {
+    console.error(`e2e aborted: ${e instanceof Error ? e.stack : e}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,207 @@
+// The browser scenarios. Each opens its own fresh browser profile, so no model cache leaks between them.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBrowser } from './browser.mjs';
+import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordedFrames, setForm, waitRunEnd } from './page.mjs';
+import { compareImages, rgbVariance } from './pixels.mjs';
+import { ROOT } from './server.mjs';
+
+export const SHOTS = join(ROOT, 'test-results', 'e2e');
+mkdirSync(SHOTS, { recursive: true });
+
+const FINAL_CANVAS = '[data-testid="preview-canvas"][data-final="true"]';
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function shot(page, name) {
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** The class/seed the generation scenarios use: the smiling face when the model has it. */
+export function pickClass(manifest) {
+  const classes = manifest.classes;
+  return classes.find((c) => c.label === 'face-smiling') ?? classes[Math.min(1, classes.length - 1)];
+}
+
+/** Tolerances against the Node reference, per backend (WASM is the same engine as Node; WebGPU is not). */
+const TOLERANCE = {
+  wasm: { channel: 2, maxMean: 0.5, maxOutliers: 0.01 },
+  webgpu: { channel: 8, maxMean: 3, maxOutliers: 0.05 },
+};
+
+/**
+ * (a)/(b): load on one backend, generate class X seed Y batch 1, check the scales arrive coarse to fine, the final
+ * image is not blank and matches the Node reference; then (wasm) a batch of 8 whose image 0 equals the batch-1 image.
+ */
+export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, screenshots = {} } = {}) {
+  const { baseUrl, model, reference, log } = ctx;
+  const browser = await openBrowser();
+  const { page, problems } = browser;
+  const out = { backend: ep };
+  try {
+    const opened = await openStudio(page, baseUrl, { ep }, 300_000);
+    check(opened.ready, `model did not load on ${ep}: ${opened.message}`);
+    check(opened.backend === ep, `backend badge says ${opened.backend}, expected ${ep}`);
+    out.adapter = await page.getAttribute('[data-testid="backend-badge"]', 'title');
+    if (screenshots.idle) out.idleShot = await shot(page, screenshots.idle);
+
+    const cls = pickClass(model.manifest);
+    await setForm(page, { classLabel: cls.label, seed: ctx.seed, ...(odeSteps ? { odeSteps } : {}) });
+    const form = await readForm(page);
+    check(form.classLabel === cls.label, `class picker shows ${form.classLabel}, expected ${cls.label}`);
+
+    await recordFrames(page);
+    await clickGenerate(page);
+    if (screenshots.mid) {
+      await page.waitForSelector('[data-testid="scale-frame"]', { timeout: 300_000 });
+      out.midShot = await shot(page, screenshots.mid);
+    }
+    const end = await waitRunEnd(page, 540_000);
+    check(end.status === 'done', `run ended ${end.status}${end.banner ? `: ${end.banner}` : ''}`);
+
+    // Scales arrive one by one, coarse to fine, in worker time and in page time.
+    const frames = await recordedFrames(page);
+    const scales = model.manifest.scales;
+    check(frames.length === scales.length, `saw ${frames.length} scale previews, expected ${scales.length}`);
+    frames.forEach((f, i) => {
+      check(f.scale === scales[i].scale && f.grid === scales[i].grid, `preview ${i} is scale ${f.scale} (${f.grid}x${f.grid}), expected ${scales[i].grid}x${scales[i].grid}`);
+      if (i > 0) {
+        check(f.grid > frames[i - 1].grid, `grid did not grow at preview ${i}`);
+        check(f.ms >= frames[i - 1].ms, `preview ${i} has an earlier worker time than preview ${i - 1}`);
+        check(f.seenAt >= frames[i - 1].seenAt, `preview ${i} reached the DOM before preview ${i - 1}`);
+      }
+    });
+    out.frames = frames.map((f) => `${f.grid}x${f.grid}@${f.ms.toFixed(0)}ms`).join(' ');
+
+    const finalGrid = Number(await page.getAttribute(FINAL_CANVAS, 'data-grid'));
+    check(finalGrid === model.manifest.tokens.grid, `final canvas grid ${finalGrid}, expected ${model.manifest.tokens.grid}`);
+    const image = await readCanvas(page, FINAL_CANVAS);
+    check(image.width === model.manifest.image.size, `final canvas is ${image.width} px wide, expected ${model.manifest.image.size}`);
+    out.variance = rgbVariance(image);
+    check(out.variance > 25, `final image is (nearly) blank: RGB variance ${out.variance.toFixed(1)}`);
+    Object.assign(out, await readTimings(page));
+    if (screenshots.done) out.doneShot = await shot(page, screenshots.done);
+
+    // Same model, seed and settings in Node (src's scheduler on onnxruntime-web's wasm backend).
+    const request = { classIndex: cls.index, seed: ctx.seed, batch: 1, odeSteps: form.odeSteps, solver: form.solver, guidance: form.guidance, temperature: form.temperature };
+    out.request = request;
+    const expected = await reference(request);
+    const tol = TOLERANCE[ep];
+    const diff = compareImages(image, expected, tol.channel);
+    out.referenceDiff = diff;
+    log(`    reference diff (${ep}): mean ${diff.mean.toFixed(3)}, max ${diff.max}, >${tol.channel}: ${(diff.outliers * 100).toFixed(2)}%`);
+    check(diff.sameSize && diff.mean <= tol.maxMean && diff.outliers <= tol.maxOutliers, `page image differs from the Node reference: ${JSON.stringify(diff)}`);
+
+    if (batch8) {
+      await setForm(page, { batch: 8 });
+      await clickGenerate(page);
+      const endBatch = await waitRunEnd(page, 540_000);
+      check(endBatch.status === 'done', `batch run ended ${endBatch.status}${endBatch.banner ? `: ${endBatch.banner}` : ''}`);
+      const cells = await page.$$('[data-testid="batch-canvas"]');
+      check(cells.length === 8, `batch grid shows ${cells.length} images, expected 8`);
+      const first = await readCanvas(page, '[data-testid="batch-canvas"]', 0);
+      const batchDiff = compareImages(first, image, tol.channel);
+      check(batchDiff.mean <= tol.maxMean && batchDiff.outliers <= tol.maxOutliers, `batch image 0 differs from the batch-1 image of the same seed: ${JSON.stringify(batchDiff)}`);
+      const variances = [];
+      for (let b = 0; b < 8; b++) variances.push(rgbVariance(await readCanvas(page, '[data-testid="batch-canvas"]', b)));
+      check(variances.every((v) => v > 25), `a batch image is blank: variances ${variances.map((v) => v.toFixed(0)).join(',')}`);
+      const t = await readTimings(page);
+      out.batch8 = { firstPreviewMs: t.firstPreviewMs, totalMs: t.totalMs, perImageMs: t.totalMs / 8 };
+      if (screenshots.batch) out.batchShot = await shot(page, screenshots.batch);
+    }
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return out;
+  } finally {
+    out.consoleErrors = problems.consoleErrors;
+    await browser.close();
+  }
+}
+
+/** (c): Cancel during a long run stops it (no final image, status cancelled) and the next Generate works. */
+export async function cancelScenario(ctx, ep, { heavy }) {
+  const { baseUrl, model } = ctx;
+  const browser = await openBrowser();
+  const { page, problems } = browser;
+  const out = { backend: ep };
+  try {
+    const opened = await openStudio(page, baseUrl, { ep }, 300_000);
+    check(opened.ready, `model did not load: ${opened.message}`);
+    await setForm(page, heavy);
+    await recordFrames(page);
+    await clickGenerate(page);
+    await page.waitForSelector('[data-testid="scale-frame"]', { timeout: 300_000 });
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const end = await waitRunEnd(page, 120_000);
+    check(end.status === 'cancelled', `after Cancel the run ended "${end.status}" (if done: the run finished before the cancel landed)`);
+    await page.waitForTimeout(1000); // a late 'done' would flip the status or paint a final image
+    check((await page.getAttribute('[data-testid="run-status"]', 'data-status')) === 'cancelled', 'status left "cancelled" after the cancel');
+    check((await page.$(FINAL_CANVAS)) === null, 'a final image appeared after Cancel');
+    check((await page.$(BANNER)) === null, 'Cancel showed an error banner');
+    const frames = await recordedFrames(page);
+    out.framesBeforeCancel = frames.length;
+    check(frames.length < model.manifest.scales.length, `all ${frames.length} scales arrived despite Cancel`);
+    check(await page.getByRole('button', { name: 'Generate', exact: true }).isEnabled(), 'Generate is not available after Cancel');
+
+    await setForm(page, { batch: 1, odeSteps: model.manifest.sampling.limits.ode_steps[0] });
+    await clickGenerate(page);
+    const again = await waitRunEnd(page, 300_000);
+    check(again.status === 'done', `the run after Cancel ended ${again.status}${again.banner ? `: ${again.banner}` : ''}`);
+    check((await page.$(FINAL_CANVAS)) !== null, 'the run after Cancel painted no final image');
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return out;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** (d): a model whose ONNX file has one flipped byte, and a model that does not exist, each get their banner. */
+export async function brokenModelScenario(ctx, modelId, expectedCode, expectedTitle, screenshot) {
+  const browser = await openBrowser();
+  const { page, problems } = browser;
+  try {
+    const opened = await openStudio(page, ctx.baseUrl, { model: modelId, ep: 'wasm' }, 120_000);
+    check(!opened.ready, `model "${modelId}" loaded although it should not`);
+    check(opened.code === expectedCode, `banner code ${opened.code}, expected ${expectedCode}: ${opened.message}`);
+    check(opened.message.includes(expectedTitle), `banner does not say "${expectedTitle}": ${opened.message}`);
+    const message = (await page.textContent('[data-testid="error-message"]'))?.trim() ?? '';
+    check(message.length > 0, 'banner shows no runtime message');
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    const out = { code: opened.code, message };
+    if (screenshot) out.shot = await shot(page, screenshot);
+    return out;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** (e): an absurd value typed into a field gives a validation message and a disabled Generate, not a crash. */
+export async function validationScenario(ctx) {
+  const browser = await openBrowser();
+  const { page, problems } = browser;
+  try {
+    const opened = await openStudio(page, ctx.baseUrl, { ep: 'wasm' }, 300_000);
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const [, maxSteps] = ctx.model.manifest.sampling.limits.ode_steps;
+    await setForm(page, { odeSteps: 100000 });
+    const error = page.getByTestId('field-error');
+    await error.waitFor({ timeout: 5000 });
+    const text = (await error.innerText()).trim();
+    check(text.includes('ODE steps') && text.includes(String(maxSteps)), `validation message does not name the field and its limit: "${text}"`);
+    check(await page.getByRole('button', { name: 'Generate', exact: true }).isDisabled(), 'Generate stays enabled with ODE steps = 100000');
+    check((await page.getByLabel('ODE steps', { exact: true }).getAttribute('aria-invalid')) === 'true', 'the field is not marked aria-invalid');
+    const shotPath = await shot(page, 'validation');
+    await setForm(page, { odeSteps: maxSteps, seed: 'abc' });
+    check((await page.getByTestId('field-error').innerText()).includes('Seed'), 'a non-numeric seed is not reported');
+    await setForm(page, { seed: 7 });
+    check((await page.getByTestId('field-error').count()) === 0, 'a validation message stays after the values were fixed');
+    check(await page.getByRole('button', { name: 'Generate', exact: true }).isEnabled(), 'Generate stays disabled after the values were fixed');
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { message: text, shot: shotPath };
+  } finally {
+    await browser.close();
+  }
+}
