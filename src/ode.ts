@@ -16,15 +16,17 @@ const f32 = Math.fround;
 /** Integrates from x0 (not modified) and returns x(1). */
 export async function integrate(x0: Float32Array, solver: Solver, steps: number, velocity: Velocity): Promise<Float32Array> {
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`ODE steps must be a positive integer, got ${steps}`);
-  const dt = f32(1 / steps);
+  // dt and t in float64 as in models/nestar/sampler.py (t = i*dt); float32 only where a tensor would hold them.
+  const dt64 = 1 / steps;
+  const dt = f32(dt64);
   const x = Float32Array.from(x0);
   const size = x.length;
   const checkLength = (v: Float32Array): void => {
     if (v.length !== size) throw new RangeError(`velocity has ${v.length} values, x has ${size}`);
   };
   for (let i = 0; i < steps; i++) {
-    // t = i/S rather than an accumulated t += dt, so t is exact at every step and matches the reference.
-    const t = i / steps;
+    // t = i*dt rather than an accumulated t += dt: no drift, and the reference computes it the same way.
+    const t = i * dt64;
     const v1 = await velocity(x, t);
     checkLength(v1);
     if (solver === 'euler') {
@@ -34,7 +36,7 @@ export async function integrate(x0: Float32Array, solver: Solver, steps: number,
     // Heun (explicit trapezoid), also on the last step: the contract fixes it so both sides take 2S evaluations.
     const x1 = new Float32Array(size);
     for (let e = 0; e < size; e++) x1[e] = f32(x[e]! + f32(dt * v1[e]!));
-    const v2 = await velocity(x1, (i + 1) / steps);
+    const v2 = await velocity(x1, t + dt64);
     checkLength(v2);
     for (let e = 0; e < size; e++) x[e] = f32(x[e]! + f32(f32(dt * f32(v1[e]! + v2[e]!)) / 2));
   }

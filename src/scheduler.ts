@@ -9,7 +9,7 @@ import type { Manifest } from './manifest';
 import { sequentialSteps } from './manifest';
 import { integrate } from './ode';
 import { normal, streamOf } from './prng';
-import type { BackboneFeeds, SessionRunner } from './sessionRunner';
+import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 import { subGridTokens, tokensToRgba } from './tokens';
 import type { GenerateRequest, GenerateResult, RgbaImage } from './types';
 
@@ -160,7 +160,9 @@ export async function runSchedule<Kv>(
           queryCells_L: BigInt64Array.from(step.queryCells, BigInt),
         };
         const pastKv: Kv | null = kv;
-        const { z_BLW, presentKv } = await call(() => runner.backbone(k, feeds, pastKv));
+        const backboneStep = (): Promise<BackboneResult<Kv>> => runner.backbone(k, feeds, pastKv);
+        const result: BackboneResult<Kv> = await call(backboneStep);
+        const { z_BLW, presentKv } = result;
         if (kv !== null) runner.releaseKv(kv);
         kv = presentKv;
         if (z_BLW.length !== rows * Lq * mod.width) {

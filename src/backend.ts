@@ -1,0 +1,86 @@
+/**
+ * The one place that picks where the model runs (DESIGN.md section 4):
+ * - `auto`: WebGPU when the adapter is a real GPU; WASM when there is no adapter or only a software one
+ *   (SwiftShader is 30-50x slower than WASM, RECIPES.md).
+ * - `webgpu` / `wasm`: honoured or BACKEND_UNAVAILABLE, never silently downgraded. A forced `webgpu` on a software
+ *   adapter is honoured: it is a real WebGPU implementation, and the browser tests use it.
+ */
+import { NestarError } from './errors';
+import type { Backend, BackendRequest } from './types';
+
+// The few WebGPU shapes used here (TypeScript's DOM/WebWorker libs do not ship WebGPU types).
+export interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+export interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  /** Older Chromium exposed this on the adapter itself. */
+  isFallbackAdapter?: boolean;
+}
+export interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
+}
+
+export interface BackendChoice {
+  backend: Backend;
+  /** e.g. "nvidia ampere" or "google swiftshader (fallback)"; null without an adapter. */
+  adapter: string | null;
+  /** Why this backend, for display. */
+  reason: string;
+  /** The adapter to hand to onnxruntime (ort.env.webgpu.adapter) so it runs on the one judged here. */
+  gpuAdapter: GpuAdapterLike | null;
+}
+
+export function navigatorGpu(): GpuLike | undefined {
+  return (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+}
+
+function isSoftware(adapter: GpuAdapterLike): boolean {
+  const info = adapter.info ?? {};
+  return Boolean(info.isFallbackAdapter || adapter.isFallbackAdapter) || /swiftshader/i.test(`${info.architecture ?? ''} ${info.description ?? ''}`);
+}
+
+export function describeAdapter(adapter: GpuAdapterLike): string {
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture].filter((s) => s && s.length > 0).join(' ') || info.description || 'unknown adapter';
+  return isSoftware(adapter) ? `${name} (fallback)` : name;
+}
+
+/**
+ * Chooses the backend for `request`. `gpu` defaults to navigator.gpu; `avoidWebGpu` (set after a lost device)
+ * makes `auto` pick WASM so the next load does not fall into the same hole.
+ */
+export async function chooseBackend(
+  request: BackendRequest = 'auto',
+  gpu: GpuLike | undefined = navigatorGpu(),
+  avoidWebGpu: string | null = null,
+): Promise<BackendChoice> {
+  let adapter: GpuAdapterLike | null = null;
+  let probeError = '';
+  if (gpu) {
+    try {
+      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    } catch (e) {
+      probeError = `: ${(e as Error).message}`;
+    }
+  }
+  const described = adapter ? describeAdapter(adapter) : null;
+  const noAdapter = !gpu ? 'this browser has no WebGPU (navigator.gpu is missing)' : `WebGPU gave no adapter${probeError}`;
+
+  if (request === 'wasm') return { backend: 'wasm', adapter: described, reason: 'WASM requested', gpuAdapter: null };
+  if (request === 'webgpu') {
+    if (!adapter) throw new NestarError('BACKEND_UNAVAILABLE', `WebGPU was requested, but ${noAdapter}`);
+    const reason = isSoftware(adapter) ? `WebGPU requested; the adapter is software (${described})` : `WebGPU requested (${described})`;
+    return { backend: 'webgpu', adapter: described, reason, gpuAdapter: adapter };
+  }
+  if (!adapter) return { backend: 'wasm', adapter: null, reason: `WASM: ${noAdapter}`, gpuAdapter: null };
+  if (isSoftware(adapter)) {
+    return { backend: 'wasm', adapter: described, reason: `WASM: the only WebGPU adapter is software (${described}), slower than WASM`, gpuAdapter: null };
+  }
+  if (avoidWebGpu) return { backend: 'wasm', adapter: described, reason: `WASM: ${avoidWebGpu}`, gpuAdapter: null };
+  return { backend: 'webgpu', adapter: described, reason: `WebGPU on a real GPU (${described})`, gpuAdapter: adapter };
+}

@@ -1,0 +1,124 @@
+/**
+ * SessionRunner on onnxruntime-web: one backbone and one flow-head InferenceSession per module. The `ort`
+ * namespace is passed in, so the same code runs in the worker ('onnxruntime-web/webgpu') and in Node tests
+ * ('onnxruntime-web', wasm): both builds share one API and one set of types.
+ */
+import type * as OrtNamespace from 'onnxruntime-web';
+import { NestarError } from './errors';
+import { checkSessionIo, type Manifest } from './manifest';
+import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
+import type { Backend } from './types';
+
+export type Ort = typeof OrtNamespace;
+export type OrtTensor = OrtNamespace.Tensor;
+export type OrtSession = OrtNamespace.InferenceSession;
+
+export interface ModuleSessions {
+  backbone: OrtSession;
+  flowHead: OrtSession;
+}
+
+export interface CreateSessionsOptions {
+  backend: Backend;
+  /** The bytes of a manifest file, already size- and hash-checked (modelCache.ts). */
+  fileBytes: (file: string) => Promise<Uint8Array>;
+  /** Called before each session is created (compilation can take seconds on WebGPU). */
+  onCompile?: (file: string) => void;
+}
+
+/** Creates and io-checks every module's sessions, on exactly one execution provider (no silent fallback). */
+export async function createModuleSessions(ort: Ort, manifest: Manifest, options: CreateSessionsOptions): Promise<ModuleSessions[]> {
+  const created: OrtSession[] = [];
+  const create = async (file: string, role: 'backbone' | 'flow_head', kvOnDevice: boolean): Promise<OrtSession> => {
+    const bytes = await options.fileBytes(file);
+    options.onCompile?.(file);
+    let session: OrtSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [options.backend],
+        logSeverityLevel: 3, // level 2 prints node-assignment warnings that look like errors in the console
+        // The KV cache stays on the GPU between steps; z and v come back for the ODE arithmetic on the CPU.
+        ...(kvOnDevice ? { preferredOutputLocation: { present_kv: 'gpu-buffer' as const } } : {}),
+      });
+    } catch (e) {
+      throw new NestarError('MODEL_CORRUPT', `${file}: onnxruntime could not create a ${options.backend} session: ${(e as Error).message}`, { cause: e });
+    }
+    created.push(session);
+    checkSessionIo(manifest, role, file, session);
+    return session;
+  };
+  try {
+    const sessions: ModuleSessions[] = [];
+    for (const mod of manifest.modules) {
+      const kvOnDevice = options.backend === 'webgpu';
+      sessions.push({ backbone: await create(mod.backbone, 'backbone', kvOnDevice), flowHead: await create(mod.flowHead, 'flow_head', false) });
+    }
+    return sessions;
+  } catch (e) {
+    await Promise.all(created.map((s) => s.release().catch(() => undefined)));
+    throw e;
+  }
+}
+
+export async function releaseModuleSessions(sessions: ModuleSessions[]): Promise<void> {
+  await Promise.all(sessions.flatMap((s) => [s.backbone.release(), s.flowHead.release()]).map((p) => p.catch(() => undefined)));
+}
+
+/** Reads a float32 output to the CPU (a no-op view for CPU tensors). */
+async function floatData(tensor: OrtTensor, name: string): Promise<Float32Array> {
+  if (tensor.type !== 'float32') throw new NestarError('MANIFEST_INVALID', `output ${name} is ${tensor.type}, the contract says float32`);
+  const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData(true);
+  return data as Float32Array;
+}
+
+export class OrtSessionRunner implements SessionRunner<OrtTensor> {
+  constructor(
+    private readonly ort: Ort,
+    private readonly manifest: Manifest,
+    private readonly sessions: ModuleSessions[],
+  ) {}
+
+  async backbone(module: number, feeds: BackboneFeeds, pastKv: OrtTensor | null): Promise<BackboneResult<OrtTensor>> {
+    const { Tensor } = this.ort;
+    const mod = this.manifest.modules[module]!;
+    const session = this.sessions[module]!.backbone;
+    const dim = this.manifest.tokenDim;
+    const B = feeds.batch;
+    const Lc = feeds.contentCells_L.length;
+    const Lq = feeds.queryCells_L.length;
+    const { layers, heads, headDim } = mod.kvCache;
+    // Step 0: an empty cache, Lpast = 0 (the exported graph has a dynamic past length).
+    const past = pastKv ?? new Tensor('float32', new Float32Array(0), [layers, 2, B, heads, 0, headDim]);
+    const outputs = await session.run({
+      class_label: new Tensor('int64', feeds.classLabel_B, [B]),
+      content: new Tensor('float32', feeds.content_BLD, [B, Lc, dim]),
+      content_cells: new Tensor('int64', feeds.contentCells_L, [Lc]),
+      query_parent: new Tensor('float32', feeds.queryParent_BLD, [B, Lq, dim]),
+      query_cells: new Tensor('int64', feeds.queryCells_L, [Lq]),
+      past_kv: past,
+    });
+    const z = outputs.z;
+    const presentKv = outputs.present_kv;
+    if (!z || !presentKv) throw new NestarError('MANIFEST_INVALID', `${mod.backbone} did not return z and present_kv`);
+    return { z_BLW: await floatData(z, 'z'), presentKv };
+  }
+
+  async flowHead(module: number, z_NW: Float32Array, x_ND: Float32Array, t_N1: Float32Array): Promise<Float32Array> {
+    const { Tensor } = this.ort;
+    const mod = this.manifest.modules[module]!;
+    const N = t_N1.length;
+    const outputs = await this.sessions[module]!.flowHead.run({
+      z: new Tensor('float32', z_NW, [N, mod.width]),
+      x: new Tensor('float32', x_ND, [N, this.manifest.tokenDim]),
+      t: new Tensor('float32', t_N1, [N, 1]),
+    });
+    const v = outputs.v;
+    if (!v) throw new NestarError('MANIFEST_INVALID', `${mod.flowHead} did not return v`);
+    return floatData(v, 'v');
+  }
+
+  releaseKv(kv: OrtTensor): void {
+    // GPU-resident caches hold device buffers that only dispose() frees; CPU tensors are plain arrays.
+    if (kv.location !== 'cpu') kv.dispose();
+  }
+}
