@@ -15,10 +15,24 @@ def timestep_embedding(t_N1, dim: int):
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
 
+class PlainLayerNorm(nn.Module):
+    """LayerNorm without affine parameters, written out: torch 1.13 exports nn.LayerNorm(elementwise_affine=False)
+    with an empty scale input that onnx.checker rejects. Same numbers, same (empty) state dict."""
+
+    def __init__(self, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, h):
+        mean = h.mean(dim=-1, keepdim=True)
+        var = ((h - mean) ** 2).mean(dim=-1, keepdim=True)
+        return (h - mean) / torch.sqrt(var + self.eps)
+
+
 class AdaLNResBlock(nn.Module):
     def __init__(self, width: int):
         super().__init__()
-        self.norm = nn.LayerNorm(width, elementwise_affine=False)
+        self.norm = PlainLayerNorm()
         self.mlp = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
         self.modulation = nn.Sequential(nn.SiLU(), nn.Linear(width, 3 * width))
         nn.init.zeros_(self.modulation[1].weight)  # each block starts as the identity
@@ -37,7 +51,7 @@ class FlowHead(nn.Module):
         self.cond = nn.Linear(cond_width, width)
         self.time = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
         self.blocks = nn.ModuleList(AdaLNResBlock(width) for _ in range(depth))
-        self.final_norm = nn.LayerNorm(width, elementwise_affine=False)
+        self.final_norm = PlainLayerNorm()
         self.final_modulation = nn.Sequential(nn.SiLU(), nn.Linear(width, 2 * width))
         self.output = nn.Linear(width, token_dim)
         nn.init.zeros_(self.final_modulation[1].weight)

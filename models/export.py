@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Exports a trained checkpoint to ONNX + manifest.json for the browser, and checks it against PyTorch with
+onnxruntime in Node (the engine the page uses).
+
+  /usr/bin/python3 models/export.py runs/emoji32-nestar/checkpoint.pt public/models/emoji32-nestar \
+      --id emoji32-nestar --title "Emoji NestAR (32 px)"
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nestar import checkpoint, prng  # noqa: E402
+from nestar.data import EmojiDataset  # noqa: E402
+from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE_OUTPUTS, FLOW_DYNAMIC_AXES,  # noqa: E402
+                                FLOW_INPUTS, FLOW_OUTPUTS, BackboneStep, example_backbone_inputs)
+from nestar.sampler import SamplingSettings  # noqa: E402
+
+OPSET = 17
+PARITY_TOLERANCE = 1e-4
+MANIFEST_FORMAT = "nestar-studio/manifest"
+MANIFEST_VERSION = 1
+LIMITS = {"ode_steps": [1, 100], "guidance": [0, 10], "temperature": [0.1, 2], "batch": [1, 16]}
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def export_graph(module, args, path, inputs, outputs, dynamic_axes):
+    # Exported with grad enabled: some fused inference fast paths do not export (RECIPES.md).
+    torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dynamic_axes,
+                      opset_version=OPSET, do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+
+
+def file_entry(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def encode(t: torch.Tensor):
+    a = t.detach().cpu().numpy()
+    dtype = {np.dtype("float32"): "float32", np.dtype("int64"): "int64"}[a.dtype]
+    return {"dtype": dtype, "shape": list(a.shape), "data": base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()}
+
+
+def parity_cases(model, generator):
+    """PyTorch outputs of every exported graph on several shapes (empty and filled cache, batch 1 and 3)."""
+    cases = []
+    for k, (net, head) in enumerate(zip(model.backbones, model.heads)):
+        step = BackboneStep(net).eval()
+        for batch, past, n_content, n_query in [(1, 0, 5, 4), (3, 7, 4, 4), (2, 2, 1, 1)]:
+            args = example_backbone_inputs(net, model.config.token_dim, batch, past, n_content, n_query, generator)
+            with torch.no_grad():
+                z, present = step(*args)
+            cases.append({"file": f"module{k + 1}.backbone.onnx", "inputs": dict(zip(BACKBONE_INPUTS, map(encode, args))),
+                          "outputs": {"z": encode(z), "present_kv": encode(present)}})
+        for rows in (1, 6):
+            args = (torch.randn(rows, net.width, generator=generator), torch.randn(rows, model.config.token_dim, generator=generator),
+                    torch.rand(rows, 1, generator=generator))
+            with torch.no_grad():
+                v = head(*args)
+            cases.append({"file": f"module{k + 1}.flow.onnx", "inputs": dict(zip(FLOW_INPUTS, map(encode, args))),
+                          "outputs": {"v": encode(v)}})
+    return cases
+
+
+def check_with_onnxruntime(folder, cases):
+    """Runs the cases with onnxruntime-web (wasm) in Node; returns the max abs error over all outputs."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(cases, f)
+    try:
+        out = subprocess.run(["node", os.path.join(HERE, "onnx_parity.mjs"), folder, f.name], capture_output=True,
+                             text=True, check=False)
+    finally:
+        os.unlink(f.name)
+    if out.returncode != 0:
+        raise SystemExit(f"onnxruntime check failed:\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])["max_abs_error"]
+
+
+def build_manifest(model, state, classes, data_index, files, args):
+    cfg = model.config
+    modules = []
+    for k, (steps, net) in enumerate(zip(model.schedule, model.backbones)):
+        attn = net.transformer.blocks[0].attn
+        modules.append({
+            "name": f"module{k + 1}", "backbone": f"module{k + 1}.backbone.onnx", "flow_head": f"module{k + 1}.flow.onnx",
+            "width": net.width, "depth": len(net.transformer.blocks), "flow_width": cfg.flow_width,
+            "flow_depth": cfg.flow_depth,
+            "parameters": sum(p.numel() for p in net.parameters()) + sum(p.numel() for p in model.heads[k].parameters()),
+            "kv_cache": {"layers": len(net.transformer.blocks), "heads": attn.heads, "head_dim": attn.head_dim,
+                         "layout": "layers,2,batch,heads,length,head_dim"},
+            "steps": [{"content_cells": list(s.content_cells), "query_cells": list(s.query_cells),
+                       "query_parent_cells": list(s.query_parent_cells)} for s in steps],
+        })
+    defaults = SamplingSettings(**(args.defaults or {}))
+    styles = data_index["styles"] if data_index else []
+    return {
+        "format": MANIFEST_FORMAT, "format_version": MANIFEST_VERSION,
+        "id": args.id, "title": args.title, "description": args.description,
+        "license": "Apache-2.0 (weights); trained on emoji artwork under the licences in `attribution`",
+        "data_source": "Emoji artwork from the @iconify-json packages listed in `attribution`, labelled with Unicode "
+                       "CLDR emoji subgroups (emoji-datasource)",
+        "attribution": [f"{s['package']}: {s['author']} ({s['url']}), licence {s['license']} ({s['licenseUrl']})"
+                        for s in styles],
+        "architecture": cfg.architecture,
+        "image": {"size": cfg.image_size, "channels": cfg.channels},
+        "tokens": {"layout": "pixel_patch", "patch_size": cfg.patch_size, "grid": cfg.grid, "count": cfg.num_tokens,
+                   "dim": cfg.token_dim, "channel_order": "dy,dx,rgb",
+                   "normalization": {"mean": cfg.norm_mean, "std": cfg.norm_std}},
+        "classes": [{"index": i, "label": c["name"], "group": c["group"]} for i, c in enumerate(classes)],
+        "null_class": cfg.null_class,
+        "prng": {"algorithm": prng.ALGORITHM, "stream_stride": prng.STREAM_STRIDE},
+        "modules": modules,
+        "scales": [{"scale": s.scale, "grid": s.grid, "stride": s.stride, "module": s.module, "step": s.step}
+                   for s in model.scales],
+        "sequential_steps": model.num_steps,
+        "io": {"backbone": {"inputs": BACKBONE_INPUTS, "outputs": BACKBONE_OUTPUTS},
+               "flow_head": {"inputs": FLOW_INPUTS, "outputs": FLOW_OUTPUTS}},
+        "sampling": {"defaults": {"ode_steps": defaults.ode_steps, "solver": defaults.solver,
+                                  "guidance": defaults.guidance, "temperature": defaults.temperature},
+                     "guidance_schedule": "constant", "limits": LIMITS},
+        "files": files,
+        "model_config": cfg.to_dict(),
+        "training": {"steps": state.get("step"), "hours": round(state.get("elapsed_s", 0) / 3600, 3),
+                     "samples_seen": state.get("samples_seen"), "hardware": state.get("hardware"),
+                     "parameters": sum(p.numel() for p in model.parameters())},
+        "quality": args.quality,
+    }
+
+
+def export(checkpoint_path, out_dir, args):
+    state = checkpoint.load(checkpoint_path)
+    model = checkpoint.load_model(checkpoint_path)
+    cfg = model.config
+    os.makedirs(out_dir, exist_ok=True)
+    g = torch.Generator().manual_seed(0)
+    files = {}
+    for k, (net, head) in enumerate(zip(model.backbones, model.heads)):
+        name = f"module{k + 1}.backbone.onnx"
+        export_graph(BackboneStep(net).eval(), example_backbone_inputs(net, cfg.token_dim, 2, 3, 4, 4, g),
+                     os.path.join(out_dir, name), BACKBONE_INPUTS, BACKBONE_OUTPUTS, BACKBONE_DYNAMIC_AXES)
+        files[name] = file_entry(os.path.join(out_dir, name))
+        name = f"module{k + 1}.flow.onnx"
+        export_graph(head.eval(), (torch.randn(3, net.width), torch.randn(3, cfg.token_dim), torch.rand(3, 1)),
+                     os.path.join(out_dir, name), FLOW_INPUTS, FLOW_OUTPUTS, FLOW_DYNAMIC_AXES)
+        files[name] = file_entry(os.path.join(out_dir, name))
+    error = check_with_onnxruntime(out_dir, parity_cases(model, g))
+    print(f"onnxruntime (Node, wasm) vs PyTorch: max abs error {error:.2e} (limit {PARITY_TOLERANCE:.0e})")
+    if not error <= PARITY_TOLERANCE:
+        raise SystemExit(f"parity check failed: max abs error {error:.3e} > {PARITY_TOLERANCE:.0e}")
+    try:
+        data = EmojiDataset("all", cfg.image_size)
+        classes, index = data.classes, data.index
+    except FileNotFoundError:
+        classes, index = [{"name": f"class {i}", "group": "unknown"} for i in range(cfg.num_classes)], None
+    if len(classes) != cfg.num_classes:
+        raise SystemExit(f"data set has {len(classes)} classes, the model {cfg.num_classes}")
+    manifest = build_manifest(model, state, classes, index, files, args)
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    total = sum(v["bytes"] for v in files.values())
+    print(f"wrote {out_dir}: {len(files)} ONNX files, {total / 1e6:.2f} MB, {manifest['training']['parameters']} params")
+    return model, manifest, error
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint")
+    p.add_argument("out_dir")
+    p.add_argument("--id", required=True)
+    p.add_argument("--title", required=True)
+    p.add_argument("--description", default="Class-conditional 32x32 emoji, generated coarse to fine.")
+    p.add_argument("--defaults", type=json.loads, default=None, help='e.g. \'{"ode_steps": 16, "guidance": 3}\'')
+    p.add_argument("--quality", type=lambda s: json.load(open(s)), default=None, help="quality JSON to embed")
+    args = p.parse_args()
+    export(args.checkpoint, args.out_dir, args)
+
+
+if __name__ == "__main__":
+    main()

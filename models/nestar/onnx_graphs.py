@@ -1,0 +1,44 @@
+"""The exported graphs: one backbone step (explicit cache in, cache out) and one flow-head velocity evaluation.
+Tensor names here are the contract's (docs/contract.md) and are copied into the manifest's `io`."""
+import torch
+from torch import nn
+
+from .model import ModuleNet, step_bias
+
+BACKBONE_INPUTS = ["class_label", "content", "content_cells", "query_parent", "query_cells", "past_kv"]
+BACKBONE_OUTPUTS = ["z", "present_kv"]
+FLOW_INPUTS = ["z", "x", "t"]
+FLOW_OUTPUTS = ["v"]
+BACKBONE_DYNAMIC_AXES = {
+    "class_label": {0: "batch"}, "content": {0: "batch", 1: "content_len"}, "content_cells": {0: "content_len"},
+    "query_parent": {0: "batch", 1: "query_len"}, "query_cells": {0: "query_len"},
+    "past_kv": {2: "batch", 4: "past_len"}, "z": {0: "batch", 1: "query_len"}, "present_kv": {2: "batch", 4: "total_len"},
+}
+FLOW_DYNAMIC_AXES = {"z": {0: "rows"}, "x": {0: "rows"}, "t": {0: "rows"}, "v": {0: "rows"}}
+
+
+class BackboneStep(nn.Module):
+    """One sampling step of a module: the mask is built from the input lengths inside the graph."""
+
+    def __init__(self, net: ModuleNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, class_label, content, content_cells, query_parent, query_cells, past_kv):
+        bias = step_bias(past_kv.shape[4], content.shape[1], query_cells.shape[0], content.device)
+        return self.net(class_label, content, content_cells, query_parent, query_cells, past_kv, bias)
+
+
+def example_backbone_inputs(net: ModuleNet, token_dim: int, batch: int, past: int, n_content: int, n_query: int,
+                            generator: torch.Generator):
+    """Random but valid inputs; cells are drawn from the real cell range, the class slot included."""
+    n = net.num_tokens
+    attn = net.transformer.blocks[0].attn
+    return (
+        torch.randint(0, net.class_embedding.num_embeddings, (batch,), generator=generator),
+        torch.randn(batch, n_content, token_dim, generator=generator),
+        torch.randint(0, n + 1, (n_content,), generator=generator),
+        torch.randn(batch, n_query, token_dim, generator=generator),
+        torch.randint(0, n, (n_query,), generator=generator),
+        torch.randn(len(net.transformer.blocks), 2, batch, attn.heads, past, attn.head_dim, generator=generator),
+    )
