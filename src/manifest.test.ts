@@ -41,8 +41,11 @@ describe('parseManifest', () => {
     expectInvalid((m) => (m.tokens.count = 17), 'tokens.count');
     expectInvalid((m) => (m.tokens.dim = 5), 'tokens.dim');
     expectInvalid((m) => (m.tokens.grid = 3), 'tokens.grid');
-    expectInvalid((m) => delete m.normalization, 'normalization');
-    expectInvalid((m) => (m.normalization.std = 0), 'normalization.std');
+    expectInvalid((m) => delete m.tokens.normalization, 'tokens.normalization');
+    expectInvalid((m) => (m.tokens.normalization.std = 0), 'tokens.normalization.std');
+    expectInvalid((m) => (m.tokens.normalization.mean = [0.5, 0.5]), 'tokens.normalization.mean');
+    expectInvalid((m) => (m.tokens.channel_order = 'rgb,dy,dx'), 'tokens.channel_order');
+    expectInvalid((m) => (m.sequential_steps = 4), 'sequential_steps');
     expectInvalid((m) => (m.classes[1].index = 5), 'classes[1].index');
     expectInvalid((m) => (m.null_class = 1), 'null_class');
     expectInvalid((m) => (m.prng.algorithm = 'mt19937'), 'prng.algorithm');

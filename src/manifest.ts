@@ -213,9 +213,12 @@ export function parseManifest(input: unknown): Manifest {
   const tokenDim = int(tokens, 'dim', 'tokens.', 1);
   if (tokenDim !== 3 * patchSize * patchSize) throw invalid('tokens.dim', `must be 3 * patch_size² = ${3 * patchSize * patchSize}, is ${tokenDim}`);
 
-  const norm = obj(m, 'normalization', '');
-  const normMean = rgb(norm, 'mean', 'normalization.', false);
-  const normStd = rgb(norm, 'std', 'normalization.', true);
+  if (tokens.channel_order !== undefined && tokens.channel_order !== 'dy,dx,rgb') {
+    throw invalid('tokens.channel_order', `must be "dy,dx,rgb" (the contract's element order), ${describe(tokens.channel_order)}`);
+  }
+  const norm = obj(tokens, 'normalization', 'tokens.');
+  const normMean = rgb(norm, 'mean', 'tokens.normalization.', false);
+  const normStd = rgb(norm, 'std', 'tokens.normalization.', true);
 
   const classesJson = arr(m, 'classes', '');
   if (classesJson.length === 0) throw invalid('classes', 'must not be empty');
@@ -289,6 +292,10 @@ export function parseManifest(input: unknown): Manifest {
   const scalesJson = arr(m, 'scales', '');
   const scales = scalesJson.map((s, i) => parseScale(s, i));
   checkSchedule(modules, scales, grid);
+  const totalSteps = modules.reduce((sum, mod) => sum + mod.steps.length, 0);
+  if (m.sequential_steps !== undefined && m.sequential_steps !== totalSteps) {
+    throw invalid('sequential_steps', `must equal the schedule's ${totalSteps} steps, ${describe(m.sequential_steps)}`);
+  }
 
   return {
     id: str(m, 'id', ''),

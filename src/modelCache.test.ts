@@ -81,7 +81,7 @@ describe('modelCache', () => {
 
   it('refuses corrupt downloads and corrupt cached copies (evicting them)', async () => {
     const flipped = fileBytes.slice();
-    flipped[1000] ^= 1;
+    flipped[1000] = flipped[1000]! ^ 1;
     const corrupt = fakeFetch({ [file]: flipped });
     await expect(fetchModelFile(BASE, manifest, file, { fetch: corrupt.fetch, caches: null })).rejects.toMatchObject({ code: 'MODEL_CORRUPT' });
     const short = fakeFetch({ [file]: fileBytes.slice(0, 1000) });

@@ -76,8 +76,15 @@ export function makeManifestJson(opts: { grid?: number; patch?: number; architec
     data_source: 'none',
     architecture,
     image: { size: grid * patch, channels: 3 },
-    tokens: { grid, count: grid * grid, layout: 'pixel_patch', patch_size: patch, dim: 3 * patch * patch },
-    normalization: { mean: 0.5, std: 0.5 },
+    tokens: {
+      grid,
+      count: grid * grid,
+      layout: 'pixel_patch',
+      patch_size: patch,
+      dim: 3 * patch * patch,
+      channel_order: 'dy,dx,rgb',
+      normalization: { mean: 0.5, std: 0.5 },
+    },
     classes: [
       { index: 0, label: 'cat', group: 'animals' },
       { index: 1, label: 'dog', group: 'animals' },

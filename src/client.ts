@@ -1,0 +1,61 @@
+/**
+ * The page's side of the worker: `createNestarClient()` starts src/worker.ts as a module worker and exposes the
+ * WorkerApi 1:1, wrapping event callbacks in Comlink.proxy so they run on this thread. `dispose()` terminates the
+ * worker; calls still pending then reject with CANCELLED rather than hang.
+ */
+import * as Comlink from 'comlink';
+import { NestarError, registerErrorTransfer } from './errors';
+import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RuntimeInfo, WorkerApi } from './types';
+
+export interface NestarClient {
+  load(options: LoadOptions, onEvent?: (e: LoadEvent) => void): Promise<RuntimeInfo>;
+  generate(request: GenerateRequest, onEvent?: (e: GenerateEvent) => void): Promise<GenerateResult>;
+  cancel(): Promise<void>;
+  info(): Promise<RuntimeInfo>;
+  unload(): Promise<void>;
+  /** Terminates the worker (and with it the loaded sessions). The client is unusable afterwards. */
+  dispose(): void;
+}
+
+export interface NestarClientOptions {
+  /** A worker to talk to instead of a new src/worker.ts (tests, custom bundling). */
+  worker?: Worker;
+}
+
+const noop = (): void => undefined;
+
+export function createNestarClient(options: NestarClientOptions = {}): NestarClient {
+  registerErrorTransfer();
+  const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'nestar-runtime' });
+  const remote = Comlink.wrap<WorkerApi>(worker);
+  let disposed = false;
+  const pending = new Set<(e: NestarError) => void>();
+
+  /** Runs a remote call, rejecting it with CANCELLED if the client is disposed first. */
+  const call = <T>(start: () => Promise<T>): Promise<T> => {
+    if (disposed) return Promise.reject(new NestarError('CANCELLED', 'the NestAR client was disposed'));
+    return new Promise<T>((resolve, reject) => {
+      pending.add(reject);
+      start()
+        .then(resolve, reject)
+        .finally(() => pending.delete(reject));
+    });
+  };
+
+  return {
+    load: (opts, onEvent = noop) => call(() => remote.load(opts, Comlink.proxy(onEvent))),
+    generate: (request, onEvent = noop) => call(() => remote.generate(request, Comlink.proxy(onEvent))),
+    cancel: () => call(() => remote.cancel()),
+    info: () => call(() => remote.info()),
+    unload: () => call(() => remote.unload()),
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      const error = new NestarError('CANCELLED', 'the NestAR client was disposed');
+      for (const reject of pending) reject(error);
+      pending.clear();
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/** The WorkerApi engine end to end in Node: fixtures/tiny-nestar served by a fake fetch, onnxruntime-web wasm. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from './engine';
+import { NestarError } from './errors';
+import type { GenerateEvent, GenerateRequest, LoadEvent } from './types';
+
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'tiny-nestar');
+const BASE = 'https://example.test/models/tiny-nestar/';
+
+function diskFetch(overrides: Record<string, Uint8Array | null> = {}) {
+  return async (url: string): Promise<Response> => {
+    const name = url.slice(BASE.length);
+    if (name in overrides) {
+      const body = overrides[name];
+      return body ? new Response(body.slice().buffer) : new Response('gone', { status: 404 });
+    }
+    const path = join(FIXTURE, name);
+    if (!url.startsWith(BASE) || !existsSync(path)) return new Response('not found', { status: 404 });
+    return new Response(readFileSync(path));
+  };
+}
+
+const request: GenerateRequest = { classIndex: 3, seed: 5, batch: 2, odeSteps: 2, solver: 'heun', guidance: 2, temperature: 1 };
+
+describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', () => {
+  beforeAll(() => {
+    ort.env.wasm.numThreads = 1;
+  });
+
+  it('loads with download, compile and ready events, then generates with a scale event per scale', async () => {
+    const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined });
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'NOT_LOADED' });
+    const loadEvents: LoadEvent[] = [];
+    const info = await engine.load({ baseUrl: BASE }, (e) => loadEvents.push(e));
+    expect(info).toMatchObject({ backend: 'wasm', adapter: null, model: { id: 'tiny-nestar', sequentialSteps: 7, grid: 4 } });
+    expect(info.reason).toMatch(/no WebGPU/);
+    const downloads = loadEvents.filter((e) => e.type === 'download');
+    expect(new Set(downloads.map((e) => e.file)).size).toBe(4);
+    expect(loadEvents.filter((e) => e.type === 'compile').length).toBe(4);
+    expect(loadEvents.at(-1)).toEqual({ type: 'ready', info });
+    expect(await engine.info()).toEqual(info);
+
+    const events: GenerateEvent[] = [];
+    const result = await engine.generate(request, (e) => events.push(e));
+    expect(events.map((e) => (e.type === 'scale' ? `scale${e.grid}` : e.type))).toEqual(['scale2', 'scale4', 'done']);
+    expect(result.images.length).toBe(2);
+    expect(result.images[0]!.width).toBe(16);
+    expect(result.tokens[0]!.length).toBe(16 * 48);
+    const done = events.at(-1)!;
+    expect(done.type === 'done' && done.images[1]!.data).toEqual(result.images[1]!.data);
+
+    // Same request, same pixels: the run is a pure function of (model, class, seed, settings).
+    const again = await engine.generate(request, () => undefined);
+    expect(again.tokens[1]).toEqual(result.tokens[1]);
+
+    await engine.unload();
+    expect((await engine.info()).model).toBeNull();
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'NOT_LOADED' });
+  });
+
+  it('one generation at a time (BUSY), cancel() stops it with CANCELLED, bad requests are BAD_REQUEST', async () => {
+    const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined });
+    await engine.load({ baseUrl: BASE, backend: 'wasm' }, () => undefined);
+    const first = engine.generate({ ...request, odeSteps: 50 }, () => undefined);
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'BUSY' });
+    await expect(engine.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({ code: 'BUSY' });
+    engine.cancel();
+    await expect(first).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(engine.generate({ ...request, classIndex: 999 }, () => undefined)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // Still usable after a cancel and a bad request.
+    expect((await engine.generate({ ...request, batch: 1 }, () => undefined)).images.length).toBe(1);
+    await engine.unload();
+  });
+
+  it('maps load failures to codes: BACKEND_UNAVAILABLE, MODEL_NOT_FOUND, MODEL_CORRUPT', async () => {
+    const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined });
+    await expect(engine.load({ baseUrl: BASE, backend: 'webgpu' }, () => undefined)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    const missing = createEngine({ ort, fetch: diskFetch({ 'module2.flow.onnx': null }), caches: null, gpu: () => undefined });
+    await expect(missing.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    const bytes = new Uint8Array(readFileSync(join(FIXTURE, 'module1.flow.onnx')));
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    const corrupt = createEngine({ ort, fetch: diskFetch({ 'module1.flow.onnx': bytes }), caches: null, gpu: () => undefined });
+    const err = await corrupt.load({ baseUrl: BASE }, () => undefined).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NestarError);
+    expect(err).toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringContaining('module1.flow.onnx') });
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * The WorkerApi (types.ts) itself: load, generate, cancel, unload, info over one model at a time. worker.ts exposes
+ * it through comlink with onnxruntime's WebGPU build; Node tests drive it directly with the wasm build. It owns
+ * the state machine (not loaded / loading / ready / running) and the error policy: BUSY for a second call,
+ * NOT_LOADED before load, DEVICE_LOST when the GPU goes away (sessions dropped, the next `auto` load uses WASM).
+ */
+import * as Comlink from 'comlink';
+import { chooseBackend, navigatorGpu, type BackendChoice, type GpuLike } from './backend';
+import { NestarError, toNestarError } from './errors';
+import { toModelInfo, type Manifest } from './manifest';
+import { fetchManifest, fetchModelFile, type FetchLike } from './modelCache';
+import { createModuleSessions, OrtSessionRunner, releaseModuleSessions, type ModuleSessions, type Ort } from './ortRunner';
+import { runSchedule } from './scheduler';
+import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RgbaImage, RuntimeInfo, WorkerApi } from './types';
+
+export interface EngineDeps {
+  ort: Ort;
+  fetch?: FetchLike;
+  /** Cache Storage; null disables it (tests), undefined uses globalThis.caches. */
+  caches?: CacheStorage | null;
+  /** navigator.gpu by default. */
+  gpu?: () => GpuLike | undefined;
+}
+
+interface Loaded {
+  manifest: Manifest;
+  sessions: ModuleSessions[];
+  runner: OrtSessionRunner;
+  choice: BackendChoice;
+  info: RuntimeInfo;
+}
+
+/** Messages browsers and onnxruntime use when the GPU device is gone (driver reset, tab in background on mobile). */
+const DEVICE_LOST_MESSAGE = /device (is |was |has been )?lost|lost (the )?device|DEVICE_(HUNG|REMOVED|RESET)|GPU (process|device).*(crash|gone)/i;
+
+/** Fire-and-forget: an event callback across the worker boundary returns a promise nobody needs to wait for. */
+function emit<E>(onEvent: ((e: E) => unknown) | undefined, event: E, transfer: Transferable[] = []): void {
+  if (!onEvent) return;
+  try {
+    void Promise.resolve(onEvent(transfer.length > 0 ? Comlink.transfer(event, transfer) : event)).catch(() => undefined);
+  } catch {
+    // A listener's failure must not fail the generation.
+  }
+}
+
+function copyImage(image: RgbaImage): RgbaImage {
+  return { width: image.width, height: image.height, data: image.data.slice() };
+}
+
+export function createEngine(deps: EngineDeps): WorkerApi {
+  const { ort } = deps;
+  let loaded: Loaded | null = null;
+  let loading = false;
+  let run: { controller: AbortController; done: Promise<unknown> } | null = null;
+  /** Set when a WebGPU device was lost: `auto` then avoids WebGPU for the rest of this worker's life. */
+  let deviceLost: string | null = null;
+  let lastChoice: BackendChoice | null = null;
+
+  const runtimeInfo = (): RuntimeInfo =>
+    loaded?.info ?? {
+      backend: null,
+      adapter: lastChoice?.adapter ?? null,
+      reason: deviceLost ? `not loaded: ${deviceLost}` : 'not loaded',
+      model: null,
+    };
+
+  const drop = async (): Promise<void> => {
+    const current = loaded;
+    loaded = null;
+    if (current) await releaseModuleSessions(current.sessions);
+  };
+
+  /** Watches onnxruntime's GPU device so a loss while idle is reported at the next generate. */
+  const watchDevice = (): void => {
+    try {
+      const device = ort.env.webgpu.device as unknown as Promise<{ lost?: Promise<{ message?: string }> }> | undefined;
+      void Promise.resolve(device)
+        .then((d) => d?.lost)
+        .then((info) => {
+          if (info) deviceLost = `the GPU device was lost${info.message ? ` (${info.message})` : ''}`;
+        })
+        .catch(() => undefined);
+    } catch {
+      // No device exposed by this build: errors from session.run still reveal the loss.
+    }
+  };
+
+  const api: WorkerApi = {
+    async load(options: LoadOptions, onEvent: (e: LoadEvent) => void): Promise<RuntimeInfo> {
+      if (loading || run) throw new NestarError('BUSY', loading ? 'a model is already loading' : 'a generation is running; cancel it first');
+      loading = true;
+      try {
+        await drop();
+        const choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost);
+        lastChoice = choice;
+        const manifest = await fetchManifest(options.baseUrl, { fetch: deps.fetch });
+        const files = manifest.modules.flatMap((m) => [m.backbone, m.flowHead]);
+        // Download everything first (in parallel), then compile: a missing file fails before any slow compile.
+        const bytes = new Map<string, Uint8Array>();
+        await Promise.all(
+          files.map(async (file) => {
+            bytes.set(
+              file,
+              await fetchModelFile(options.baseUrl, manifest, file, {
+                fetch: deps.fetch,
+                caches: deps.caches,
+                onProgress: (p) => emit(onEvent, { type: 'download', ...p }),
+              }),
+            );
+          }),
+        );
+        if (choice.backend === 'webgpu' && choice.gpuAdapter) {
+          try {
+            // Run on the adapter judged in backend.ts, not on whatever onnxruntime would request itself.
+            (ort.env.webgpu as { adapter: unknown }).adapter = choice.gpuAdapter;
+          } catch {
+            // Already initialised by an earlier load: it keeps its device.
+          }
+        }
+        const sessions = await createModuleSessions(ort, manifest, {
+          backend: choice.backend,
+          fileBytes: async (file) => bytes.get(file)!,
+          onCompile: (file) => emit(onEvent, { type: 'compile', file }),
+        });
+        if (choice.backend === 'webgpu') watchDevice();
+        const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, model: toModelInfo(manifest) };
+        loaded = { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), choice, info };
+        emit(onEvent, { type: 'ready', info });
+        return info;
+      } catch (e) {
+        throw toNestarError(e);
+      } finally {
+        loading = false;
+      }
+    },
+
+    async generate(request: GenerateRequest, onEvent: (e: GenerateEvent) => void): Promise<GenerateResult> {
+      if (run) throw new NestarError('BUSY', 'a generation is already running');
+      if (!loaded) throw new NestarError(loading ? 'BUSY' : 'NOT_LOADED', loading ? 'the model is still loading' : 'no model is loaded; call load() first');
+      const current = loaded;
+      if (deviceLost && current.choice.backend === 'webgpu') {
+        await drop();
+        throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`);
+      }
+      const controller = new AbortController();
+      const generation = runSchedule(current.manifest, current.runner, request, {
+        signal: controller.signal,
+        onScale: (p) =>
+          emit(
+            onEvent,
+            { type: 'scale', scale: p.scale, grid: p.grid, images: p.images, elapsedMs: p.elapsedMs, stepsDone: p.stepsDone, stepsTotal: p.stepsTotal },
+            p.images.map((image) => image.data.buffer),
+          ),
+      });
+      run = { controller, done: generation.catch(() => undefined) };
+      try {
+        const result = await generation;
+        emit(onEvent, { type: 'done', images: result.images.map(copyImage), totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs });
+        return Comlink.transfer(result, [...result.images.map((i) => i.data.buffer), ...result.tokens.map((t) => t.buffer)]);
+      } catch (e) {
+        const err = toNestarError(e);
+        if (current.choice.backend === 'webgpu' && err.code !== 'CANCELLED' && err.code !== 'BAD_REQUEST' && (deviceLost || DEVICE_LOST_MESSAGE.test(err.message))) {
+          deviceLost ??= `the GPU device was lost (${err.message})`;
+          await drop();
+          throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
+        }
+        throw err;
+      } finally {
+        run = null;
+      }
+    },
+
+    cancel(): void {
+      run?.controller.abort();
+    },
+
+    async unload(): Promise<void> {
+      if (run) {
+        run.controller.abort();
+        await run.done; // never release sessions under a running session.run
+      }
+      await drop();
+    },
+
+    async info(): Promise<RuntimeInfo> {
+      return runtimeInfo();
+    },
+  };
+  return api;
+}

@@ -1,0 +1,28 @@
+/**
+ * NestAR runtime: the public API. Pages use `createNestarClient()` (the worker behind comlink); the pieces below it
+ * are exported for tools, tests and other hosts. Node-only helpers live in src/node.ts.
+ */
+export * from './types';
+export { createNestarClient, type NestarClient, type NestarClientOptions } from './client';
+export { NestarError, isNestarError, registerErrorTransfer, toNestarError } from './errors';
+export { createEngine, type EngineDeps } from './engine';
+export {
+  checkSessionIo,
+  parseManifest,
+  sequentialSteps,
+  toModelInfo,
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  type Manifest,
+  type ManifestModule,
+  type ManifestScale,
+  type ScheduleStep,
+} from './manifest';
+export { fetchManifest, fetchModelFile, sha256Hex, verifyBytes, CACHE_NAME, type FileProgress, type ModelFetchOptions } from './modelCache';
+export { chooseBackend, describeAdapter, type BackendChoice } from './backend';
+export { createModuleSessions, releaseModuleSessions, OrtSessionRunner, type ModuleSessions, type Ort } from './ortRunner';
+export { runSchedule, validateRequest, type RunOptions, type ScaleProgress, type StepTrace } from './scheduler';
+export type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
+export { integrate, velocityCalls, type Velocity } from './ode';
+export { bits, mix32, normal, streamOf, PRNG_ALGORITHM } from './prng';
+export { rgbaToTokens, subGridTokens, tokensToRgba, type TokenLayout } from './tokens';

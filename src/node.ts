@@ -1,0 +1,31 @@
+/**
+ * Node-only helper (tests, tools, the e2e reference): open a model folder from disk with onnxruntime-web's wasm
+ * backend, checking every file's size and sha256 like the browser does. Not exported from index.ts, which stays
+ * free of Node imports.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseManifest, type Manifest } from './manifest';
+import { verifyBytes } from './modelCache';
+import { createModuleSessions, OrtSessionRunner, releaseModuleSessions, type ModuleSessions, type Ort } from './ortRunner';
+
+export interface OpenedModel {
+  manifest: Manifest;
+  sessions: ModuleSessions[];
+  runner: OrtSessionRunner;
+  release(): Promise<void>;
+}
+
+/** Pass `import * as ort from 'onnxruntime-web'` (its Node build runs the wasm backend without a browser). */
+export async function openModelDir(ort: Ort, dir: string): Promise<OpenedModel> {
+  const manifest = parseManifest(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  const sessions = await createModuleSessions(ort, manifest, {
+    backend: 'wasm',
+    fileBytes: async (file) => {
+      const bytes = new Uint8Array(await readFile(join(dir, file)));
+      await verifyBytes(file, bytes, manifest.files[file]!, join(dir, file));
+      return bytes;
+    },
+  });
+  return { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), release: () => releaseModuleSessions(sessions) };
+}
