@@ -9,5 +9,28 @@ import { registerErrorTransfer } from './errors';
 import type { WorkerApi } from './types';
 
 registerErrorTransfer();
-const api: WorkerApi = createEngine({ ort });
+const engine = createEngine({ ort });
+
+/**
+ * Event callbacks arrive as comlink proxies, each holding a MessageChannel; release it once the call is over so
+ * that a long session of generations does not pile up open ports. Messages already sent are delivered first.
+ */
+function releaseAfter<T>(callback: unknown, call: Promise<T>): Promise<T> {
+  return call.finally(() => {
+    const proxy = callback as { [Comlink.releaseProxy]?: () => void };
+    try {
+      proxy[Comlink.releaseProxy]?.();
+    } catch {
+      // Not a proxy (a direct call): nothing to release.
+    }
+  });
+}
+
+const api: WorkerApi = {
+  load: (options, onEvent) => releaseAfter(onEvent, engine.load(options, onEvent)),
+  generate: (request, onEvent) => releaseAfter(onEvent, engine.generate(request, onEvent)),
+  cancel: () => engine.cancel(),
+  unload: () => engine.unload(),
+  info: () => engine.info(),
+};
 Comlink.expose(api);
