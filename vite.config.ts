@@ -12,6 +12,9 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   root: '.',
   base: './',
+  // One page, no client-side routes: without the SPA fallback a missing model file is a real 404, as on any
+  // static host, instead of index.html served with status 200.
+  appType: 'mpa',
   plugins: [react()],
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },

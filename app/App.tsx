@@ -52,7 +52,13 @@ export function App() {
   return (
     <div className="app">
       <Header modelId={state.modelId} runtime={state.runtime} models={source?.index?.models ?? []} loading={state.load.status === 'loading'} />
-      {state.error && <ErrorBanner error={state.error} modelId={state.modelId} onReload={reload} onDismiss={dismissError} />}
+      {state.error && <ErrorBanner
+          error={state.error}
+          modelId={state.modelId}
+          explicitModel={source?.explicit ?? false}
+          onReload={reload}
+          onDismiss={dismissError}
+        />}
       <main className="layout">
         <aside className="sidebar">
           {info && form ? (
@@ -66,6 +72,8 @@ export function App() {
               running={running}
               cancelling={cancelling}
             />
+          ) : state.load.status === 'failed' ? (
+            <div className="card empty-card small">Settings appear once a model is loaded.</div>
           ) : (
             <div className="card skeleton" aria-hidden="true">
               <div className="skeleton-line" />

@@ -22,6 +22,8 @@ export interface ModelSource {
   baseUrl: string;
   backend: BackendRequest;
   index: ModelIndex | null;
+  /** True when the URL named the model (?model=) rather than the index's default. */
+  explicit: boolean;
 }
 
 /** Used only when models/index.json cannot be read at all. */
@@ -56,7 +58,7 @@ export async function resolveModelSource(search: string = window.location.search
   // An id that is not a plain folder name is passed through as-is only to fail as "not found" (never as a path).
   const id = requested ?? index?.default ?? FALLBACK_MODEL_ID;
   const safeId = MODEL_ID.test(id) ? id : encodeURIComponent(id);
-  return { id, baseUrl: new URL(`${safeId}/`, modelsRoot()).href, backend: parseBackend(params.get('ep')), index };
+  return { id, baseUrl: new URL(`${safeId}/`, modelsRoot()).href, backend: parseBackend(params.get('ep')), index, explicit: requested !== null };
 }
 
 /** The URL of this page with one query parameter changed (null removes it). */

@@ -26,6 +26,7 @@ export async function openBrowser() {
     args: ARGS,
     viewport: { width: 1280, height: 900 },
     deviceScaleFactor: 1,
+    colorScheme: process.env.E2E_COLOR_SCHEME === 'light' ? 'light' : 'dark',
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = { pageErrors: [], consoleErrors: [] };

@@ -45,7 +45,9 @@ async function main() {
   const reference = createReference(model);
   const server = await startPreview();
   log(`serving dist/ at ${server.url}`);
-  const ctx = { baseUrl: server.url, model, seed: SEED, reference, log };
+  // The page loads its default model (models/index.json) unless E2E_MODEL names another one.
+  const modelParam = process.env.E2E_MODEL ? { model: model.id } : {};
+  const ctx = { baseUrl: server.url, model, modelParam, seed: SEED, reference, log };
   const { limits, defaults } = model.manifest.sampling;
 
   try {

@@ -43,10 +43,12 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sc
   const { page, problems } = browser;
   const out = { backend: ep };
   try {
-    const opened = await openStudio(page, baseUrl, { ep }, 300_000);
+    const opened = await openStudio(page, baseUrl, { ...ctx.modelParam, ep }, 300_000);
     check(opened.ready, `model did not load on ${ep}: ${opened.message}`);
     check(opened.backend === ep, `backend badge says ${opened.backend}, expected ${ep}`);
     out.adapter = await page.getAttribute('[data-testid="backend-badge"]', 'title');
+    const badgeText = await page.innerText('[data-testid="backend-badge"]');
+    check(badgeText.includes(ep === 'webgpu' ? 'WebGPU' : 'WASM'), `backend badge reads "${badgeText}"`);
     if (screenshots.idle) out.idleShot = await shot(page, screenshots.idle);
 
     const cls = pickClass(model.manifest);
@@ -128,7 +130,7 @@ export async function cancelScenario(ctx, ep, { heavy }) {
   const { page, problems } = browser;
   const out = { backend: ep };
   try {
-    const opened = await openStudio(page, baseUrl, { ep }, 300_000);
+    const opened = await openStudio(page, baseUrl, { ...ctx.modelParam, ep }, 300_000);
     check(opened.ready, `model did not load: ${opened.message}`);
     await setForm(page, heavy);
     await recordFrames(page);
@@ -183,7 +185,7 @@ export async function validationScenario(ctx) {
   const browser = await openBrowser();
   const { page, problems } = browser;
   try {
-    const opened = await openStudio(page, ctx.baseUrl, { ep: 'wasm' }, 300_000);
+    const opened = await openStudio(page, ctx.baseUrl, { ...ctx.modelParam, ep: 'wasm' }, 300_000);
     check(opened.ready, `model did not load: ${opened.message}`);
     const [, maxSteps] = ctx.model.manifest.sampling.limits.ode_steps;
     await setForm(page, { odeSteps: 100000 });

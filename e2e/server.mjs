@@ -18,17 +18,18 @@ export function build() {
   return Date.now() - started;
 }
 
-/** The model the page loads by default, from the built site's models/index.json. */
+/** The model the page loads by default, from the built site's models/index.json (E2E_MODEL=<id> overrides it). */
 export function defaultModel() {
   const indexPath = join(DIST, 'models', 'index.json');
   if (!existsSync(indexPath)) throw new Error('dist/models/index.json is missing: public/models/index.json did not build');
   const index = JSON.parse(readFileSync(indexPath, 'utf8'));
-  const dir = join(DIST, 'models', index.default);
+  const id = process.env.E2E_MODEL ?? index.default;
+  const dir = join(DIST, 'models', id);
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) {
-    throw new Error(`default model "${index.default}" has no manifest at public/models/${index.default}/manifest.json (export it first)`);
+    throw new Error(`model "${id}" has no manifest at public/models/${id}/manifest.json (export it first)`);
   }
-  return { id: index.default, dir, manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) };
+  return { id, dir, manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) };
 }
 
 /** dist/models/<copyId>/: the model with one byte of its first ONNX file flipped (its manifest keeps the old sha256). */

@@ -1,27 +1,31 @@
-/** The backend the model runs on, the GPU adapter (if any) and why the runtime chose it. */
+/** The backend the model runs on, the device it runs on and why the runtime chose it. */
 import type { RuntimeInfo } from '../../src/types';
 
 export function BackendBadge({ runtime, loading }: { runtime: RuntimeInfo | null; loading: boolean }) {
   if (!runtime?.backend) {
     return (
-      <span className="badge badge-pending" data-testid="backend-badge" data-backend="">
-        <span className="badge-dot" aria-hidden="true" />
-        {loading ? 'Starting runtime…' : 'No backend'}
-      </span>
+      <div className="backend" data-testid="backend-badge" data-backend="">
+        <span className="badge badge-pending">
+          <span className="badge-dot" aria-hidden="true" />
+          {loading ? 'Starting runtime…' : 'No backend'}
+        </span>
+      </div>
     );
   }
-  const name = runtime.backend === 'webgpu' ? 'WebGPU' : 'WASM';
+  const webgpu = runtime.backend === 'webgpu';
+  // WASM runs on the CPU; the GPU adapter it passed over (if any) is named in the reason.
+  const device = webgpu ? (runtime.adapter ?? 'GPU') : 'CPU';
+  const why = runtime.reason.replace(/^WASM: /, '');
   return (
-    <span
-      className={`badge badge-${runtime.backend}`}
-      data-testid="backend-badge"
-      data-backend={runtime.backend}
-      title={runtime.reason}
-    >
-      <span className="badge-dot" aria-hidden="true" />
-      <strong>{name}</strong>
-      {runtime.adapter && <span className="badge-adapter">{runtime.adapter}</span>}
-      <span className="visually-hidden">: {runtime.reason}</span>
-    </span>
+    <div className="backend" data-testid="backend-badge" data-backend={runtime.backend} title={runtime.reason}>
+      <span className={`badge badge-${runtime.backend}`}>
+        <span className="badge-dot" aria-hidden="true" />
+        <strong>{webgpu ? 'WebGPU' : 'WASM'}</strong>
+        <span className="badge-adapter">{device}</span>
+      </span>
+      <span className="backend-why" data-testid="backend-reason">
+        {why}
+      </span>
+    </div>
   );
 }

@@ -22,7 +22,12 @@ export function BatchGrid({ info, run, selected, onSelect }: Props) {
         <h2 className="card-title">Batch of {request.batch}</h2>
         <span className="muted small">{grid ? `${grid}×${grid} tokens` : 'waiting for the first scale'}</span>
       </div>
-      <div className="batch-grid" data-testid="batch-grid" data-count={request.batch}>
+      <div
+        className="batch-grid"
+        data-testid="batch-grid"
+        data-count={request.batch}
+        style={{ gridTemplateColumns: `repeat(${Math.min(request.batch, 4)}, minmax(0, 1fr))` }}
+      >
         {Array.from({ length: request.batch }, (_, b) => {
           const seed = (request.seed + b) >>> 0;
           return (

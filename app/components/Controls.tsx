@@ -72,6 +72,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
               <label className="field-label" htmlFor="solver">
                 Solver
               </label>
+              <span className="field-hint">{form.solver === 'heun' ? '2 evals/step' : '1 eval/step'}</span>
             </div>
             <select
               id="solver"
@@ -82,7 +83,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             >
               {SOLVERS.map((s) => (
                 <option key={s} value={s}>
-                  {s === 'euler' ? 'Euler (1 eval/step)' : 'Heun (2 evals/step)'}
+                  {s === 'euler' ? 'Euler' : 'Heun'}
                 </option>
               ))}
             </select>

@@ -16,7 +16,8 @@ export function DownloadButtons({ image, basename }: { image: RgbaImage | null; 
         onClick={() => image && void downloadPng(image, 1, `${basename}.png`)}
         title="The image exactly as the model made it"
       >
-        PNG {image ? `${image.width}×${image.height}` : ''} <span className="muted">full-res</span>
+        <span>Download PNG {image ? `${image.width}×${image.height}` : ''}</span>
+        <span className="muted">full resolution</span>
       </button>
       <button
         type="button"
@@ -25,7 +26,8 @@ export function DownloadButtons({ image, basename }: { image: RgbaImage | null; 
         onClick={() => image && void downloadPng(image, factor, `${basename}-x${factor}.png`)}
         title="Nearest-neighbour upscale: each model pixel becomes a square block"
       >
-        PNG {image ? `${image.width * factor}×${image.height * factor}` : ''} <span className="muted">upscaled ×{factor}</span>
+        <span>Download PNG {image ? `${image.width * factor}×${image.height * factor}` : ''}</span>
+        <span className="muted">{image ? `upscaled ×${factor}, nearest neighbour` : 'upscaled'}</span>
       </button>
     </div>
   );

@@ -1,6 +1,10 @@
 /** What went wrong, switched on the runtime's error code, with the runtime's own message and a way forward. */
 import type { ErrorCode } from '../../src/types';
+import { withParam } from '../modelSource';
 import type { StudioError } from '../studioState';
+
+/** Codes that mean "this model folder is unusable": offer the site's default model instead. */
+const MODEL_PROBLEMS: ErrorCode[] = ['MODEL_NOT_FOUND', 'MODEL_CORRUPT', 'MANIFEST_INVALID'];
 
 interface Explanation {
   title: string;
@@ -37,11 +41,13 @@ function explain(code: ErrorCode, modelId: string | null): Explanation {
 interface Props {
   error: StudioError;
   modelId: string | null;
+  /** The URL asked for a model explicitly (?model=), so the default one is worth offering. */
+  explicitModel: boolean;
   onReload(): void;
   onDismiss(): void;
 }
 
-export function ErrorBanner({ error, modelId, onReload, onDismiss }: Props) {
+export function ErrorBanner({ error, modelId, explicitModel, onReload, onDismiss }: Props) {
   const { title, advice, retry } = explain(error.code, modelId);
   return (
     <div className="banner banner-error" role="alert" data-testid="error-banner" data-code={error.code}>
@@ -56,6 +62,11 @@ export function ErrorBanner({ error, modelId, onReload, onDismiss }: Props) {
           <code>{error.code}</code> <span data-testid="error-message">{error.message}</span>
         </p>
       </div>
+      {explicitModel && MODEL_PROBLEMS.includes(error.code) && (
+        <a className="btn btn-secondary" href={withParam('model', null)}>
+          Open the default model
+        </a>
+      )}
       {retry === 'reload' && (
         <button type="button" className="btn btn-secondary" onClick={onReload}>
           Reload model

@@ -12,7 +12,7 @@ export function Filmstrip({ info, run, selected }: { info: ModelInfo; run: RunSt
         const active = run.status === 'running' && !frame && i === run.frames.length;
         if (!frame) {
           return (
-            <li key={s.scale} className="film-item film-pending" data-active={active} data-testid="scale-pending">
+            <li key={`pending-${s.scale}`} className="film-item film-pending" data-active={active} data-testid="scale-pending">
               <div className="film-thumb film-thumb-empty">{active && <span className="spinner spinner-small" aria-hidden="true" />}</div>
               <span className="film-grid">{gridLabel(s.grid)}</span>
               <span className="film-ms">{active ? 'running' : '–'}</span>
@@ -21,7 +21,7 @@ export function Filmstrip({ info, run, selected }: { info: ModelInfo; run: RunSt
         }
         return (
           <li
-            key={s.scale}
+            key={`frame-${s.scale}`}
             className="film-item"
             data-testid="scale-frame"
             data-scale={frame.scale}

@@ -27,7 +27,7 @@ export function Header({ modelId, runtime, models, loading }: Props) {
         <h1 className="model-title" data-testid="model-title">
           {title}
         </h1>
-        {choices.length > 1 && (
+        {models.length > 1 && (
           <select
             className="model-switch"
             aria-label="Model"
