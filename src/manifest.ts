@@ -5,7 +5,9 @@
  * No fetching here: modelCache.ts gets the bytes, this file only judges them.
  */
 import { NestarError } from './errors';
+import { arr, describe, int, intArray, invalid, num, obj, range, rgb, sameNames, str, strArray, type Json } from './manifestJson';
 import { PRNG_ALGORITHM } from './prng';
+import { checkSchedule } from './scheduleCheck';
 import type { ModelClass, ModelInfo, SamplingSettings, Solver } from './types';
 
 export const MANIFEST_FORMAT = 'nestar-studio/manifest';
@@ -80,97 +82,6 @@ export interface Manifest {
   files: Record<string, { bytes: number; sha256: string }>;
   /** Measured quality figures, passed through unchecked for display. */
   quality: unknown;
-}
-
-// ---- small typed readers: each throws MANIFEST_INVALID naming the JSON path ----
-
-type Json = Record<string, unknown>;
-
-function invalid(path: string, what: string): NestarError {
-  return new NestarError('MANIFEST_INVALID', `manifest.json: ${path} ${what}`);
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'is missing';
-  return `is ${JSON.stringify(v)?.slice(0, 60) ?? String(v)}`;
-}
-
-function obj(parent: Json, key: string, path: string): Json {
-  const v = parent[key];
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(`${path}${key}`, `must be an object, ${describe(v)}`);
-  return v as Json;
-}
-
-function str(parent: Json, key: string, path: string, optional = false): string {
-  const v = parent[key];
-  if (optional && v === undefined) return '';
-  if (typeof v !== 'string') throw invalid(`${path}${key}`, `must be a string, ${describe(v)}`);
-  return v;
-}
-
-function num(parent: Json, key: string, path: string): number {
-  const v = parent[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${path}${key}`, `must be a finite number, ${describe(v)}`);
-  return v;
-}
-
-function int(parent: Json, key: string, path: string, min = -Infinity): number {
-  const v = num(parent, key, path);
-  if (!Number.isInteger(v)) throw invalid(`${path}${key}`, `must be an integer, is ${v}`);
-  if (v < min) throw invalid(`${path}${key}`, `must be >= ${min}, is ${v}`);
-  return v;
-}
-
-function arr(parent: Json, key: string, path: string): unknown[] {
-  const v = parent[key];
-  if (!Array.isArray(v)) throw invalid(`${path}${key}`, `must be an array, ${describe(v)}`);
-  return v;
-}
-
-function intArray(parent: Json, key: string, path: string, min: number, max: number): number[] {
-  const a = arr(parent, key, path);
-  a.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw invalid(`${path}${key}[${i}]`, `must be an integer in [${min}, ${max}], is ${JSON.stringify(v)}`);
-    }
-  });
-  return a as number[];
-}
-
-function strArray(parent: Json, key: string, path: string): string[] {
-  const a = arr(parent, key, path);
-  a.forEach((v, i) => {
-    if (typeof v !== 'string') throw invalid(`${path}${key}[${i}]`, `must be a string, ${describe(v)}`);
-  });
-  return a as string[];
-}
-
-/** [min, max] inclusive range. */
-function range(parent: Json, key: string, path: string, integer: boolean, min: number): [number, number] {
-  const a = arr(parent, key, path);
-  const [lo, hi] = a;
-  const ok = (v: unknown): v is number =>
-    typeof v === 'number' && Number.isFinite(v) && (!integer || Number.isInteger(v)) && v >= min;
-  if (a.length !== 2 || !ok(lo) || !ok(hi) || lo > hi) {
-    throw invalid(`${path}${key}`, `must be [min, max] with ${integer ? 'integers' : 'numbers'} >= ${min} and min <= max, ${describe(a)}`);
-  }
-  return [lo, hi];
-}
-
-/** A scalar or a 3-vector (per RGB channel), as a 3-vector. */
-function rgb(parent: Json, key: string, path: string, positive: boolean): [number, number, number] {
-  const v = parent[key];
-  const values = typeof v === 'number' ? [v, v, v] : Array.isArray(v) && v.length === 3 ? v : null;
-  if (!values || !values.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) {
-    throw invalid(`${path}${key}`, `must be a ${positive ? 'positive ' : ''}number or 3 of them, ${describe(v)}`);
-  }
-  return values as [number, number, number];
-}
-
-function sameNames(got: string[], want: string[], path: string): void {
-  const g = [...got].sort().join(',');
-  const w = [...want].sort().join(',');
-  if (g !== w) throw invalid(path, `must list exactly [${want.join(', ')}], is [${got.join(', ')}]`);
 }
 
 // ---- the parser ----
@@ -373,63 +284,6 @@ function parseScale(s: unknown, i: number): ManifestScale {
     module: int(sj, 'module', path, 0),
     step: int(sj, 'step', path, 0),
   };
-}
-
-/**
- * Replays the schedule on an empty grid: every cell is generated exactly once, content and parents are only ever
- * cells already generated, and every scale's sub-grid is complete at the step it claims. This is what lets the
- * scheduler run the schedule as data without checks of its own.
- */
-function checkSchedule(modules: ManifestModule[], scales: ManifestScale[], grid: number): void {
-  const n = grid * grid;
-  const done = new Uint8Array(n);
-  let order = 0;
-  const stepOrder = new Map<string, number>();
-  modules.forEach((mod, k) =>
-    mod.steps.forEach((step, j) => {
-      const sp = `modules[${k}].steps[${j}].`;
-      step.contentCells.forEach((c, i) => {
-        if (c === n) {
-          if (j !== 0 || i !== 0) throw invalid(`${sp}content_cells[${i}]`, 'is the class token, allowed only first at step 0');
-        } else if (!done[c]) {
-          throw invalid(`${sp}content_cells[${i}]`, `is cell ${c}, which is not generated yet`);
-        }
-      });
-      step.queryParentCells.forEach((c, i) => {
-        if (c >= 0 && !done[c]) throw invalid(`${sp}query_parent_cells[${i}]`, `is cell ${c}, which is not generated yet`);
-      });
-      step.queryCells.forEach((c, i) => {
-        if (done[c]) throw invalid(`${sp}query_cells[${i}]`, `generates cell ${c} a second time`);
-        done[c] = 1;
-      });
-      stepOrder.set(`${k}/${j}`, order++);
-    }),
-  );
-  const missing = done.indexOf(0);
-  if (missing >= 0) throw invalid('modules', `never generate cell ${missing}`);
-
-  if (scales.length === 0) throw invalid('scales', 'must not be empty');
-  let previous = -1;
-  scales.forEach((s, i) => {
-    const path = `scales[${i}]`;
-    const at = stepOrder.get(`${s.module}/${s.step}`);
-    if (at === undefined) throw invalid(`${path}.module/step`, `(${s.module}, ${s.step}) is not a step of the schedule`);
-    if (at < previous) throw invalid(path, 'must come in generation order');
-    previous = at;
-    if (s.grid * s.stride !== grid) throw invalid(`${path}.stride`, `times grid must be tokens.grid ${grid}, is ${s.stride} x ${s.grid}`);
-    // Replay up to and including that step, then require the sub-grid to be complete.
-    const seen = new Uint8Array(n);
-    let o = 0;
-    for (const mod of modules) for (const step of mod.steps) if (o++ <= at) for (const c of step.queryCells) seen[c] = 1;
-    for (let r = 0; r < s.grid; r++) {
-      for (let c = 0; c < s.grid; c++) {
-        const cell = r * s.stride * grid + c * s.stride;
-        if (!seen[cell]) throw invalid(path, `claims the ${s.grid}x${s.grid} sub-grid is done, but cell ${cell} is not generated yet`);
-      }
-    }
-  });
-  const last = scales[scales.length - 1];
-  if (last && last.grid !== grid) throw invalid(`scales[${scales.length - 1}].grid`, `must be the full grid ${grid} (the last scale is the image)`);
 }
 
 /** Total sequential network steps (backbone calls) of one generation. */
