@@ -88,3 +88,40 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     expect(err).toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringContaining('module1.flow.onnx') });
   });
 });
+
+describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
+  it('reports DEVICE_LOST, drops the sessions, and the next auto load falls back to WASM', async () => {
+    const providers: string[][] = [];
+    let created = 0;
+    // onnxruntime with sessions that lose their device on the first run (Node has no WebGPU to lose).
+    const fakeOrt = {
+      ...ort,
+      env: ort.env,
+      InferenceSession: {
+        create: async (_bytes: Uint8Array, options: { executionProviders: string[] }) => {
+          providers.push(options.executionProviders);
+          const backbone = created++ % 2 === 0;
+          return {
+            inputNames: backbone ? ['class_label', 'content', 'content_cells', 'query_parent', 'query_cells', 'past_kv'] : ['z', 'x', 't'],
+            outputNames: backbone ? ['z', 'present_kv'] : ['v'],
+            run: async () => {
+              throw new Error('Failed to execute: GPU device was lost');
+            },
+            release: async () => undefined,
+          };
+        },
+      },
+    } as unknown as typeof ort;
+    const realGpu = { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'ampere' } }) };
+    const engine = createEngine({ ort: fakeOrt, fetch: diskFetch(), caches: null, gpu: () => realGpu });
+    expect((await engine.load({ baseUrl: BASE }, () => undefined)).backend).toBe('webgpu');
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'DEVICE_LOST' });
+    expect((await engine.info()).model).toBeNull();
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'NOT_LOADED' });
+    const info = await engine.load({ baseUrl: BASE }, () => undefined);
+    expect(info.backend).toBe('wasm');
+    expect(info.reason).toMatch(/lost/);
+    expect(providers.slice(0, 4).every((p) => p.join() === 'webgpu')).toBe(true);
+    expect(providers.slice(4).every((p) => p.join() === 'wasm')).toBe(true);
+  });
+});
