@@ -35,9 +35,11 @@ describe('tokens', () => {
   it('decodes with clamp and round: x*std + mean', () => {
     const tokens = new Float32Array(16 * 12).fill(5);
     tokens[0] = -5;
-    tokens[1] = 0; // 0.5 -> 127.5 -> 128
+    tokens[1] = 0; // 0.5 -> 127.5 -> 128 (half to even, like torch.round)
+    tokens[3] = 1 / 255 - 1; // -> exactly 0.5 / 255 * 255 = 0.5 -> 0
     const { data } = tokensToRgba(tokens, layout);
     expect(Array.from(data.subarray(0, 4))).toEqual([0, 128, 255, 255]);
+    expect(data[4]).toBe(0);
   });
 
   it('a scale preview is its sub-grid upsampled by nearest neighbour to full size', () => {

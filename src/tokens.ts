@@ -9,10 +9,17 @@ import type { RgbaImage } from './types';
 /** What decoding needs from the manifest. */
 export type TokenLayout = Pick<Manifest, 'grid' | 'patchSize' | 'tokenDim' | 'imageSize' | 'normMean' | 'normStd'>;
 
-/** pixel = round(clamp(x*std + mean, 0, 1) * 255) per channel. */
+const f32 = Math.fround;
+
+/**
+ * pixel = round(clamp(x*std + mean, 0, 1) * 255) per channel, in float32 and rounding half to even like
+ * models/nestar/tokens.py (torch.round), so both sides give the same pixels for the same tokens.
+ */
 function decodeChannel(x: number, mean: number, std: number): number {
-  const v = x * std + mean;
-  return Math.round((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
+  const v = f32(f32(x * std) + mean);
+  const scaled = f32((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
+  const r = Math.round(scaled);
+  return r - scaled === 0.5 && r % 2 === 1 ? r - 1 : r;
 }
 
 /**
