@@ -34,6 +34,8 @@ export type LoadStatus = 'idle' | 'loading' | 'ready' | 'failed';
 export type RunStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
 export interface RunState {
+  /** Which generate() call this is; events of an older call are ignored. */
+  id: number;
   status: RunStatus;
   request: GenerateRequest | null;
   frames: ScaleFrame[];
@@ -53,13 +55,13 @@ export interface StudioState {
 export type StudioAction =
   | { type: 'load-start'; modelId: string }
   | LoadEvent
-  | { type: 'generate-start'; request: GenerateRequest }
-  | GenerateEvent
-  | { type: 'cancelled' }
-  | { type: 'error'; code: ErrorCode; message: string; during: 'load' | 'generate' }
+  | { type: 'generate-start'; runId: number; request: GenerateRequest }
+  | (GenerateEvent & { runId: number })
+  | { type: 'cancelled'; runId: number }
+  | { type: 'error'; code: ErrorCode; message: string; during: 'load' | 'generate'; runId?: number }
   | { type: 'dismiss-error' };
 
-const emptyRun: RunState = { status: 'idle', request: null, frames: [], final: null, firstPreviewMs: null, totalMs: null };
+const emptyRun: RunState = { id: 0, status: 'idle', request: null, frames: [], final: null, firstPreviewMs: null, totalMs: null };
 
 export const initialState: StudioState = {
   modelId: null,
@@ -91,9 +93,11 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
     case 'ready':
       return { ...state, runtime: action.info, load: { ...state.load, status: 'ready', compiling: null } };
     case 'generate-start':
-      return { ...state, error: null, run: { ...emptyRun, status: 'running', request: action.request } };
+      return { ...state, error: null, run: { ...emptyRun, id: action.runId, status: 'running', request: action.request } };
     case 'scale':
-      if (state.run.status !== 'running') return state; // a late event of a cancelled run
+      // Events of an older run (e.g. one cancelled just before this run started) are dropped.
+      if (action.runId !== state.run.id || state.run.status !== 'running') return state;
+      if (state.run.frames.some((f) => f.scale === action.scale)) return state;
       return {
         ...state,
         run: {
@@ -113,16 +117,18 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
         },
       };
     case 'done':
-      if (state.run.status !== 'running') return state;
+      if (action.runId !== state.run.id || state.run.status !== 'running') return state;
       return {
         ...state,
         run: { ...state.run, status: 'done', final: action.images, totalMs: action.totalMs, firstPreviewMs: action.firstPreviewMs },
       };
     case 'cancelled':
+      if (action.runId !== state.run.id || state.run.status !== 'running') return state;
       return { ...state, run: { ...state.run, status: 'cancelled' } };
     case 'error': {
       const error: StudioError = { code: action.code, message: action.message, during: action.during };
       if (action.during === 'load') return { ...state, error, load: { ...state.load, status: 'failed', compiling: null } };
+      if (action.runId !== undefined && action.runId !== state.run.id) return state;
       return { ...state, error, run: { ...state.run, status: 'failed' } };
     }
     case 'dismiss-error':

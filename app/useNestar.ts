@@ -60,21 +60,27 @@ export function useNestar(): Nestar {
     };
   }, [loadToken]);
 
+  const runCounter = useRef(0);
   const generate = useCallback(async (request: GenerateRequest) => {
     const client = clientRef.current;
     if (!client) return;
-    dispatch({ type: 'generate-start', request });
+    const runId = ++runCounter.current;
+    const live = () => clientRef.current === client;
+    dispatch({ type: 'generate-start', runId, request });
     try {
+      // Scale and done events share one ordered channel; the call's own result travels on another, so the state
+      // follows the events (the reducer ignores a second 'done').
       const result = await client.generate(request, (e) => {
-        if (clientRef.current === client) dispatch(e);
+        if (live()) dispatch({ ...e, runId });
       });
-      if (clientRef.current === client) {
-        dispatch({ type: 'done', images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs });
-      }
+      // Fallback only: should the 'done' event never arrive, finish the run from the call's result.
+      setTimeout(() => {
+        if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs });
+      }, 1000);
     } catch (e) {
-      if (clientRef.current !== client) return;
-      if (e instanceof NestarError && e.code === 'CANCELLED') dispatch({ type: 'cancelled' });
-      else dispatch(errorAction(e, 'generate'));
+      if (!live()) return;
+      if (e instanceof NestarError && e.code === 'CANCELLED') dispatch({ type: 'cancelled', runId });
+      else dispatch({ ...errorAction(e, 'generate'), runId } as StudioAction);
     }
   }, []);
 

@@ -81,10 +81,11 @@ async function main() {
   log('\n==================== NestAR Studio e2e ====================');
   for (const r of results) log(`${r.ok ? 'PASS' : 'FAIL'}  (${r.id}) ${r.name}  [${r.seconds.toFixed(1)} s]${r.ok ? '' : `\n        ${r.error}`}`);
   if (timings.length) {
-    log('\nTimings measured in the page (worker performance.now), batch 1, one image:');
+    log('\nTimings measured in the page (worker performance.now), batch 1, one image; cold = first run after load:');
     for (const t of timings) {
       const ode = `${t.request.odeSteps} ODE steps ${t.request.solver}, guidance ${t.request.guidance}`;
-      log(`  ${t.backend.padEnd(22)} first preview ${t.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.totalMs.toFixed(0).padStart(7)} ms   (${ode})`);
+      log(`  ${t.backend.padEnd(22)} cold: first preview ${t.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.totalMs.toFixed(0).padStart(7)} ms   (${ode})`);
+      if (t.warm) log(`  ${''.padEnd(22)} warm: first preview ${t.warm.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.warm.totalMs.toFixed(0).padStart(7)} ms`);
       if (t.batch8) log(`  ${''.padEnd(22)} batch of 8: total ${t.batch8.totalMs.toFixed(0)} ms, ${t.batch8.perImageMs.toFixed(0)} ms per image`);
       log(`  ${''.padEnd(22)} scales: ${t.frames}`);
     }

@@ -37,7 +37,7 @@ const TOLERANCE = {
  * (a)/(b): load on one backend, generate class X seed Y batch 1, check the scales arrive coarse to fine, the final
  * image is not blank and matches the Node reference; then (wasm) a batch of 8 whose image 0 equals the batch-1 image.
  */
-export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, screenshots = {} } = {}) {
+export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, warmRunBelowMs = 120_000, screenshots = {} } = {}) {
   const { baseUrl, model, reference, log } = ctx;
   const browser = await openBrowser();
   const { page, problems } = browser;
@@ -97,6 +97,16 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sc
     out.referenceDiff = diff;
     log(`    reference diff (${ep}): mean ${diff.mean.toFixed(3)}, max ${diff.max}, >${tol.channel}: ${(diff.outliers * 100).toFixed(2)}%`);
     check(diff.sameSize && diff.mean <= tol.maxMean && diff.outliers <= tol.maxOutliers, `page image differs from the Node reference: ${JSON.stringify(diff)}`);
+
+    // A second identical run: same pixels (determinism), and warm timings (no first-run shader/JIT compilation).
+    if (out.totalMs < warmRunBelowMs) {
+      await clickGenerate(page);
+      const endWarm = await waitRunEnd(page, 540_000);
+      check(endWarm.status === 'done', `repeat run ended ${endWarm.status}${endWarm.banner ? `: ${endWarm.banner}` : ''}`);
+      const again = compareImages(await readCanvas(page, FINAL_CANVAS), image, 0);
+      check(again.max === 0, `the same seed and settings gave a different image the second time: ${JSON.stringify(again)}`);
+      out.warm = await readTimings(page);
+    }
 
     if (batch8) {
       await setForm(page, { batch: 8 });
