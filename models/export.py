@@ -138,7 +138,8 @@ def build_manifest(model, state, classes, data_index, files, args):
     }
 
 
-def export(checkpoint_path, out_dir, args):
+def export(checkpoint_path, out_dir, args, classes=None):
+    """Writes the ONNX files and manifest.json; `classes` (name, group per index) default to the emoji data set's."""
     state = checkpoint.load(checkpoint_path)
     model = checkpoint.load_model(checkpoint_path)
     cfg = model.config
@@ -158,11 +159,10 @@ def export(checkpoint_path, out_dir, args):
     print(f"onnxruntime (Node, wasm) vs PyTorch: max abs error {error:.2e} (limit {PARITY_TOLERANCE:.0e})")
     if not error <= PARITY_TOLERANCE:
         raise SystemExit(f"parity check failed: max abs error {error:.3e} > {PARITY_TOLERANCE:.0e}")
-    try:
+    index = None
+    if classes is None:
         data = EmojiDataset("all", cfg.image_size)
         classes, index = data.classes, data.index
-    except FileNotFoundError:
-        classes, index = [{"name": f"class {i}", "group": "unknown"} for i in range(cfg.num_classes)], None
     if len(classes) != cfg.num_classes:
         raise SystemExit(f"data set has {len(classes)} classes, the model {cfg.num_classes}")
     manifest = build_manifest(model, state, classes, index, files, args)

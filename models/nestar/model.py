@@ -86,8 +86,14 @@ class NestAR(nn.Module):
     def num_steps(self) -> int:
         return sum(len(steps) for steps in self.schedule)
 
-    def module_loss(self, k: int, tokens_BNC, labels_B, generator=None):
-        """Flow loss of module k, teacher-forced over all its steps in one forward pass."""
+    def check_tokens(self, tokens_BNC):
+        n, c = self.config.num_tokens, self.config.token_dim
+        if tokens_BNC.dim() != 3 or tuple(tokens_BNC.shape[1:]) != (n, c):
+            raise ValueError(f"expected tokens [batch, {n}, {c}] ({self.config.image_size}px images in "
+                             f"{self.config.patch_size}px patches), got {list(tokens_BNC.shape)}")
+
+    def module_conditions(self, k: int, tokens_BNC, labels_B, generator=None):
+        """Module k's condition z for every query of every step, teacher-forced in one forward pass: [B, Q, D]."""
         B, N, C = tokens_BNC.shape
         padded = torch.cat([tokens_BNC, tokens_BNC.new_zeros(B, 1, C)], dim=1)  # index N: class slot / no parent
         prefix = getattr(self, f"prefix_cells_{k}")
@@ -98,15 +104,20 @@ class NestAR(nn.Module):
             noise[:, prefix] = torch.randn(B, len(prefix), C, device=padded.device, generator=generator)
             padded = padded + sigma * noise
         content_cells = getattr(self, f"content_cells_{k}")
-        query_cells = getattr(self, f"query_cells_{k}")
         net = self.backbones[k]
         z_BQD, _ = net(labels_B, padded[:, content_cells], content_cells, padded[:, getattr(self, f"parent_cells_{k}")],
-                       query_cells, net.empty_cache(B, tokens_BNC.device), getattr(self, f"bias_{k}"))
-        target = tokens_BNC[:, query_cells].reshape(-1, C)
+                       getattr(self, f"query_cells_{k}"), net.empty_cache(B, tokens_BNC.device), getattr(self, f"bias_{k}"))
+        return z_BQD
+
+    def module_loss(self, k: int, tokens_BNC, labels_B, generator=None):
+        """Flow loss of module k over all its steps."""
+        z_BQD = self.module_conditions(k, tokens_BNC, labels_B, generator)
+        target = tokens_BNC[:, getattr(self, f"query_cells_{k}")].reshape(-1, tokens_BNC.shape[-1])
         return self.heads[k].loss(z_BQD.reshape(-1, z_BQD.shape[-1]), target, self.config.flow_draws, generator)
 
     def forward(self, tokens_BNC, labels_B, generator=None):
         """Training loss: the sum of all modules' flow losses (plus the list of them, for logging).
         labels_B are already dropped to the null class where class dropout applies."""
+        self.check_tokens(tokens_BNC)
         losses = [self.module_loss(k, tokens_BNC, labels_B, generator) for k in range(len(self.backbones))]
         return sum(losses), losses

@@ -56,6 +56,8 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
     cfg = model.config
     if not 0 <= class_index < cfg.num_classes:
         raise ValueError(f"unknown class {class_index}: the model has classes 0..{cfg.num_classes - 1}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2^32), got {seed}")
     settings.validate()
     device = next(model.parameters()).device
     N, C = cfg.num_tokens, cfg.token_dim

@@ -1,0 +1,64 @@
+"""Export round trip: PyTorch vs onnxruntime (onnxruntime-web's wasm engine in Node, as the page runs it)."""
+import json
+import os
+import shutil
+import subprocess
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+import export
+from nestar import checkpoint
+from nestar.config import ModelConfig
+from nestar.model import NestAR
+
+REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+needs_node = pytest.mark.skipif(
+    shutil.which("node") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-web")),
+    reason="needs node and `npm ci` (onnxruntime-web)")
+
+
+CLASSES = [{"name": n, "group": "g"} for n in ("red", "green", "blue")]
+
+
+def tiny_checkpoint(path, architecture="nestar"):
+    torch.manual_seed(1)
+    widths = (32, 32) if architecture == "nestar" else (32,)
+    cfg = ModelConfig(architecture=architecture, image_size=16, patch_size=4, module_widths=widths,
+                      module_depths=(1,) * len(widths), head_dim=16, flow_width=16, flow_depth=1, num_classes=3)
+    model = NestAR(cfg)
+    for p in model.parameters():  # non-zero everywhere, so that every input matters
+        p.data.add_(torch.randn_like(p) * 0.05)
+    state = {"model_config": cfg.to_dict(), "model": model.state_dict(), "ema": model.state_dict(), "step": 0}
+    checkpoint.save(path, state)
+
+
+@needs_node
+@pytest.mark.parametrize("architecture", ["nestar", "raster"])
+def test_export_round_trip_parity_and_manifest(tmp_path, architecture):
+    ckpt = str(tmp_path / "tiny.pt")
+    tiny_checkpoint(ckpt, architecture)
+    out = tmp_path / "model"
+    args = SimpleNamespace(id="t", title="T", description="d", defaults=None, quality=None)
+    model, manifest, error = export.export(ckpt, str(out), args, CLASSES)
+    assert error <= export.PARITY_TOLERANCE
+    on_disk = json.loads((out / "manifest.json").read_text())
+    assert on_disk["sequential_steps"] == model.num_steps == (7 if architecture == "nestar" else 16)
+    assert len(on_disk["classes"]) == 3 and on_disk["null_class"] == 3
+    for name, entry in on_disk["files"].items():
+        assert entry == export.file_entry(str(out / name))
+    assert {m["backbone"] for m in on_disk["modules"]} | {m["flow_head"] for m in on_disk["modules"]} == set(on_disk["files"])
+
+
+@needs_node
+def test_parity_check_catches_a_wrong_graph(tmp_path):
+    ckpt = str(tmp_path / "tiny.pt")
+    tiny_checkpoint(ckpt)
+    out = tmp_path / "model"
+    model, _, _ = export.export(ckpt, str(out), SimpleNamespace(id="t", title="T", description="d", defaults=None,
+                                                                  quality=None), CLASSES)
+    with torch.no_grad():  # the PyTorch side changes, the ONNX files do not: the check must see it
+        model.heads[0].output.bias.add_(1e-2)
+    error = export.check_with_onnxruntime(str(out), export.parity_cases(model, torch.Generator().manual_seed(0)))
+    assert error > export.PARITY_TOLERANCE
