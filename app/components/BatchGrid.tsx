@@ -1,4 +1,5 @@
 /** A batch's images, each showing its newest scale as the run progresses; click one to inspect it on the stage. */
+import type { CSSProperties } from 'react';
 import type { ModelInfo } from '../../src/types';
 import { newestImage } from '../images';
 import type { RunState } from '../studioState';
@@ -26,7 +27,7 @@ export function BatchGrid({ info, run, selected, onSelect }: Props) {
         className="batch-grid"
         data-testid="batch-grid"
         data-count={request.batch}
-        style={{ gridTemplateColumns: `repeat(${Math.min(request.batch, 4)}, minmax(0, 1fr))` }}
+        style={{ '--batch-columns': Math.min(request.batch, 4) } as CSSProperties}
       >
         {Array.from({ length: request.batch }, (_, b) => {
           const seed = (request.seed + b) >>> 0;
