@@ -24,6 +24,7 @@ export function App() {
 
   useEffect(() => {
     if (info) setForm((f) => f ?? defaultForm(info));
+    document.title = info ? `${info.title} · NestAR Studio` : 'NestAR Studio';
   }, [info]);
 
   const errors = useMemo(() => (info && form ? validate(form, info) : {}), [info, form]);
