@@ -121,7 +121,10 @@ def main():
     if state:
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
+        if "optimizer" in state:
+            optimizer.load_state_dict(state["optimizer"])
+        elif main_process:  # a slim checkpoint (weights only, as committed to git): Adam moments start afresh
+            print("checkpoint has no optimizer state: the optimizer starts afresh", flush=True)
         step, elapsed, samples_seen = state["step"], state["elapsed_s"], state["samples_seen"]
         if main_process:
             print(f"resumed {ckpt_path} at step {step} ({elapsed / 3600:.2f} h trained)", flush=True)

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Writes a model's card next to its exported files: MODEL_CARD.md, loss_curve.png and samples.png.
+
+  /usr/bin/python3 models/model_card.py runs/emoji32-nestar public/models/emoji32-nestar
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nestar import checkpoint  # noqa: E402
+from nestar.data import EmojiDataset  # noqa: E402
+from nestar.grid import images_of, save_class_grid  # noqa: E402
+from nestar.runtime import configure_threads  # noqa: E402
+from nestar.sampler import SamplingSettings  # noqa: E402
+
+
+def plot_loss(log_path: str, out_path: str, width=640, height=320):
+    rows = [json.loads(line) for line in open(log_path)]
+    steps = [r["step"] for r in rows]
+    loss = [r["loss_smooth"] for r in rows]
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+    left, bottom, top, right = 60, height - 30, 20, width - 20
+    lo, hi = min(loss), max(loss[len(loss) // 20:] or loss)
+    sx = lambda s: left + (s - steps[0]) / max(1, steps[-1] - steps[0]) * (right - left)  # noqa: E731
+    sy = lambda v: bottom - (min(v, hi) - lo) / max(1e-9, hi - lo) * (bottom - top)  # noqa: E731
+    d.line([(left, top), (left, bottom), (right, bottom)], fill=(0, 0, 0))
+    d.line([(sx(s), sy(v)) for s, v in zip(steps, loss)], fill=(40, 90, 200), width=2)
+    for v in (lo, (lo + hi) / 2, hi):
+        d.text((4, sy(v) - 6), f"{v:.3f}", fill=(0, 0, 0))
+    d.text((left, bottom + 8), f"step {steps[0]}", fill=(0, 0, 0))
+    d.text((right - 90, bottom + 8), f"step {steps[-1]}", fill=(0, 0, 0))
+    d.text((left + 10, top), "training loss (sum over modules, smoothed)", fill=(0, 0, 0))
+    img.save(out_path)
+    return loss[-1]
+
+
+def time_sampling(model, settings, repeats=3):
+    t0 = time.perf_counter()
+    for r in range(repeats):
+        images_of(model, 0, r, settings, 1)
+    return (time.perf_counter() - t0) / repeats
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_dir")
+    p.add_argument("model_dir")
+    p.add_argument("--per-class", type=int, default=4)
+    args = p.parse_args()
+    configure_threads()
+    manifest = json.load(open(os.path.join(args.model_dir, "manifest.json")))
+    state = checkpoint.load(os.path.join(args.run_dir, "checkpoint.pt"))
+    model = checkpoint.load_model(os.path.join(args.run_dir, "checkpoint.pt"))
+    cfg = model.config
+    data = EmojiDataset("all", cfg.image_size)
+    index = data.index
+    d = manifest["sampling"]["defaults"]
+    settings = SamplingSettings(ode_steps=d["ode_steps"], solver=d["solver"], guidance=d["guidance"],
+                                temperature=d["temperature"])
+    final_loss = plot_loss(os.path.join(args.run_dir, "log.jsonl"), os.path.join(args.model_dir, "loss_curve.png"))
+    save_class_grid(model, os.path.join(args.model_dir, "samples.png"), data.classes, per_class=args.per_class,
+                    columns=5, settings=settings)
+    seconds = time_sampling(model, settings)
+
+    n_train = sum(1 for it in index["items"] if it["split"] == "train")
+    tr = manifest["training"]
+    style_counts = {s["style"]: sum(1 for it in index["items"] if it["style"] == k) for k, s in enumerate(index["styles"])}
+    merged = [c for c in index["classes"] if len(c["subgroups"]) > 1]
+    lines = [
+        f"# {manifest['title']}  (`{manifest['id']}`)", "",
+        manifest["description"], "",
+        f"A class-conditional NestAR model ({cfg.architecture}): {cfg.image_size}x{cfg.image_size} RGB images as a "
+        f"{cfg.grid}x{cfg.grid} grid of {cfg.patch_size}x{cfg.patch_size}-pixel tokens ({cfg.num_tokens} tokens of "
+        f"dimension {cfg.token_dim}), generated in {manifest['sequential_steps']} sequential steps over "
+        f"{len(manifest['scales'])} scales ({', '.join(f'{s['grid']}x{s['grid']}' for s in manifest['scales'])} tokens).",
+        "", "## Samples", "",
+        f"![samples](samples.png)", "",
+        f"{args.per_class} samples per class (seeds 0..{args.per_class - 1}) from the EMA weights with the manifest's "
+        f"defaults: {settings.ode_steps} {settings.solver} ODE steps, guidance {settings.guidance}, temperature "
+        f"{settings.temperature}. Sampling one image in PyTorch on this machine's CPU: {seconds:.2f} s.", "",
+        "## Data", "",
+        f"{len(index['classes'])} classes (Unicode CLDR emoji subgroups), {index['count']} images "
+        f"({n_train} train, {index['count'] - n_train} held out), {cfg.image_size}x{cfg.image_size}, on white. "
+        f"Built by `npm run data` from npm packages; per style: "
+        + ", ".join(f"{k} {v}" for k, v in style_counts.items()) + ".", "",
+        f"- Classes: the subgroups of emoji-datasource's emoji.json. A subgroup with fewer than "
+        f"{index['minIdentitiesPerClass']} emoji identities is merged into its neighbour in Unicode order within its "
+        f"group (the previous one; the next one for a group's first): "
+        + "; ".join(f"{c['name']} = {' + '.join(c['subgroups'])}" for c in merged) + ".",
+        "- Skin-tone variants are left out: they would multiply the people classes about sixfold with near copies "
+        "that differ only in one colour, and a skin tone is not what the class label asks for.",
+        f"- The Component group (skin-tone and hair swatches) is left out. Held out: {index['evalFraction']:.0%} of "
+        "emoji identities per class (by a hash of the code point); all styles of an emoji fall on the same side.",
+        f"- Icons the renderer could not draw (skipped): {', '.join(index['skipped']) or 'none'}.", "",
+        "### Attribution and licences", "",
+        *[f"- {a}" for a in manifest["attribution"]],
+        "- Labels: emoji-datasource (MIT), from Unicode CLDR data (Unicode licence).", "",
+        "## Model", "",
+        f"{tr['parameters'] / 1e6:.2f}M parameters. Config (`models/nestar/config.py`, preset `{manifest['id']}`):", "",
+        "| field | value |", "|---|---|",
+        *[f"| {k} | {v} |" for k, v in cfg.to_dict().items()], "",
+        "| module | steps | tokens per step | width x depth | parameters |", "|---|---|---|---|---|",
+        *[f"| {m['name']} | {len(m['steps'])} | {len(m['steps'][0]['query_cells'])} | {m['width']} x {m['depth']} | "
+          f"{m['parameters']:,} |" for m in manifest["modules"]], "",
+        "## Training", "",
+        f"{tr['steps']} steps of batch {state['train_config']['batch_size']} ({tr['samples_seen']:,} samples, "
+        f"{tr['samples_seen'] / n_train:.1f} epochs) in {tr['hours']:.2f} h on {tr['hardware']}; AdamW "
+        f"lr {state['train_config']['lr']}, EMA {state['train_config']['ema_decay']}. Final smoothed loss "
+        f"{final_loss:.4f} (sum of {len(cfg.module_widths)} module losses).", "",
+        "![loss](loss_curve.png)", "",
+        "## Known limits", "",
+        "- Trained briefly on two CPU cores: samples show the class's typical colours and layout (yellow faces, "
+        "flag rectangles, hearts) more than crisp detail; classes with many different-looking members (objects, "
+        "symbols) are the least recognisable.",
+        "- 32x32 pixels only; one sample per 4x4-pixel token is drawn independently of the other tokens of its "
+        "patch, so fine texture inside a patch can be noisy.",
+        "- The quality figures (FID, precision/recall in a feature space trained here) are measured by the "
+        "benchmark issue and recorded in the manifest's `quality` when available: "
+        + ("see `quality` in manifest.json." if manifest.get("quality") else "not measured yet."),
+    ]
+    with open(os.path.join(args.model_dir, "MODEL_CARD.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {args.model_dir}/MODEL_CARD.md, samples.png, loss_curve.png; {seconds:.2f} s per image")
+
+
+if __name__ == "__main__":
+    main()
