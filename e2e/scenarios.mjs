@@ -17,6 +17,7 @@ function check(condition, message) {
 
 async function shot(page, name) {
   const path = join(SHOTS, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0)); // clicks scroll the page; the sticky sidebar would look displaced
   await page.screenshot({ path, fullPage: true });
   return path;
 }

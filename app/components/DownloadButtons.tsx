@@ -27,7 +27,7 @@ export function DownloadButtons({ image, basename }: { image: RgbaImage | null; 
         title="Nearest-neighbour upscale: each model pixel becomes a square block"
       >
         <span>Download PNG {image ? `${image.width * factor}×${image.height * factor}` : ''}</span>
-        <span className="muted">{image ? `upscaled ×${factor}, nearest neighbour` : 'upscaled'}</span>
+        <span className="muted">{image ? `upscaled ×${factor}` : 'upscaled'}</span>
       </button>
     </div>
   );
