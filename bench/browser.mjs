@@ -1,0 +1,53 @@
+// Browser backends through the real page: the bench models are copied into the built site (dist/models/), each
+// model gets its own Chromium (e2e/browser.mjs, so the two tabs never throttle each other), and a run is a click
+// on Generate; times are the worker's own (the stats panel's data-ms), per-scale times those of the filmstrip.
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBrowser } from '../e2e/browser.mjs';
+import { clickGenerate, openStudio, readTimings, recordedFrames, recordFrames, setForm, waitRunEnd } from '../e2e/page.mjs';
+import { build, DIST, startPreview } from '../e2e/server.mjs';
+import { interleaved } from './interleave.mjs';
+
+/** Builds the app (unless told not to), copies the models in and serves dist/. Returns {url, stop}. */
+export async function serveSite(modelsDir, ids, { noBuild }) {
+  if (!noBuild) build();
+  for (const id of ids) {
+    const dest = join(DIST, 'models', id);
+    rmSync(dest, { recursive: true, force: true });
+    cpSync(join(modelsDir, id), dest, { recursive: true });
+  }
+  return startPreview();
+}
+
+async function openModelPage(url, id, ep) {
+  const browser = await openBrowser();
+  const opened = await openStudio(browser.page, url, { model: id, ep }, 300_000);
+  if (!opened.ready || opened.backend !== ep) {
+    await browser.close();
+    throw new Error(`${id} on ${ep}: ${opened.ready ? `page chose ${opened.backend}` : opened.message}`);
+  }
+  return browser;
+}
+
+async function generateOnPage(page, batch, seed, odeSteps) {
+  await setForm(page, { seed, batch, ...(odeSteps ? { odeSteps } : {}) });
+  await recordFrames(page);
+  await clickGenerate(page);
+  const end = await waitRunEnd(page, 600_000);
+  if (end.status !== 'done') throw new Error(`run ended ${end.status}: ${end.banner}`);
+  const { totalMs, firstPreviewMs } = await readTimings(page);
+  const frames = await recordedFrames(page);
+  return { totalMs, firstPreviewMs, scaleMs: frames.map((f) => f.ms) };
+}
+
+/** Interleaved page runs of the NestAR and raster models of `tokens` on `ep` ('wasm' or 'webgpu'); `odeSteps`
+ * overrides the model's default (same solver), null keeps it. */
+export async function runPairInBrowser(url, tokens, ep, batch, repeats, log, odeSteps = null) {
+  const browsers = {};
+  try {
+    for (const arch of ['nestar', 'raster']) browsers[arch] = await openModelPage(url, `bench-${arch}-n${tokens}`, ep);
+    return await interleaved((arch, b, seed) => generateOnPage(browsers[arch].page, b, seed, odeSteps), batch, repeats, log);
+  } finally {
+    for (const b of Object.values(browsers)) await b.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Timed generations for the speed benchmark, in Node: src's manifest parser, session runner and scheduler, fed from a
+ * model folder (bundled by bench/bundle.mjs, since Node 20 cannot run TypeScript). The `ort` namespace is passed in,
+ * so the same code times onnxruntime-web's wasm backend (the page's engine) and, if installed, onnxruntime-node.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseManifest, type Manifest } from '../src/manifest';
+import { createModuleSessions, OrtSessionRunner, releaseModuleSessions, type Ort } from '../src/ortRunner';
+import { runSchedule } from '../src/scheduler';
+import type { BackboneFeeds, SessionRunner } from '../src/sessionRunner';
+import type { Backend } from '../src/types';
+
+/** One generation's measurements (ms from the scheduler's start). */
+export interface Timing {
+  totalMs: number;
+  firstPreviewMs: number;
+  /** Per scale, in order: when its preview was emitted. */
+  scaleMs: number[];
+  steps: number;
+  backboneCalls: number;
+  flowCalls: number;
+}
+
+/** Delegates to the real runner and counts calls, so the reported call counts are observed, not derived. */
+class CountingRunner<Kv> implements SessionRunner<Kv> {
+  backboneCalls = 0;
+  flowCalls = 0;
+  constructor(private readonly inner: SessionRunner<Kv>) {}
+  backbone(module: number, feeds: BackboneFeeds, pastKv: Kv | null) {
+    this.backboneCalls++;
+    return this.inner.backbone(module, feeds, pastKv);
+  }
+  flowHead(module: number, z: Float32Array, x: Float32Array, t: Float32Array) {
+    this.flowCalls++;
+    return this.inner.flowHead(module, z, x, t);
+  }
+  releaseKv(kv: Kv): void {
+    this.inner.releaseKv(kv);
+  }
+}
+
+export interface BenchModel {
+  manifest: Manifest;
+  generate(batch: number, seed: number): Promise<Timing>;
+  close(): Promise<void>;
+}
+
+/** `executionProvider`: 'wasm' for onnxruntime-web, 'cpu' for onnxruntime-node (same session API). */
+export async function openBenchModel(ort: Ort, dir: string, executionProvider: string): Promise<BenchModel> {
+  const manifest = parseManifest(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  const sessions = await createModuleSessions(ort, manifest, {
+    backend: executionProvider as Backend, // createModuleSessions passes it through as the one provider
+    fileBytes: async (file) => new Uint8Array(await readFile(join(dir, file))),
+  });
+  const inner = new OrtSessionRunner(ort, manifest, sessions);
+  return {
+    manifest,
+    async generate(batch, seed) {
+      const runner = new CountingRunner(inner);
+      let steps = 0;
+      const scaleMs: number[] = [];
+      const result = await runSchedule(manifest, runner, { ...manifest.defaults, classIndex: 0, seed, batch }, {
+        onStep: () => steps++,
+        onScale: (p) => scaleMs.push(p.elapsedMs),
+      });
+      return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps, backboneCalls: runner.backboneCalls, flowCalls: runner.flowCalls };
+    },
+    close: () => releaseModuleSessions(sessions),
+  };
+}
+
+/** ms per call of an [m, k] x [k, n] MatMul graph (bench_models.py writes them), after one warm-up call. */
+export async function timeMatmul(ort: Ort, file: string, [m, k, n]: number[], executionProvider: string, repeats: number): Promise<number[]> {
+  const session = await ort.InferenceSession.create(new Uint8Array(await readFile(file)), { executionProviders: [executionProvider], logSeverityLevel: 3 });
+  const values = (length: number) => Float32Array.from({ length }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const a = new ort.Tensor('float32', values(m! * k!), [m!, k!]);
+  const b = new ort.Tensor('float32', values(k! * n!), [k!, n!]);
+  const times: number[] = [];
+  try {
+    for (let r = 0; r <= repeats; r++) {
+      const start = performance.now();
+      await session.run({ a, b });
+      if (r > 0) times.push(performance.now() - start);
+    }
+  } finally {
+    await session.release();
+  }
+  return times;
+}
