@@ -1,30 +1,13 @@
-// Reference images for the e2e comparison, computed in Node by src's scheduler (not by the page under test).
-// Node 20 cannot run TypeScript, so e2e/reference-entry.ts and the src/ files it imports are bundled once with
-// Vite's SSR build (onnxruntime-web stays external and resolves to its Node build, the wasm backend).
+// Reference images for the e2e comparison, computed in Node by src's scheduler (not by the page under test), from
+// e2e/reference-entry.ts bundled for Node (scripts/node-bundle.mjs).
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'vite';
+import { importTypeScriptEntry } from '../scripts/node-bundle.mjs';
 import { ROOT } from './server.mjs';
 
 const OUT_DIR = join(ROOT, 'test-results', 'e2e-reference-build');
 
-async function bundle() {
-  await build({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'warn',
-    publicDir: false,
-    build: {
-      ssr: join(ROOT, 'e2e', 'reference-entry.ts'),
-      outDir: OUT_DIR,
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      rollupOptions: { output: { format: 'es', entryFileNames: 'reference-entry.mjs' } },
-    },
-    ssr: { external: ['onnxruntime-web'] },
-  });
-  return import(pathToFileURL(join(OUT_DIR, 'reference-entry.mjs')).href);
+function bundle() {
+  return importTypeScriptEntry('e2e/reference-entry.ts', OUT_DIR);
 }
 
 /** `reference(request)` -> image 0 of that request, generated in Node from the model folder the page is served. */
