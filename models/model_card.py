@@ -105,8 +105,8 @@ def main():
         "- Changes made to the artwork (CC BY 4.0 asks to say so): rasterised from SVG with resvg at 4x and "
         "box-filtered to the image size, composited on white.", "",
         "## Model", "",
-        f"Tokens are {cfg.patch_size}x{cfg.patch_size}-pixel patches (n = {cfg.num_tokens}): measured on this "
-        "machine, 2x2 patches (n = 256) cost about 4x more per training sample (sequence lengths 515 vs 130 over the "
+        f"Tokens are {cfg.patch_size}x{cfg.patch_size}-pixel patches (n = {cfg.num_tokens}): counted, not timed, "
+        "2x2 patches (n = 256) cost about 4x more per training sample (sequence lengths 515 vs 130 over the "
         "modules), which would have left a few epochs in the CPU budget; 4x4 patches trade one preview scale for "
         "about 4x more training.", "",
         f"{tr['parameters'] / 1e6:.2f}M parameters. Config (`models/nestar/config.py`, preset `{manifest['id']}`):", "",
