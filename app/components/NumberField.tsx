@@ -1,5 +1,6 @@
 /** A labelled numeric setting: text as typed, optional slider, the allowed range and an inline validation message. */
 import { useId } from 'react';
+import { FieldError } from './FieldError';
 
 interface Props {
   label: string;
@@ -56,11 +57,7 @@ export function NumberField({ label, value, onChange, range, step, error, slider
           disabled={disabled}
         />
       </div>
-      {error && (
-        <p id={`${id}-error`} className="field-error" role="alert" data-testid="field-error">
-          {error}
-        </p>
-      )}
+      <FieldError id={id} error={error} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 /** The seed (uint32) with a dice button that rolls a fresh random one. Image b of a batch uses seed + b. */
 import { useId } from 'react';
+import { FieldError } from './FieldError';
 
 interface Props {
   value: string;
@@ -44,11 +45,7 @@ export function SeedField({ value, onChange, onRoll, error, disabled }: Props) {
           </svg>
         </button>
       </div>
-      {error && (
-        <p id={`${id}-error`} className="field-error" role="alert" data-testid="field-error">
-          {error}
-        </p>
-      )}
+      <FieldError id={id} error={error} />
     </div>
   );
 }
