@@ -21,6 +21,7 @@ from nestar.data import EmojiDataset  # noqa: E402
 from nestar.model import NestAR  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings, sample  # noqa: E402
+from nestar.schedule import scale_cells  # noqa: E402
 
 REFERENCE = {"class_index": 3, "seed": 4294967294, "batch": 2,  # seed wraps: image 1 uses seed 4294967295
              "settings": {"ode_steps": 4, "solver": "heun", "guidance": 2.5, "temperature": 0.9}}
@@ -65,9 +66,8 @@ def main():
                                                    "tokens": x.flatten().tolist()})
 
     def on_scale(scale, tokens_BNC):
-        g, stride = scale.grid, scale.stride
-        cells = [(i * stride) * model.config.grid + j * stride for i in range(g) for j in range(g)]
-        scales.append({"scale": scale.scale, "grid": g, "tokens": [t[cells].flatten().tolist() for t in tokens_BNC]})
+        cells = scale_cells(model.config.grid, scale.scale)
+        scales.append({"scale": scale.scale, "grid": scale.grid, "tokens": [t[cells].flatten().tolist() for t in tokens_BNC]})
 
     final = sample(model, REFERENCE["class_index"], REFERENCE["seed"], settings, REFERENCE["batch"], on_step, on_scale)
     reference = {**REFERENCE, "settings": {**REFERENCE["settings"], "batch": REFERENCE["batch"]},

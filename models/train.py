@@ -107,7 +107,7 @@ def main():
     state = resume_or_start(cfg, model_config, ckpt_path)
 
     data = EmojiDataset("train", model_config.image_size)
-    if data.index["classes"] and len(data.classes) != model_config.num_classes:
+    if len(data.classes) != model_config.num_classes:
         raise SystemExit(f"data set has {len(data.classes)} classes, preset {cfg.preset} expects "
                          f"{model_config.num_classes}")
     tokens = data.tokens(model_config.patch_size, model_config.norm_mean, model_config.norm_std).to(device)
@@ -134,13 +134,16 @@ def main():
         print(f"{cfg.preset}: {n_params / 1e6:.2f}M params, {model.num_steps} sampling steps, {len(data)} train "
               f"images, {world} x {device}", flush=True)
 
+    hardware = f"{world} x " + (torch.cuda.get_device_name(device) if device.type == "cuda"
+                                else f"CPU ({torch.get_num_threads()} threads)")
+
     def save():
         if main_process:
             checkpoint.save(ckpt_path, {"model_config": model_config.to_dict(), "train_config": asdict(cfg),
                                         "model": model.state_dict(), "ema": ema.state_dict(),
                                         "optimizer": optimizer.state_dict(), "step": step, "elapsed_s": elapsed,
                                         "samples_seen": samples_seen, "params": n_params,
-                                        "hardware": f"{world} x {torch.cuda.get_device_name(device) if device.type == 'cuda' else f'CPU ({torch.get_num_threads()} threads)'}"})
+                                        "hardware": hardware})
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
