@@ -24,6 +24,8 @@ export default defineConfig({
     target: 'es2022',
     // The onnxruntime wasm is ~27 MB by itself; that is expected, not a regression.
     chunkSizeWarningLimit: 2048,
+    // Two pages: the studio and the benchmark (bench.html).
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
     assetsInlineLimit: (file) => (/\.(wasm|onnx)$/.test(file) ? false : undefined),
   },
   preview: { port: 4173, strictPort: true },

@@ -108,7 +108,8 @@ export function App() {
         </section>
       </main>
       <footer className="app-footer">
-        Runs entirely in your browser with ONNX Runtime Web. No image or setting leaves this page.
+        Runs entirely in your browser with ONNX Runtime Web. No image or setting leaves this page.{' '}
+        <a href="./bench.html">Benchmark this machine</a>: NestAR against token-by-token generation.
       </footer>
     </div>
   );

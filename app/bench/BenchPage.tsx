@@ -1,0 +1,211 @@
+/**
+ * The benchmark page (bench.html): NestAR vs the raster-AR baseline on this machine, the same protocol as
+ * `npm run bench`, with a table of the results and the raw JSON to copy into a report.
+ * `?nestar=<id>&raster=<id>` pick other model folders (same token count), `?ep=webgpu|wasm` a backend.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { createNestarClient } from '../../src/client';
+import { isNestarError } from '../../src/errors';
+import type { BackendRequest } from '../../src/types';
+import { modelsRoot } from '../modelSource';
+import { ARCHITECTURES, runPageBenchmark, type BenchClients, type BenchReport, type BenchSettings } from './pageBenchmark';
+import { BenchResults } from './BenchResults';
+
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const DEFAULT_MODELS = { nestar: 'emoji32-nestar', raster: 'emoji32-raster' } as const;
+
+function modelIds(search: string): Record<'nestar' | 'raster', string> {
+  const params = new URLSearchParams(search);
+  const pick = (arch: 'nestar' | 'raster') => {
+    const id = params.get(arch) ?? DEFAULT_MODELS[arch];
+    return MODEL_ID.test(id) ? id : encodeURIComponent(id);
+  };
+  return { nestar: pick('nestar'), raster: pick('raster') };
+}
+
+function initialBackend(search: string): BackendRequest {
+  const ep = new URLSearchParams(search).get('ep');
+  return ep === 'webgpu' || ep === 'wasm' ? ep : 'auto';
+}
+
+type Phase = { status: 'idle' } | { status: 'running'; what: string } | { status: 'done'; report: BenchReport } | { status: 'error'; message: string };
+
+function describeError(e: unknown): string {
+  if (isNestarError(e)) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function BenchPage() {
+  const ids = modelIds(window.location.search);
+  const [backend, setBackend] = useState<BackendRequest>(initialBackend(window.location.search));
+  const [batches, setBatches] = useState<number[]>([1, 8]);
+  const [repeats, setRepeats] = useState(5);
+  const [odeSteps, setOdeSteps] = useState('');
+  const [phase, setPhase] = useState<Phase>({ status: 'idle' });
+  const [log, setLog] = useState<string[]>([]);
+  const [copied, setCopied] = useState(false);
+  const clients = useRef<BenchClients | null>(null);
+
+  const disposeClients = () => {
+    if (clients.current) for (const arch of ARCHITECTURES) clients.current[arch].client.dispose();
+    clients.current = null;
+  };
+  useEffect(() => disposeClients, []);
+
+  const odeStepsValue = odeSteps.trim() === '' ? null : Number(odeSteps);
+  const settingsError =
+    batches.length === 0
+      ? 'Pick at least one batch size.'
+      : !Number.isInteger(repeats) || repeats < 1 || repeats > 50
+        ? 'Repeats must be a whole number from 1 to 50.'
+        : odeStepsValue !== null && (!Number.isInteger(odeStepsValue) || odeStepsValue < 1 || odeStepsValue > 100)
+          ? 'ODE steps must be empty (model default) or a whole number from 1 to 100.'
+          : null;
+  const running = phase.status === 'running';
+
+  const append = (line: string) => setLog((l) => [...l, line]);
+
+  const run = async () => {
+    if (settingsError || running) return;
+    const settings: BenchSettings = { backend, batches: [...batches].sort((a, b) => a - b), repeats, odeSteps: odeStepsValue };
+    setLog([]);
+    setCopied(false);
+    disposeClients(); // fresh workers: the backend may have changed, and nothing of a previous run may warm this one
+    try {
+      const loaded: Partial<BenchClients> = {};
+      clients.current = loaded as BenchClients;
+      for (const arch of ARCHITECTURES) {
+        const id = ids[arch];
+        setPhase({ status: 'running', what: `loading ${id}` });
+        const client = createNestarClient();
+        loaded[arch] = { client, id, info: { backend: null, adapter: null, reason: '', model: null } };
+        const info = await client.load({ baseUrl: new URL(`${id}/`, modelsRoot()).href, backend }, (e) => {
+          if (e.type === 'download' && e.loaded === e.total) append(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);
+        });
+        loaded[arch] = { client, id, info };
+        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.adapter ? ` (${info.adapter})` : ''}`);
+      }
+      setPhase({ status: 'running', what: 'measuring' });
+      const report = await runPageBenchmark(clients.current, settings, append);
+      setPhase({ status: 'done', report });
+    } catch (e) {
+      if (isNestarError(e) && e.code === 'CANCELLED') {
+        append('stopped');
+        setPhase({ status: 'idle' });
+      } else {
+        setPhase({ status: 'error', message: describeError(e) });
+      }
+    } finally {
+      disposeClients();
+    }
+  };
+
+  const stop = () => {
+    disposeClients(); // pending calls reject with CANCELLED
+  };
+
+  const json = phase.status === 'done' ? JSON.stringify(phase.report, null, 1) : '';
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(json);
+      setCopied(true);
+    } catch {
+      setCopied(false); // the textarea stays there to select by hand
+    }
+  };
+
+  const toggleBatch = (b: number) => setBatches((bs) => (bs.includes(b) ? bs.filter((x) => x !== b) : [...bs, b]));
+
+  return (
+    <div className="app bench-page">
+      <header className="app-header">
+        <div className="brand">
+          <img className="brand-logo" src="./favicon.svg" alt="" width={32} height={32} />
+          <div>
+            <span className="brand-name">NestAR Studio · Benchmark</span>
+            <span className="brand-tag">NestAR against token-by-token autoregression, on your hardware</span>
+          </div>
+        </div>
+        <a className="btn btn-secondary" href="./">
+          Back to the studio
+        </a>
+      </header>
+
+      <section className="card bench-intro">
+        <p>
+          Both models have modules of the same size (by default width 128, depth 4, the same flow head) and make the same tokens.
+          <strong> NestAR</strong> ({ids.nestar}) makes them in a few steps, coarse to fine; the <strong>raster</strong> baseline ({ids.raster})
+          makes one token per step. They run alternately, each in its own worker, and the first run of each is a warm-up that is not counted.
+          Times are medians with the range over the repeats.
+        </p>
+      </section>
+
+      <section className="card bench-form" aria-label="Benchmark settings">
+        <label className="field">
+          <span className="field-label">Backend</span>
+          <select className="input" value={backend} disabled={running} onChange={(e) => setBackend(e.target.value as BackendRequest)} data-testid="bench-backend">
+            <option value="auto">auto (WebGPU when a real GPU is there)</option>
+            <option value="webgpu">WebGPU</option>
+            <option value="wasm">WASM (CPU)</option>
+          </select>
+        </label>
+        <fieldset className="field">
+          <legend className="field-label">Batch sizes</legend>
+          {[1, 8].map((b) => (
+            <label key={b} className="chip">
+              <input type="checkbox" checked={batches.includes(b)} disabled={running} onChange={() => toggleBatch(b)} data-testid={`bench-batch-${b}`} /> {b}
+            </label>
+          ))}
+        </fieldset>
+        <label className="field">
+          <span className="field-label">Repeats</span>
+          <input className="input" type="number" min={1} max={50} value={repeats} disabled={running} onChange={(e) => setRepeats(e.target.valueAsNumber)} data-testid="bench-repeats" />
+        </label>
+        <label className="field">
+          <span className="field-label">ODE steps</span>
+          <input className="input" type="number" min={1} max={100} placeholder="model default" value={odeSteps} disabled={running} onChange={(e) => setOdeSteps(e.target.value)} data-testid="bench-ode-steps" />
+        </label>
+        <div className="bench-actions">
+          <button className="btn btn-primary" disabled={running || settingsError !== null} onClick={() => void run()} data-testid="bench-run">
+            {running ? `Running: ${phase.what}…` : 'Run benchmark'}
+          </button>
+          {running && (
+            <button className="btn btn-secondary" onClick={stop} data-testid="bench-stop">
+              Stop
+            </button>
+          )}
+        </div>
+        {settingsError && <p className="field-error" role="alert">{settingsError}</p>}
+      </section>
+
+      {phase.status === 'error' && (
+        <section className="card bench-error" role="alert" data-testid="bench-error">
+          <strong>The benchmark stopped.</strong> {phase.message}
+        </section>
+      )}
+
+      {phase.status === 'done' && <BenchResults report={phase.report} />}
+
+      {phase.status === 'done' && (
+        <section className="card bench-json">
+          <div className="card-head">
+            <h2 className="card-title">Raw results (JSON)</h2>
+            <button className="btn btn-secondary" onClick={() => void copy()} data-testid="bench-copy">
+              {copied ? 'Copied' : 'Copy JSON'}
+            </button>
+          </div>
+          <textarea className="bench-json-text" readOnly value={json} rows={12} data-testid="bench-json" />
+        </section>
+      )}
+
+      {log.length > 0 && (
+        <section className="card bench-log">
+          <h2 className="card-title">Log</h2>
+          <pre data-testid="bench-log">{log.join('\n')}</pre>
+        </section>
+      )}
+
+      <footer className="app-footer">Runs entirely in your browser. Nothing is sent anywhere; copy the JSON to share it.</footer>
+    </div>
+  );
+}

@@ -1,0 +1,10 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BenchPage } from './BenchPage';
+import '../styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <BenchPage />
+  </StrictMode>,
+);

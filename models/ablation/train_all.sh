@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Trains the models of the quality comparison at one equal wall-clock budget.
+#   models/ablation/train_all.sh [preset ...]     (default: all three, one after another)
+#
+# Budget: BUDGET_MIN minutes of 1-thread CPU training each. The shipped flagship's 2,572 steps of batch 32
+# would be 25 min at the rate below; 20 min is used so that training and evaluation fit one session. Steps per model come from each model's measured training throughput on this machine (batch 32,
+# 1 thread, nothing else running; 2026-11-29): emoji32-nestar 54.8 samples/s, emoji32-raster 58.0,
+# emoji32-nestar-small-late 85.1. The step counts, not the clock, end each run, so every model gets the
+# same budget however busy the machine is while it trains (two runs can share the two cores), and the same
+# warm-up fraction and cosine schedule scale to each run's length.
+# Resumable: rerunning continues each run from runs/ablation/<preset>/checkpoint.pt.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUDGET_MIN=${BUDGET_MIN:-20}
+declare -A RATE_X10=([emoji32-nestar]=548 [emoji32-raster]=580 [emoji32-nestar-small-late]=851)
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(emoji32-nestar emoji32-raster emoji32-nestar-small-late)
+for preset in "${presets[@]}"; do
+  [ -n "${RATE_X10[$preset]:-}" ] || { echo "no measured rate for preset '$preset'" >&2; exit 2; }
+  steps=$(( BUDGET_MIN * 60 * RATE_X10[$preset] / 320 ))
+  echo "== $preset: $steps steps of batch 32 (${BUDGET_MIN} min at $(( RATE_X10[$preset] / 10 )) samples/s)"
+  /usr/bin/python3 models/train.py --preset "$preset" --out "runs/ablation/$preset" --batch-size 32 \
+    --max-steps "$steps" --warmup-steps $(( steps / 10 )) --sample-every 100000 --checkpoint-every 100 \
+    --threads 1
+done

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Quality of the exported models, measured on samples drawn through the page's own sampler.
+
+  /usr/bin/python3 models/eval/evaluate.py            # the shipped model, the equal-budget trio, guidance sweep
+  /usr/bin/python3 models/eval/evaluate.py --samples 200 --sweep ""   # a quick look
+
+For every model folder (manifest + ONNX), `--samples` images are drawn by src/scheduler.ts on onnxruntime-web's
+wasm backend in Node (models/eval/sample_onnx.mjs), with classes in proportion to the training split, and
+scored in the feature space of a CNN trained on the training split (feature_net.py, metrics.py) against the
+training images. The floor row scores the held-out eval split the same way: what an ideal model that had
+learned the distribution (not copied its training images) would get. FID and precision/recall compare sets of
+one size (the eval split's), so sample count does not bias them between rows.
+
+Writes <out>/results.json, <out>/RESULTS.md, one sample grid per row, and the README's quality section.
+Samples are cached under runs/eval/samples/ by a hash of what drew them.
+"""
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "models"))
+sys.path.insert(0, HERE)
+from feature_net import FeatureNet, accuracy, embed, train_feature_net  # noqa: E402
+from metrics import class_diversity, fid, inception_score, precision_recall  # noqa: E402
+from nestar.data import EmojiDataset  # noqa: E402
+from nestar.runtime import configure_threads  # noqa: E402
+
+FEATURE_NET = os.path.join(ROOT, "models", "checkpoints", "feature_net.pt")
+SAMPLE_CACHE = os.path.join(ROOT, "runs", "eval", "samples")
+README_START = "<!-- quality:start (written by npm run eval) -->"
+README_END = "<!-- quality:end -->"
+
+# (row name, model folder, what the row is) of the equal-budget comparison; folders that do not exist are skipped
+# with a note on how to make them.
+COMPARISON = [
+    ("NestAR, shipped", "public/models/emoji32-nestar", "3 modules 128/128/128, 2,572 steps (1.85 h, 2 threads)"),
+    ("NestAR", "models/ablation/exports/emoji32-nestar", "3 modules 128/128/128, equal budget"),
+    ("Raster AR", "public/models/emoji32-raster", "1 module 128, one token per step, equal budget"),
+    ("NestAR, small late modules", "models/ablation/exports/emoji32-nestar-small-late",
+     "3 modules 128/64/32, depths 4/2/2, equal budget"),
+]
+SWEEP_MODEL = "public/models/emoji32-nestar"
+
+
+def log(msg: str):
+    print(msg, flush=True)
+
+
+# ---- the feature network ----
+
+def feature_net(train: EmojiDataset, heldout: EmojiDataset):
+    """The committed feature net, or a freshly trained one when there is none or the data set changed."""
+    key = train.index["cacheKey"]
+    if os.path.exists(FEATURE_NET):
+        state = torch.load(FEATURE_NET)
+        if state["data_cache_key"] == key:
+            net = FeatureNet(state["num_classes"])
+            net.load_state_dict(state["weights"])
+            return net.eval(), state["heldout_accuracy"]
+        log(f"{FEATURE_NET} was trained on another data set build; training a new one")
+    net = train_feature_net(train.images, train.labels, len(train.classes), log=log)
+    _, probs = embed(net, heldout.images)
+    heldout_accuracy = accuracy(probs, heldout.labels.numpy())
+    log(f"feature net held-out accuracy {heldout_accuracy:.3f}")
+    os.makedirs(os.path.dirname(FEATURE_NET), exist_ok=True)
+    torch.save({"weights": net.state_dict(), "num_classes": len(train.classes), "data_cache_key": key,
+                "heldout_accuracy": heldout_accuracy}, FEATURE_NET)
+    return net, heldout_accuracy
+
+
+# ---- drawing samples through the page's sampler ----
+
+def class_counts(train_labels: np.ndarray, num_classes: int, total: int) -> list:
+    """`total` split over classes in proportion to the training split (largest remainder)."""
+    share = np.bincount(train_labels, minlength=num_classes) / len(train_labels) * total
+    counts = np.floor(share).astype(int)
+    for c in np.argsort(-(share - counts))[: total - counts.sum()]:
+        counts[c] += 1
+    return counts.tolist()
+
+
+def draw_samples(model_dir: str, settings: dict, counts: list, seed_base: int):
+    """uint8 [N, S, S, 3] and labels [N], drawn by models/eval/sample_onnx.mjs (cached), plus seconds taken."""
+    with open(os.path.join(ROOT, model_dir, "manifest.json")) as f:
+        manifest = json.load(f)
+    plan = {"modelDir": os.path.join(ROOT, model_dir), "settings": settings, "counts": counts,
+            "seedBase": seed_base, "classSeedStride": 100_003, "maxBatch": manifest["limits"]["batch"][1]}
+    files = {k: v["sha256"] for k, v in manifest["files"].items()}
+    key = hashlib.sha256(json.dumps([files, settings, counts, seed_base]).encode()).hexdigest()[:16]
+    out = os.path.join(SAMPLE_CACHE, key + ".u8")
+    meta_path = out + ".json"
+    if not os.path.exists(meta_path):
+        os.makedirs(SAMPLE_CACHE, exist_ok=True)
+        plan_path = out + ".plan.json"
+        with open(plan_path, "w") as f:
+            json.dump({**plan, "outFile": out}, f)
+        log(f"sampling {sum(counts)} images from {model_dir} {settings or '(defaults)'}")
+        result = subprocess.run(["node", os.path.join(HERE, "sample_onnx.mjs"), plan_path], check=True,
+                                stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        meta = json.loads(result.stdout.strip().splitlines()[-1])
+        with open(meta_path, "w") as f:
+            json.dump(meta, f)
+    with open(meta_path) as f:
+        meta = json.load(f)
+    size = meta["size"]
+    images = np.fromfile(out, dtype=np.uint8).reshape(meta["count"], size, size, 3)
+    labels = np.repeat(np.arange(len(counts)), counts)
+    return torch.from_numpy(images), labels, meta["seconds"]
+
+
+# ---- scoring ----
+
+class Scorer:
+    """Scores image sets against the training split in the feature net's space."""
+
+    def __init__(self, net: FeatureNet, train: EmojiDataset, set_size: int, k: int = 3):
+        self.net, self.k, self.set_size = net, k, set_size
+        self.ref_features, _ = embed(net, train.images)
+        # Precision/recall's real manifold: a fixed random subset of the training split, of the compared sets' size.
+        pick = np.random.default_rng(0).permutation(len(self.ref_features))[:set_size]
+        self.ref_subset = self.ref_features[pick]
+
+    def score(self, images: torch.Tensor, labels: np.ndarray) -> dict:
+        features, probs = embed(self.net, images)
+        pick = np.random.default_rng(1).permutation(len(features))[: self.set_size]
+        precision, recall = precision_recall(self.ref_subset, features[pick], self.k)
+        return {
+            "count": len(features),
+            "fid": fid(features[pick], self.ref_features),
+            "inception_score": inception_score(probs),
+            "class_accuracy": accuracy(probs, labels),
+            "precision": precision,
+            "recall": recall,
+            "diversity": class_diversity(features, labels),
+        }
+
+
+def save_grid(images: torch.Tensor, labels: np.ndarray, classes: list, path: str, per_class: int = 3,
+              columns: int = 10, scale: int = 2):
+    """The first `per_class` images of every class, labelled: what a person looks at before trusting a number."""
+    size = images.shape[1] * scale
+    cell_w, cell_h = size * per_class + 6, size + 14
+    rows = (len(classes) + columns - 1) // columns
+    canvas = Image.new("RGB", (columns * cell_w, rows * cell_h), "white")
+    draw = ImageDraw.Draw(canvas)
+    for c, cls in enumerate(classes):
+        x0, y0 = (c % columns) * cell_w, (c // columns) * cell_h
+        for b, i in enumerate(np.flatnonzero(labels == c)[:per_class]):
+            img = Image.fromarray(images[i].numpy()).resize((size, size), Image.NEAREST)
+            canvas.paste(img, (x0 + b * size + 3, y0))
+        draw.text((x0 + 3, y0 + size), cls["name"][:18], fill=(60, 60, 60))
+    canvas.save(path)
+
+
+# ---- report ----
+
+def fmt_row(name: str, what: str, m: dict, floor: dict) -> str:
+    return (f"| {name} | {what} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | {m['inception_score']:.1f} | "
+            f"{m['class_accuracy']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['diversity']:.2f} "
+            f"({m['diversity'] / floor['diversity']:.2f}) | {m.get('seconds_per_image', float('nan')):.3f} |")
+
+
+def markdown(results: dict) -> str:
+    floor = results["floor"]
+    head = ("| | model | FID (x floor) | IS | class acc. | precision | recall | diversity (x floor) | "
+            "s / image |\n|---|---|---|---|---|---|---|---|---|")
+    lines = [
+        f"Feature net: a CNN trained on the {results['train_count']:,} training images; accuracy on the "
+        f"{results['eval_count']:,} held-out images of unseen emoji: **{results['feature_net_heldout_accuracy']:.3f}** "
+        f"({results['classes']} classes). {results['samples']:,} samples per model, drawn through the page's sampler "
+        f"(src/scheduler.ts, onnxruntime-web wasm in Node) with classes in training-split proportions; FID and "
+        f"precision/recall (k = {results['k']}) on sets of {results['set_size']:,} against the training split.",
+        "",
+        "**Equal training budget** (default settings of each model: "
+        f"{results['defaults_text']}):",
+        "",
+        head,
+        f"| Real floor | held-out eval split vs training split | {floor['fid']:.2f} (1.0x) | "
+        f"{floor['inception_score']:.1f} | {floor['class_accuracy']:.3f} | {floor['precision']:.3f} | "
+        f"{floor['recall']:.3f} | {floor['diversity']:.2f} (1.00) | |",
+    ]
+    lines += [fmt_row(r["name"], r["what"], r["metrics"], floor) for r in results["comparison"]]
+    if results["sweep"]:
+        lines += ["", f"**Guidance sweep** ({results['sweep_model']}, other settings at their defaults):", "",
+                  "| guidance | FID (x floor) | IS | class acc. | precision | recall | diversity |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in results["sweep"]:
+            m = r["metrics"]
+            lines.append(f"| {r['guidance']:g} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | "
+                         f"{m['inception_score']:.1f} | {m['class_accuracy']:.3f} | {m['precision']:.3f} | "
+                         f"{m['recall']:.3f} | {m['diversity']:.2f} |")
+    if results["missing"]:
+        lines += ["", "Not evaluated (folder missing): " + "; ".join(results["missing"])]
+    return "\n".join(lines) + "\n"
+
+
+def write_readme_section(text: str):
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        readme = f.read()
+    if README_START not in readme or README_END not in readme:
+        log(f"README.md has no {README_START} ... {README_END} section; not updated")
+        return
+    before, rest = readme.split(README_START, 1)
+    after = rest.split(README_END, 1)[1]
+    with open(path, "w") as f:
+        f.write(before + README_START + "\n" + text + README_END + after)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--samples", type=int, default=2000, help="images per model and setting")
+    p.add_argument("--sweep", default="1,2,3,6", help="guidance values besides the default, for the sweep model")
+    p.add_argument("--out", default="bench/quality")
+    p.add_argument("--seed", type=int, default=1, help="first seed of the samples (the page's default seed is 0)")
+    p.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    args = p.parse_args()
+    if args.samples < 10:
+        p.error("--samples must be at least 10")
+    sweep = [float(g) for g in args.sweep.split(",") if g.strip()]
+    configure_threads(1)  # measured: 1 thread is faster than 2 on this 2-core machine for these small networks
+    out = os.path.join(ROOT, args.out)
+    os.makedirs(out, exist_ok=True)
+    started = time.time()
+
+    train, heldout = EmojiDataset("train"), EmojiDataset("eval")
+    classes = train.classes
+    net, heldout_accuracy = feature_net(train, heldout)
+    set_size = min(len(heldout), args.samples)
+    scorer = Scorer(net, train, set_size)
+    counts = class_counts(train.labels.numpy(), len(classes), args.samples)
+
+    results = {"samples": args.samples, "set_size": set_size, "k": scorer.k, "classes": len(classes),
+               "train_count": len(train), "eval_count": len(heldout),
+               "feature_net_heldout_accuracy": heldout_accuracy, "comparison": [], "sweep": [], "missing": []}
+    results["floor"] = scorer.score(heldout.images, heldout.labels.numpy())
+    save_grid(heldout.images, heldout.labels.numpy(), classes, os.path.join(out, "grid-real-eval-split.png"))
+    log(f"floor: {results['floor']}")
+
+    def evaluate(model_dir: str, settings: dict):
+        images, labels, seconds = draw_samples(model_dir, settings, counts, args.seed)
+        metrics = scorer.score(images, labels)
+        metrics["seconds_per_image"] = seconds / len(labels)
+        return metrics, images, labels
+
+    defaults_seen = set()
+    for name, model_dir, what in COMPARISON:
+        manifest_path = os.path.join(ROOT, model_dir, "manifest.json")
+        if not os.path.exists(manifest_path):
+            results["missing"].append(f"{name} ({model_dir}: models/ablation/README.md says how to make it)")
+            log(f"skipping {name}: no {manifest_path}")
+            continue
+        with open(manifest_path) as f:
+            defaults = json.load(f)["sampling"]["defaults"]
+        defaults_seen.add(json.dumps(defaults, sort_keys=True))
+        metrics, images, labels = evaluate(model_dir, {})
+        slug = os.path.basename(model_dir.rstrip("/")) + ("-shipped" if model_dir.startswith("public") else "")
+        save_grid(images, labels, classes, os.path.join(out, f"grid-{slug}.png"))
+        results["comparison"].append({"name": name, "model": model_dir, "what": what, "defaults": defaults,
+                                      "metrics": metrics})
+        log(f"{name}: {metrics}")
+    results["defaults_text"] = " / ".join(
+        f"{d['ode_steps']} {d['solver']} steps, guidance {d['guidance']:g}, temperature {d['temperature']:g}"
+        for d in map(json.loads, sorted(defaults_seen)))
+
+    results["sweep_model"] = SWEEP_MODEL
+    with open(os.path.join(ROOT, SWEEP_MODEL, "manifest.json")) as f:
+        default_guidance = json.load(f)["sampling"]["defaults"]["guidance"]
+    for g in sorted(set(sweep) | {default_guidance}):
+        metrics, images, labels = evaluate(SWEEP_MODEL, {} if g == default_guidance else {"guidance": g})
+        results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
+        log(f"guidance {g:g}: {metrics}")
+
+    results["seconds"] = time.time() - started
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    text = markdown(results)
+    with open(os.path.join(out, "RESULTS.md"), "w") as f:
+        f.write("# Sample quality\n\nWritten by `npm run eval` (models/eval/evaluate.py).\n\n" + text)
+    if not args.no_readme:
+        write_readme_section(text)
+    log(text)
+    log(f"wrote {out} in {results['seconds'] / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
