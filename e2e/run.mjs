@@ -2,12 +2,12 @@
 // NestAR Studio end to end: build the app, serve dist/ with `vite preview`, drive Debian's Chromium headless
 // (WASM and SwiftShader WebGPU) through every scenario, print a summary, exit non-zero on any failure.
 //
-//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e]
+//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e,f]
 //
 // Screenshots go to test-results/e2e/. The reference image of (a)/(b) is computed in Node by src's scheduler on
 // onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
 import { build, defaultModel, makeCorruptCopy, startPreview } from './server.mjs';
-import { brokenModelScenario, cancelScenario, generationScenario, validationScenario, SHOTS } from './scenarios.mjs';
+import { benchPageScenario, brokenModelScenario, cancelScenario, generationScenario, validationScenario, SHOTS } from './scenarios.mjs';
 import { createReference } from './reference.mjs';
 
 const args = process.argv.slice(2);
@@ -73,6 +73,8 @@ async function main() {
     }));
 
     await run('e', 'ODE steps = 100000 gives a validation message, not a crash', () => validationScenario(ctx));
+
+    await run('f', 'Benchmark page (WASM): NestAR vs the raster baseline, table and JSON agree, NestAR faster per image', () => benchPageScenario(ctx));
   } finally {
     server.stop();
     await reference.close?.();

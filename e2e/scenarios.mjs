@@ -218,3 +218,42 @@ export async function validationScenario(ctx) {
     await browser.close();
   }
 }
+
+/**
+ * (f) The benchmark page (bench.html) on WASM: one batch-1 measurement of the trained NestAR model against the raster
+ * baseline, with few ODE steps to keep it short. Checks the table, the JSON a visitor would copy, and that NestAR's
+ * time per image is below raster's (the claim the page exists to let people check). Bad settings disable the run.
+ */
+export async function benchPageScenario(ctx, { odeSteps = 2, repeats = 2 } = {}) {
+  const browser = await openBrowser();
+  const { page, problems } = browser;
+  try {
+    await page.goto(new URL('bench.html?ep=wasm', ctx.baseUrl).href);
+    const runButton = page.getByTestId('bench-run');
+    await runButton.waitFor({ timeout: 60_000 });
+    await page.getByTestId('bench-repeats').fill('0');
+    check(await runButton.isDisabled(), 'Run stays enabled with 0 repeats');
+    check((await page.getByRole('alert').first().innerText()).includes('Repeats'), 'no message names the bad repeats value');
+    await page.getByTestId('bench-repeats').fill(String(repeats));
+    await page.getByTestId('bench-ode-steps').fill(String(odeSteps));
+    await page.getByTestId('bench-batch-8').uncheck();
+    await runButton.click();
+    await page.waitForSelector('[data-testid="bench-results"], [data-testid="bench-error"]', { timeout: 600_000 });
+    const error = await page.getByTestId('bench-error').count();
+    check(error === 0, `benchmark failed: ${error ? await page.getByTestId('bench-error').innerText() : ''}`);
+    const report = JSON.parse(await page.getByTestId('bench-json').inputValue());
+    check(report.backend === 'wasm', `report backend ${report.backend}`);
+    check(report.results.length === 1 && report.results[0].batch === 1, 'expected one batch-1 result');
+    const [r] = report.results;
+    check(r.nestar.msPerImage.n === repeats && r.raster.msPerImage.n === repeats, 'warm-up not excluded or repeats lost');
+    check(r.nestar.steps < r.raster.steps, `NestAR steps ${r.nestar.steps} not below raster's ${r.raster.steps}`);
+    check(r.nestar.scaleMs.length > 1 && r.raster.scaleMs.length >= 1, 'per-scale times missing');
+    check(r.timeRatio > 0 && r.timeRatio < 1, `NestAR/raster time per image ${r.timeRatio.toFixed(2)}, expected below 1`);
+    const shown = await page.getByTestId('bench-ratio-1').innerText();
+    check(shown === `${r.timeRatio.toFixed(2)}x`, `table shows ${shown}, JSON says ${r.timeRatio}`);
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { timeRatio: r.timeRatio, firstPreviewRatio: r.firstPreviewRatio, shot: await shot(page, 'bench-page') };
+  } finally {
+    await browser.close();
+  }
+}
