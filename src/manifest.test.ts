@@ -35,6 +35,14 @@ describe('parseManifest', () => {
     expect(sequentialSteps(r)).toBe(16);
   });
 
+  it('reads a quality summary when it has the fields npm run eval writes, and ignores one that has not', () => {
+    const good = { ...makeManifestJson(), quality: { samples: 2000, fid: 3.5, fid_floor: 1.2, precision: 0.7, recall: 0.4, recall_floor: 0.6, class_accuracy: 0.5, measured: 'npm run eval' } };
+    expect(toModelInfo(parseManifest(good)).quality).toEqual({ samples: 2000, fid: 3.5, fidFloor: 1.2, precision: 0.7, recall: 0.4, recallFloor: 0.6, classAccuracy: 0.5, measured: 'npm run eval' });
+    expect(parseManifest(makeManifestJson()).quality).toBeNull(); // { fid: null }: incomplete
+    expect(parseManifest({ ...good, quality: { ...good.quality, recall: 'high' } }).quality).toBeNull();
+    expect(parseManifest({ ...good, quality: undefined }).quality).toBeNull();
+  });
+
   it('rejects bad manifests with a message naming the field', () => {
     expectInvalid((m) => (m.format = 'other'), 'format');
     expectInvalid((m) => (m.format_version = 2), 'format_version');

@@ -8,7 +8,7 @@ import { NestarError } from './errors';
 import { arr, describe, int, intArray, invalid, num, obj, range, rgb, sameNames, str, strArray, type Json } from './manifestJson';
 import { PRNG_ALGORITHM } from './prng';
 import { checkSchedule } from './scheduleCheck';
-import type { ModelClass, ModelInfo, SamplingSettings, Solver } from './types';
+import type { ModelClass, ModelInfo, ModelQuality, SamplingSettings, Solver } from './types';
 
 export const MANIFEST_FORMAT = 'nestar-studio/manifest';
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -80,8 +80,8 @@ export interface Manifest {
   scales: ManifestScale[];
   io: { backbone: SessionIo; flowHead: SessionIo };
   files: Record<string, { bytes: number; sha256: string }>;
-  /** Measured quality figures, passed through unchecked for display. */
-  quality: unknown;
+  /** Measured quality figures for display; null when absent or not in the shape npm run eval writes. */
+  quality: ModelQuality | null;
 }
 
 // ---- the parser ----
@@ -231,7 +231,29 @@ export function parseManifest(input: unknown): Manifest {
     scales,
     io,
     files,
-    quality: m.quality ?? null,
+    quality: parseQuality(m.quality),
+  };
+}
+
+/**
+ * The display summary of manifest `quality` (models/eval/evaluate.py writes it). Quality figures are informational:
+ * a manifest whose `quality` is missing or malformed still loads, it just shows none.
+ */
+function parseQuality(q: unknown): ModelQuality | null {
+  if (typeof q !== 'object' || q === null) return null;
+  const r = q as Record<string, unknown>;
+  const keys = ['samples', 'fid', 'fid_floor', 'precision', 'recall', 'recall_floor', 'class_accuracy'] as const;
+  if (!keys.every((k) => typeof r[k] === 'number' && Number.isFinite(r[k]))) return null;
+  const n = (k: (typeof keys)[number]) => r[k] as number;
+  return {
+    samples: n('samples'),
+    fid: n('fid'),
+    fidFloor: n('fid_floor'),
+    precision: n('precision'),
+    recall: n('recall'),
+    recallFloor: n('recall_floor'),
+    classAccuracy: n('class_accuracy'),
+    measured: typeof r.measured === 'string' ? r.measured : '',
   };
 }
 
@@ -312,6 +334,7 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
       batch: [...manifest.limits.batch],
     },
     totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
+    quality: manifest.quality ? { ...manifest.quality } : null,
   };
 }
 

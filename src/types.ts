@@ -50,6 +50,21 @@ export interface ModelInfo {
   /** Inclusive [min, max] of each numeric setting, from the manifest. */
   limits: { odeSteps: [number, number]; guidance: [number, number]; temperature: [number, number]; batch: [number, number] };
   totalBytes: number;
+  /** Measured sample quality (manifest `quality`, written by npm run eval), when the manifest has it. */
+  quality: ModelQuality | null;
+}
+
+/** Sample quality against the real-data floor, in the feature space of a classifier trained on the data set. */
+export interface ModelQuality {
+  samples: number;
+  fid: number;
+  fidFloor: number;
+  precision: number;
+  recall: number;
+  recallFloor: number;
+  classAccuracy: number;
+  /** When and how it was measured, for display. */
+  measured: string;
 }
 
 export interface RuntimeInfo {

@@ -27,6 +27,16 @@ export function ModelAbout({ info }: { info: ModelInfo }) {
         <dd>{formatBytes(info.totalBytes)}</dd>
         <dt>Licence</dt>
         <dd>{info.license}</dd>
+        {info.quality && (
+          <>
+            <dt>Quality</dt>
+            <dd data-testid="model-quality">
+              FID {info.quality.fid.toFixed(2)} (real images: {info.quality.fidFloor.toFixed(2)}) · precision {info.quality.precision.toFixed(2)} · recall{' '}
+              {info.quality.recall.toFixed(2)} (real: {info.quality.recallFloor.toFixed(2)}) · right class {(info.quality.classAccuracy * 100).toFixed(0)}%
+              <span className="muted small"> · {info.quality.samples.toLocaleString('en')} samples, {info.quality.measured}</span>
+            </dd>
+          </>
+        )}
       </dl>
     </details>
   );

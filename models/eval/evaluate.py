@@ -204,6 +204,25 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_manifest_quality(model_dir: str, metrics: dict, results: dict):
+    """Records a model's default-settings figures in its manifest's `quality`, which the page shows (ModelAbout)."""
+    path = os.path.join(ROOT, model_dir, "manifest.json")
+    with open(path) as f:
+        manifest = json.load(f)
+    floor = results["floor"]
+    manifest["quality"] = {
+        "samples": metrics["count"], "fid": metrics["fid"], "fid_floor": floor["fid"],
+        "inception_score": metrics["inception_score"], "class_accuracy": metrics["class_accuracy"],
+        "precision": metrics["precision"], "recall": metrics["recall"], "recall_floor": floor["recall"],
+        "diversity": metrics["diversity"], "diversity_floor": floor["diversity"],
+        "feature_net_heldout_accuracy": results["feature_net_heldout_accuracy"],
+        "settings": manifest["sampling"]["defaults"],
+        "measured": f"npm run eval, {time.strftime('%Y-%m-%d')}",
+    }
+    with open(path, "w") as f:
+        json.dump(manifest, f, indent=1)
+
+
 def write_readme_section(text: str):
     path = os.path.join(ROOT, "README.md")
     with open(path) as f:
@@ -280,6 +299,9 @@ def main():
         metrics, images, labels = evaluate(SWEEP_MODEL, {} if g == default_guidance else {"guidance": g})
         results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
         log(f"guidance {g:g}: {metrics}")
+
+    for row in results["comparison"]:
+        write_manifest_quality(row["model"], row["metrics"], results)
 
     results["seconds"] = time.time() - started
     with open(os.path.join(out, "results.json"), "w") as f:
