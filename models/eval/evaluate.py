@@ -242,7 +242,7 @@ def main():
     p.add_argument("--sweep", default="1,2,3,6", help="guidance values besides the default, for the sweep model")
     p.add_argument("--out", default="bench/quality")
     p.add_argument("--seed", type=int, default=1, help="first seed of the samples (the page's default seed is 0)")
-    p.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    p.add_argument("--no-readme", action="store_true", help="leave README.md and the manifests' quality alone")
     args = p.parse_args()
     if args.samples < 10:
         p.error("--samples must be at least 10")
@@ -300,8 +300,11 @@ def main():
         results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
         log(f"guidance {g:g}: {metrics}")
 
-    for row in results["comparison"]:
-        write_manifest_quality(row["model"], row["metrics"], results)
+    # Only a full run (the issue's 2,000 samples or more) may overwrite the figures users see.
+    publish = args.samples >= 2000 and not args.no_readme
+    if publish:
+        for row in results["comparison"]:
+            write_manifest_quality(row["model"], row["metrics"], results)
 
     results["seconds"] = time.time() - started
     with open(os.path.join(out, "results.json"), "w") as f:
@@ -309,8 +312,10 @@ def main():
     text = markdown(results)
     with open(os.path.join(out, "RESULTS.md"), "w") as f:
         f.write("# Sample quality\n\nWritten by `npm run eval` (models/eval/evaluate.py).\n\n" + text)
-    if not args.no_readme:
+    if publish:
         write_readme_section(text)
+    else:
+        log("fewer than 2,000 samples or --no-readme: README.md and the manifests' quality were left alone")
     log(text)
     log(f"wrote {out} in {results['seconds'] / 60:.1f} min")
 
