@@ -236,7 +236,7 @@ export async function benchPageScenario(ctx, { odeSteps = 2, repeats = 2 } = {})
     check((await page.getByRole('alert').first().innerText()).includes('Repeats'), 'no message names the bad repeats value');
     await page.getByTestId('bench-repeats').fill(String(repeats));
     await page.getByTestId('bench-ode-steps').fill(String(odeSteps));
-    await page.getByTestId('bench-batch-8').uncheck();
+    await page.getByTestId('bench-batch-8').uncheck({ force: true }); // a chip: the input itself is invisible
     await runButton.click();
     await page.waitForSelector('[data-testid="bench-results"], [data-testid="bench-error"]', { timeout: 600_000 });
     const error = await page.getByTestId('bench-error').count();

@@ -83,7 +83,7 @@ export function BenchPage() {
           if (e.type === 'download' && e.loaded === e.total) append(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);
         });
         loaded[arch] = { client, id, info };
-        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.adapter ? ` (${info.adapter})` : ''}`);
+        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}`);
       }
       setPhase({ status: 'running', what: 'measuring' });
       const report = await runPageBenchmark(clients.current, settings, append);
@@ -151,11 +151,14 @@ export function BenchPage() {
         </label>
         <fieldset className="field">
           <legend className="field-label">Batch sizes</legend>
-          {[1, 8].map((b) => (
-            <label key={b} className="chip">
-              <input type="checkbox" checked={batches.includes(b)} disabled={running} onChange={() => toggleBatch(b)} data-testid={`bench-batch-${b}`} /> {b}
-            </label>
-          ))}
+          <div className="chips">
+            {[1, 8].map((b) => (
+              <label key={b} className="chip" data-selected={batches.includes(b)}>
+                <input type="checkbox" checked={batches.includes(b)} disabled={running} onChange={() => toggleBatch(b)} data-testid={`bench-batch-${b}`} />
+                batch {b}
+              </label>
+            ))}
+          </div>
         </fieldset>
         <label className="field">
           <span className="field-label">Repeats</span>

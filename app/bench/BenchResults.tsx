@@ -24,8 +24,7 @@ export function BenchResults({ report }: { report: BenchReport }) {
       <div className="card-head">
         <h2 className="card-title">Results</h2>
         <span className="muted small">
-          {report.backend}
-          {report.adapter ? ` · ${report.adapter}` : ''} · {report.models.nestar.odeSteps} {report.models.nestar.solver} ODE steps · {report.settings.repeats} repeats
+          {report.backend === 'webgpu' ? `WebGPU${report.adapter ? ` (${report.adapter})` : ''}` : 'WASM (CPU)'} · {report.models.nestar.odeSteps} {report.models.nestar.solver} ODE steps · {report.settings.repeats} repeats
         </span>
       </div>
       {report.results.map((b) => (
