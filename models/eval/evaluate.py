@@ -94,7 +94,7 @@ def draw_samples(model_dir: str, settings: dict, counts: list, seed_base: int):
     with open(os.path.join(ROOT, model_dir, "manifest.json")) as f:
         manifest = json.load(f)
     plan = {"modelDir": os.path.join(ROOT, model_dir), "settings": settings, "counts": counts,
-            "seedBase": seed_base, "classSeedStride": 100_003, "maxBatch": manifest["limits"]["batch"][1]}
+            "seedBase": seed_base, "classSeedStride": 100_003, "maxBatch": manifest["sampling"]["limits"]["batch"][1]}
     files = {k: v["sha256"] for k, v in manifest["files"].items()}
     key = hashlib.sha256(json.dumps([files, settings, counts, seed_base]).encode()).hexdigest()[:16]
     out = os.path.join(SAMPLE_CACHE, key + ".u8")
@@ -252,6 +252,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     started = time.time()
 
+    if not os.path.exists(os.path.join(ROOT, ".cache", "emoji-32", "index.json")):
+        log("no emoji data set in .cache/emoji-32 yet: building it (npm run data, about a minute)")
+        subprocess.run(["node", os.path.join(ROOT, "models", "data", "build_emoji_dataset.mjs")], check=True, cwd=ROOT)
     train, heldout = EmojiDataset("train"), EmojiDataset("eval")
     classes = train.classes
     net, heldout_accuracy = feature_net(train, heldout)

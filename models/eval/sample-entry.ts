@@ -9,7 +9,7 @@ import { openModelDir } from '../../src/node';
 import { runSchedule } from '../../src/scheduler';
 import type { SamplingSettings } from '../../src/types';
 
-/** What to draw: `counts[c]` images of class c, image i of class c with seed `seedBase + c * classSeedStride + i`. */
+/** What to draw: `counts[c]` images of class c, image i of class c with seed `seedBase + c * classSeedStride + i` (mod 2^32). */
 export interface SamplePlan {
   modelDir: string;
   settings: Partial<SamplingSettings>;
@@ -38,7 +38,7 @@ export async function samplePlan(plan: SamplePlan, log: (line: string) => void):
     for (const [classIndex, count] of plan.counts.entries()) {
       for (let first = 0; first < count; first += plan.maxBatch) {
         const batch = Math.min(plan.maxBatch, count - first);
-        const seed = plan.seedBase + classIndex * plan.classSeedStride + first;
+        const seed = (plan.seedBase + classIndex * plan.classSeedStride + first) % 2 ** 32; // seeds are uint32
         const { images } = await runSchedule(manifest, model.runner, { ...settings, classIndex, seed, batch });
         for (const image of images) {
           for (let p = 0; p < size * size; p++) rgb.set(image.data.subarray(p * 4, p * 4 + 3), (done * size * size + p) * 3);
