@@ -76,7 +76,9 @@ def main():
     lines = [
         f"# {manifest['title']}  (`{manifest['id']}`)", "",
         manifest["description"], "",
-        f"A class-conditional NestAR model ({cfg.architecture}): {cfg.image_size}x{cfg.image_size} RGB images as a "
+        ("A class-conditional nested autoregressive (NestAR) model" if cfg.architecture == "nestar" else
+         "A class-conditional raster autoregressive model, the baseline of the comparison (one token per step)")
+        + f": {cfg.image_size}x{cfg.image_size} RGB images as a "
         f"{cfg.grid}x{cfg.grid} grid of {cfg.patch_size}x{cfg.patch_size}-pixel tokens ({cfg.num_tokens} tokens of "
         f"dimension {cfg.token_dim}), generated in {manifest['sequential_steps']} sequential steps over "
         f"{len(manifest['scales'])} scales ({scales} tokens).",
@@ -127,10 +129,16 @@ def main():
         "symbols) are the least recognisable.",
         "- 32x32 pixels only; one sample per 4x4-pixel token is drawn independently of the other tokens of its "
         "patch, so fine texture inside a patch can be noisy.",
-        "- The quality figures (FID, precision/recall in a feature space trained here) are measured by the "
-        "benchmark issue and recorded in the manifest's `quality` when available: "
-        + ("see `quality` in manifest.json." if manifest.get("quality") else "not measured yet."),
     ]
+    q = manifest.get("quality") or {}
+    lines += ["", "## Quality", ""] + ([
+        f"Measured by `npm run eval` on {q['samples']:,} samples drawn through the page's sampler at the defaults, in "
+        f"the feature space of a CNN trained on the training split (held-out accuracy "
+        f"{q['feature_net_heldout_accuracy']:.3f}): FID {q['fid']:.2f} (held-out real images: {q['fid_floor']:.2f}), "
+        f"precision {q['precision']:.3f}, recall {q['recall']:.3f} (real: {q['recall_floor']:.3f}), class accuracy "
+        f"{q['class_accuracy']:.3f}, Inception-Score analogue {q['inception_score']:.1f}. The comparison with the "
+        "raster baseline and the small-late ablation is in bench/quality/RESULTS.md.",
+    ] if "fid_floor" in q else ["Not measured yet: run `npm run eval`."])
     with open(os.path.join(args.model_dir, "MODEL_CARD.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {args.model_dir}/MODEL_CARD.md, samples.png, loss_curve.png; {seconds:.2f} s per image")

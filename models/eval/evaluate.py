@@ -239,7 +239,7 @@ def write_readme_section(text: str):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--samples", type=int, default=2000, help="images per model and setting")
-    p.add_argument("--sweep", default="1,2,3,6", help="guidance values besides the default, for the sweep model")
+    p.add_argument("--sweep", default="1,2,6", help="guidance values besides the default, for the sweep model")
     p.add_argument("--out", default="bench/quality")
     p.add_argument("--seed", type=int, default=1, help="first seed of the samples (the page's default seed is 0)")
     p.add_argument("--no-readme", action="store_true", help="leave README.md and the manifests' quality alone")
