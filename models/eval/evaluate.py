@@ -170,6 +170,26 @@ def fmt_row(name: str, what: str, m: dict, floor: dict) -> str:
             f"({m['diversity'] / floor['diversity']:.2f}) | {m.get('seconds_per_image', float('nan')):.3f} |")
 
 
+def findings(results: dict) -> list:
+    """The comparisons the issue asks about, as sentences: each equal-budget model against equal-budget NestAR."""
+    rows = {r["model"]: r["metrics"] for r in results["comparison"]}
+    nestar = rows.get("models/ablation/exports/emoji32-nestar")
+    if nestar is None:
+        return []
+    pct = lambda a, b: f"{(a / b - 1) * 100:+.0f}%"  # noqa: E731
+    out = ["", "Against NestAR at the same budget:"]
+    for model, label in (("public/models/emoji32-raster", "raster AR"),
+                         ("models/ablation/exports/emoji32-nestar-small-late", "small late modules")):
+        m = rows.get(model)
+        if m:
+            out.append(f"- {label}: FID {pct(m['fid'], nestar['fid'])}, recall {pct(m['recall'], nestar['recall'])}, "
+                       f"diversity {pct(m['diversity'], nestar['diversity'])}, precision "
+                       f"{pct(m['precision'], nestar['precision'])}, class accuracy "
+                       f"{pct(m['class_accuracy'], nestar['class_accuracy'])}, sampling time per image "
+                       f"{m['seconds_per_image'] / nestar['seconds_per_image']:.2f}x.")
+    return out
+
+
 def markdown(results: dict) -> str:
     floor = results["floor"]
     head = ("| | model | FID (x floor) | IS | class acc. | precision | recall | diversity (x floor) | "
@@ -190,6 +210,7 @@ def markdown(results: dict) -> str:
         f"{floor['recall']:.3f} | {floor['diversity']:.2f} (1.00) | |",
     ]
     lines += [fmt_row(r["name"], r["what"], r["metrics"], floor) for r in results["comparison"]]
+    lines += findings(results)
     if results["sweep"]:
         lines += ["", f"**Guidance sweep** ({results['sweep_model']}, other settings at their defaults):", "",
                   "| guidance | FID (x floor) | IS | class acc. | precision | recall | diversity |",
