@@ -18,9 +18,15 @@ BUDGET_MIN=${BUDGET_MIN:-20}
 declare -A EXPORT_DIR=([emoji32-nestar]=models/ablation/exports/emoji32-nestar
                        [emoji32-raster]=public/models/emoji32-raster
                        [emoji32-nestar-small-late]=models/ablation/exports/emoji32-nestar-small-late)
+# Model ids: the equal-budget NestAR must not share the shipped model's id (the browser caches by id and sha).
+declare -A MODEL_ID=([emoji32-nestar]=emoji32-nestar-equal-budget [emoji32-raster]=emoji32-raster
+                     [emoji32-nestar-small-late]=emoji32-nestar-small-late)
 declare -A TITLE=([emoji32-nestar]="Emoji NestAR 32px (equal-budget run)"
                   [emoji32-raster]="Emoji raster AR 32px (baseline)"
                   [emoji32-nestar-small-late]="Emoji NestAR 32px, small late modules (ablation)")
+declare -A DESCRIPTION=([emoji32-nestar]="Class-conditional 32x32 emoji, generated coarse to fine."
+                        [emoji32-raster]="Class-conditional 32x32 emoji, one token at a time (the baseline NestAR is compared with)."
+                        [emoji32-nestar-small-late]="Class-conditional 32x32 emoji, coarse to fine, with small later modules.")
 declare -A RATE_X10=([emoji32-nestar]=548 [emoji32-raster]=580 [emoji32-nestar-small-late]=851)
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(emoji32-nestar emoji32-raster emoji32-nestar-small-late)
@@ -31,6 +37,6 @@ for preset in "${presets[@]}"; do
   /usr/bin/python3 models/train.py --preset "$preset" --out "runs/ablation/$preset" --batch-size 32 \
     --max-steps "$steps" --warmup-steps $(( steps / 10 )) --sample-every 100000 --checkpoint-every 100 \
     --threads 1
-  /usr/bin/python3 models/export.py "runs/ablation/$preset/checkpoint.pt" "${EXPORT_DIR[$preset]}" --id "$preset" \
-    --title "${TITLE[$preset]}" --defaults '{"ode_steps": 16, "solver": "heun", "guidance": 4.0, "temperature": 0.8}'
+  /usr/bin/python3 models/export.py "runs/ablation/$preset/checkpoint.pt" "${EXPORT_DIR[$preset]}" --id "${MODEL_ID[$preset]}" \
+    --title "${TITLE[$preset]}" --description "${DESCRIPTION[$preset]}" --defaults '{"ode_steps": 16, "solver": "heun", "guidance": 4.0, "temperature": 0.8}'
 done
