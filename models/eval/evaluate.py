@@ -11,8 +11,10 @@ training images. The floor row scores the held-out eval split the same way: what
 learned the distribution (not copied its training images) would get. FID and precision/recall compare sets of
 one size (the eval split's), so sample count does not bias them between rows.
 
-Writes <out>/results.json, <out>/RESULTS.md, one sample grid per row, and the README's quality section.
-Samples are cached under runs/eval/samples/ by a hash of what drew them.
+Writes <out>/results.json, <out>/RESULTS.md and one sample grid per row; a full run (2,000 samples or more) also
+writes the README's quality section and each compared model's manifest `quality` (shown by the page). The
+feature net is models/checkpoints/feature_net.pt, trained here when missing or when the data set changed (16
+epochs, about 10 minutes on 2 CPU cores). Samples are cached under runs/eval/samples/ by a hash of what drew them.
 """
 import argparse
 import hashlib
