@@ -33,7 +33,7 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "models"))
 sys.path.insert(0, HERE)
 from feature_net import FeatureNet, accuracy, embed, train_feature_net  # noqa: E402
-from metrics import class_diversity, fid, inception_score, precision_recall  # noqa: E402
+from metrics import class_diversity, class_precision_recall, fid, inception_score, precision_recall  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 
@@ -131,6 +131,7 @@ class Scorer:
     def __init__(self, net: FeatureNet, train: EmojiDataset, set_size: int, k: int = 3):
         self.net, self.k, self.set_size = net, k, set_size
         self.ref_features, _ = embed(net, train.images)
+        self.ref_labels = train.labels.numpy()
         # Precision/recall's real manifold: a fixed random subset of the training split, of the compared sets' size.
         pick = np.random.default_rng(0).permutation(len(self.ref_features))[:set_size]
         self.ref_subset = self.ref_features[pick]
@@ -139,6 +140,8 @@ class Scorer:
         features, probs = embed(self.net, images)
         pick = np.random.default_rng(1).permutation(len(features))[: self.set_size]
         precision, recall = precision_recall(self.ref_subset, features[pick], self.k)
+        class_precision, class_recall = class_precision_recall(self.ref_features, self.ref_labels, features, labels,
+                                                               self.k)
         return {
             "count": len(features),
             "fid": fid(features[pick], self.ref_features),
@@ -146,6 +149,8 @@ class Scorer:
             "class_accuracy": accuracy(probs, labels),
             "precision": precision,
             "recall": recall,
+            "class_precision": class_precision,
+            "class_recall": class_recall,
             "diversity": class_diversity(features, labels),
         }
 
@@ -171,7 +176,8 @@ def save_grid(images: torch.Tensor, labels: np.ndarray, classes: list, path: str
 
 def fmt_row(name: str, what: str, m: dict, floor: dict) -> str:
     return (f"| {name} | {what} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | {m['inception_score']:.1f} | "
-            f"{m['class_accuracy']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['diversity']:.2f} "
+            f"{m['class_accuracy']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['class_precision']:.3f} | "
+            f"{m['class_recall']:.3f} | {m['diversity']:.2f} "
             f"({m['diversity'] / floor['diversity']:.2f}) | {m.get('seconds_per_image', float('nan')):.3f} |")
 
 
@@ -188,6 +194,7 @@ def findings(results: dict) -> list:
         m = rows.get(model)
         if m:
             out.append(f"- {label}: FID {pct(m['fid'], nestar['fid'])}, recall {pct(m['recall'], nestar['recall'])}, "
+                       f"recall in class {pct(m['class_recall'], nestar['class_recall'])}, "
                        f"diversity {pct(m['diversity'], nestar['diversity'])}, precision "
                        f"{pct(m['precision'], nestar['precision'])}, class accuracy "
                        f"{pct(m['class_accuracy'], nestar['class_accuracy'])}, sampling time per image "
@@ -197,8 +204,8 @@ def findings(results: dict) -> list:
 
 def markdown(results: dict) -> str:
     floor = results["floor"]
-    head = ("| | model | FID (x floor) | IS | class acc. | precision | recall | diversity (x floor) | "
-            "s / image |\n|---|---|---|---|---|---|---|---|---|")
+    head = ("| | model | FID (x floor) | IS | class acc. | precision | recall | precision in class | "
+            "recall in class | diversity (x floor) | s / image |\n|---|---|---|---|---|---|---|---|---|---|---|")
     lines = [
         f"Feature net: a CNN trained on the {results['train_count']:,} training images; accuracy on the "
         f"{results['eval_count']:,} held-out images of unseen emoji: **{results['feature_net_heldout_accuracy']:.3f}** "
@@ -212,28 +219,29 @@ def markdown(results: dict) -> str:
         head,
         f"| Real floor | held-out eval split vs training split | {floor['fid']:.2f} (1.0x) | "
         f"{floor['inception_score']:.1f} | {floor['class_accuracy']:.3f} | {floor['precision']:.3f} | "
-        f"{floor['recall']:.3f} | {floor['diversity']:.2f} (1.00) | |",
+        f"{floor['recall']:.3f} | {floor['class_precision']:.3f} | {floor['class_recall']:.3f} | "
+        f"{floor['diversity']:.2f} (1.00) | |",
     ]
     lines += [fmt_row(r["name"], r["what"], r["metrics"], floor) for r in results["comparison"]]
     lines += findings(results)
     if results["sweep"]:
         lines += ["", f"**Guidance sweep** ({results['sweep_model']}, other settings at their defaults):", "",
-                  "| guidance | FID (x floor) | IS | class acc. | precision | recall | diversity |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| guidance | FID (x floor) | IS | class acc. | precision | recall | recall in class | diversity |",
+                  "|---|---|---|---|---|---|---|---|"]
         for r in results["sweep"]:
             m = r["metrics"]
             lines.append(f"| {r['guidance']:g} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | "
                          f"{m['inception_score']:.1f} | {m['class_accuracy']:.3f} | {m['precision']:.3f} | "
-                         f"{m['recall']:.3f} | {m['diversity']:.2f} |")
+                         f"{m['recall']:.3f} | {m['class_recall']:.3f} | {m['diversity']:.2f} |")
     if results["pair_sweep"]:
         lines += ["", "**Equal-budget NestAR and raster across guidance** (other settings at their defaults):", "",
-                  "| guidance | model | FID (x floor) | IS | class acc. | precision | recall | diversity |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| guidance | model | FID (x floor) | IS | class acc. | precision | recall | recall in class | "
+                  "diversity |", "|---|---|---|---|---|---|---|---|---|"]
         for r in sorted(results["pair_sweep"], key=lambda r: (r["guidance"], r["name"])):
             m = r["metrics"]
             lines.append(f"| {r['guidance']:g} | {r['name']} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | "
                          f"{m['inception_score']:.1f} | {m['class_accuracy']:.3f} | {m['precision']:.3f} | "
-                         f"{m['recall']:.3f} | {m['diversity']:.2f} |")
+                         f"{m['recall']:.3f} | {m['class_recall']:.3f} | {m['diversity']:.2f} |")
     if results["missing"]:
         lines += ["", "Not evaluated (folder missing): " + "; ".join(results["missing"])]
     return "\n".join(lines) + "\n"
@@ -249,6 +257,8 @@ def write_manifest_quality(model_dir: str, metrics: dict, results: dict):
         "samples": metrics["count"], "fid": metrics["fid"], "fid_floor": floor["fid"],
         "inception_score": metrics["inception_score"], "class_accuracy": metrics["class_accuracy"],
         "precision": metrics["precision"], "recall": metrics["recall"], "recall_floor": floor["recall"],
+        "class_precision": metrics["class_precision"], "class_recall": metrics["class_recall"],
+        "class_recall_floor": floor["class_recall"],
         "diversity": metrics["diversity"], "diversity_floor": floor["diversity"],
         "feature_net_heldout_accuracy": results["feature_net_heldout_accuracy"],
         "settings": manifest["sampling"]["defaults"],

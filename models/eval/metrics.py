@@ -6,6 +6,9 @@
 - Precision and recall (Kynkaanniemi et al. 2019): each set's manifold is the union of balls reaching each point's
   k-th nearest neighbour in that set; precision = share of generated points inside the real manifold (fidelity),
   recall = share of real points inside the generated manifold (coverage, the diversity that matters).
+- Within-class precision and recall: the same, between the real and generated images of one class, averaged over
+  classes. Plain precision and recall do not look at labels: good images of the wrong class score well there.
+  Within a class, wrong-class images cost precision, and recall asks for the variety of that class.
 - Diversity: mean pairwise feature distance between images of one class, averaged over classes.
 """
 import numpy as np
@@ -71,3 +74,20 @@ def class_diversity(features: np.ndarray, labels: np.ndarray) -> float:
         d = pairwise_distances(f, f)
         per_class.append(d.sum() / (len(f) * (len(f) - 1)))
     return float(np.mean(per_class))
+
+
+def class_precision_recall(real: np.ndarray, real_labels: np.ndarray, fake: np.ndarray, fake_labels: np.ndarray,
+                           k: int = 3, seed: int = 0):
+    """Precision and recall per class, on sets of equal size (the smaller of the two), averaged over the classes
+    that have more than k images on both sides."""
+    rng = np.random.default_rng(seed)
+    precisions, recalls = [], []
+    for c in np.unique(fake_labels):
+        r, f = real[real_labels == c], fake[fake_labels == c]
+        m = min(len(r), len(f))
+        if m <= k:
+            continue
+        p, rc = precision_recall(r[rng.permutation(len(r))[:m]], f[rng.permutation(len(f))[:m]], k)
+        precisions.append(p)
+        recalls.append(rc)
+    return float(np.mean(precisions)), float(np.mean(recalls))

@@ -7,7 +7,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "eval"))
 from evaluate import class_counts  # noqa: E402
-from metrics import class_diversity, fid, frechet_distance, inception_score, precision_recall  # noqa: E402
+from metrics import (class_diversity, class_precision_recall, fid, frechet_distance, inception_score,  # noqa: E402
+                     precision_recall)
 
 
 def test_fid_is_zero_for_one_set_and_matches_the_closed_form():
@@ -66,3 +67,23 @@ def test_class_counts_follow_the_training_split():
     assert class_counts(labels, 4, 10) == [5, 3, 2, 0]
     counts = class_counts(np.array([0, 1, 2]), 3, 100)
     assert sum(counts) == 100 and max(counts) - min(counts) <= 1
+
+
+def test_within_class_precision_and_recall_see_what_the_labels_ask_for():
+    rng = np.random.default_rng(2)
+    centres = np.array([[0.0, 0.0], [20.0, 0.0]])
+    real_labels = np.repeat([0, 1], 300)
+    real = centres[real_labels] + rng.normal(size=(600, 2))
+    fake_labels = rng.integers(0, 2, 600)
+    # Good images of the wrong class: the label-blind metrics see nothing wrong, the within-class ones do.
+    swapped = centres[1 - fake_labels] + rng.normal(size=(600, 2))
+    p, r = precision_recall(real, swapped)
+    assert p > 0.9 and r > 0.9
+    assert class_precision_recall(real, real_labels, swapped, fake_labels) == (0.0, 0.0)
+    # Labels ignored (a coin flip): half of each class's samples are wrong, which costs precision in class.
+    label_blind = centres[rng.integers(0, 2, 600)] + rng.normal(size=(600, 2))
+    cp, _ = class_precision_recall(real, real_labels, label_blind, fake_labels)
+    assert cp < 0.6
+    honest = centres[fake_labels] + rng.normal(size=(600, 2))
+    cp, cr = class_precision_recall(real, real_labels, honest, fake_labels)
+    assert cp > 0.85 and cr > 0.85
