@@ -88,7 +88,8 @@ def main():
         f"![samples](samples.png)", "",
         f"{args.per_class} samples per class (seeds 0..{args.per_class - 1}) from the EMA weights with the manifest's "
         f"defaults: {settings.ode_steps} {settings.solver} ODE steps, guidance {settings.guidance}, temperature "
-        f"{settings.temperature}. Sampling one image in PyTorch on this machine's CPU: {seconds:.2f} s.", "",
+        f"{settings.temperature}. Sampling one image in PyTorch on this machine's CPU ({args.threads or 'all'} "
+        f"thread{'' if args.threads == 1 else 's'}): {seconds:.2f} s.", "",
         "## Data", "",
         f"{len(index['classes'])} classes (Unicode CLDR emoji subgroups), {index['count']} images "
         f"({n_train} train, {index['count'] - n_train} held out), {cfg.image_size}x{cfg.image_size}, on white. "
@@ -138,8 +139,8 @@ def main():
         f"the feature space of a CNN trained on the training split (held-out accuracy "
         f"{q['feature_net_heldout_accuracy']:.3f}): FID {q['fid']:.2f} (held-out real images: {q['fid_floor']:.2f}), "
         f"precision {q['precision']:.3f}, recall {q['recall']:.3f} (real: {q['recall_floor']:.3f}), class accuracy "
-        f"{q['class_accuracy']:.3f}, Inception-Score analogue {q['inception_score']:.1f}. The comparison with the "
-        "raster baseline and the small-late ablation is in bench/quality/RESULTS.md.",
+        f"{q['class_accuracy']:.3f}, Inception-Score analogue {q['inception_score']:.1f}. The comparison of the "
+        "models is in bench/quality/RESULTS.md.",
     ] if "fid_floor" in q else ["Not measured yet: run `npm run eval`."])
     with open(os.path.join(args.model_dir, "MODEL_CARD.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
