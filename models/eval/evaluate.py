@@ -211,7 +211,9 @@ def markdown(results: dict) -> str:
         f"{results['eval_count']:,} held-out images of unseen emoji: **{results['feature_net_heldout_accuracy']:.3f}** "
         f"({results['classes']} classes). {results['samples']:,} samples per model, drawn through the page's sampler "
         f"(src/scheduler.ts, onnxruntime-web wasm in Node) with classes in training-split proportions; FID and "
-        f"precision/recall (k = {results['k']}) on sets of {results['set_size']:,} against the training split.",
+        f"precision/recall (k = {results['k']}) on sets of {results['set_size']:,} against the training split; "
+        f"within-class precision/recall per class on equal-size sets, averaged over classes. s / image: the "
+        f"sampling time of this run (Node, wasm, 1 thread, batches of up to 16 of one class), not a benchmark.",
         "",
         "**Equal training budget** (default settings of each model: "
         f"{results['defaults_text']}):",
@@ -311,7 +313,8 @@ def main():
 
     results = {"samples": args.samples, "set_size": set_size, "k": scorer.k, "classes": len(classes),
                "train_count": len(train), "eval_count": len(heldout),
-               "feature_net_heldout_accuracy": heldout_accuracy, "comparison": [], "sweep": [], "pair_sweep": [], "missing": []}
+               "feature_net_heldout_accuracy": heldout_accuracy, "comparison": [], "sweep": [], "pair_sweep": [],
+               "missing": []}
     results["floor"] = scorer.score(heldout.images, heldout.labels.numpy())
     save_grid(heldout.images, heldout.labels.numpy(), classes, os.path.join(out, "grid-real-eval-split.png"))
     log(f"floor: {results['floor']}")
