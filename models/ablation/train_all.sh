@@ -5,10 +5,10 @@
 # Budget: BUDGET_MIN minutes of 1-thread CPU training each. The shipped flagship's 2,572 steps of batch 32
 # would be 25 min at the rate below; 20 min is used so that training and evaluation fit one session. Steps per
 # model come from each model's measured training throughput on this machine (batch 32, 1 thread, nothing else
-# running; 2026-11-29): emoji32-nestar 54.8 samples/s, emoji32-raster 58.0,
-# emoji32-nestar-small-late 85.1. The step counts, not the clock, end each run, so every model gets the
-# same budget however busy the machine is while it trains (two runs can share the two cores), and the same
-# warm-up fraction and cosine schedule scale to each run's length.
+# running; 2026-11-29): emoji32-nestar 54.8 samples/s, emoji32-raster 58.0, emoji32-nestar-small-late 85.1.
+# The step counts, not the clock, end each run, so every model gets the same budget however busy the machine is
+# while it trains (two runs can share the two cores), and the same warm-up fraction and cosine schedule scale to
+# each run's length.
 # Resumable: rerunning continues each run from runs/ablation/<preset>/checkpoint.pt. Each finished run is exported
 # (EXPORT_DIR below) with the shipped model's sampling defaults, so the evaluation compares like with like.
 set -euo pipefail
