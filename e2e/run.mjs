@@ -74,7 +74,7 @@ async function main() {
 
     await run('e', 'ODE steps = 100000 gives a validation message, not a crash', () => validationScenario(ctx));
 
-    await run('f', 'Benchmark page (WASM): NestAR vs the raster baseline, table and JSON agree, NestAR faster per image', () => benchPageScenario(ctx));
+    await run('f', 'Benchmark page (WASM): NestAR vs the raster baseline, table and JSON agree, NestAR faster per image, Stop works', () => benchPageScenario(ctx));
   } finally {
     server.stop();
     await reference.close?.();

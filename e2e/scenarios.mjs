@@ -251,8 +251,15 @@ export async function benchPageScenario(ctx, { odeSteps = 2, repeats = 2 } = {})
     check(r.timeRatio > 0 && r.timeRatio < 1, `NestAR/raster time per image ${r.timeRatio.toFixed(2)}, expected below 1`);
     const shown = await page.getByTestId('bench-ratio-1').innerText();
     check(shown === `${r.timeRatio.toFixed(2)}x`, `table shows ${shown}, JSON says ${r.timeRatio}`);
+    const benchShot = await shot(page, 'bench-page');
+    // Stop mid-run: the workers go, the page says so and can run again.
+    await runButton.click();
+    await page.getByTestId('bench-stop').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="bench-log"]')?.textContent?.endsWith('stopped'), null, { timeout: 30_000 });
+    check(await runButton.isEnabled(), 'Run stays disabled after Stop');
+    check((await page.getByTestId('bench-error').count()) === 0, 'Stop shows an error');
     check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
-    return { timeRatio: r.timeRatio, firstPreviewRatio: r.firstPreviewRatio, shot: await shot(page, 'bench-page') };
+    return { timeRatio: r.timeRatio, firstPreviewRatio: r.firstPreviewRatio, shot: benchShot };
   } finally {
     await browser.close();
   }

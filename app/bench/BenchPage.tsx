@@ -44,10 +44,11 @@ export function BenchPage() {
   const [phase, setPhase] = useState<Phase>({ status: 'idle' });
   const [log, setLog] = useState<string[]>([]);
   const [copied, setCopied] = useState(false);
-  const clients = useRef<BenchClients | null>(null);
+  // Filled one model at a time while loading, so Stop may find only the first.
+  const clients = useRef<Partial<BenchClients> | null>(null);
 
   const disposeClients = () => {
-    if (clients.current) for (const arch of ARCHITECTURES) clients.current[arch].client.dispose();
+    if (clients.current) for (const arch of ARCHITECTURES) clients.current[arch]?.client.dispose();
     clients.current = null;
   };
   useEffect(() => disposeClients, []);
@@ -73,7 +74,7 @@ export function BenchPage() {
     disposeClients(); // fresh workers: the backend may have changed, and nothing of a previous run may warm this one
     try {
       const loaded: Partial<BenchClients> = {};
-      clients.current = loaded as BenchClients;
+      clients.current = loaded;
       for (const arch of ARCHITECTURES) {
         const id = ids[arch];
         setPhase({ status: 'running', what: `loading ${id}` });
@@ -86,7 +87,7 @@ export function BenchPage() {
         append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}`);
       }
       setPhase({ status: 'running', what: 'measuring' });
-      const report = await runPageBenchmark(clients.current, settings, append);
+      const report = await runPageBenchmark(loaded as BenchClients, settings, append);
       setPhase({ status: 'done', report });
     } catch (e) {
       if (isNestarError(e) && e.code === 'CANCELLED') {
