@@ -47,18 +47,24 @@ export async function fetchModelIndex(): Promise<ModelIndex | null> {
   }
 }
 
-function parseBackend(value: string | null): BackendRequest {
+/** `?ep=` as a backend request: webgpu or wasm when named, otherwise auto. */
+export function parseBackend(value: string | null): BackendRequest {
   return value === 'webgpu' || value === 'wasm' ? value : 'auto';
+}
+
+/** The folder URL of model `id` under models/. An id that is not a plain folder name is passed through encoded, only
+ * to fail as "not found" (never as a path). */
+export function modelFolderUrl(id: string): string {
+  const safeId = MODEL_ID.test(id) ? id : encodeURIComponent(id);
+  return new URL(`${safeId}/`, modelsRoot()).href;
 }
 
 export async function resolveModelSource(search: string = window.location.search): Promise<ModelSource> {
   const params = new URLSearchParams(search);
   const index = await fetchModelIndex();
   const requested = params.get('model');
-  // An id that is not a plain folder name is passed through as-is only to fail as "not found" (never as a path).
   const id = requested ?? index?.default ?? FALLBACK_MODEL_ID;
-  const safeId = MODEL_ID.test(id) ? id : encodeURIComponent(id);
-  return { id, baseUrl: new URL(`${safeId}/`, modelsRoot()).href, backend: parseBackend(params.get('ep')), index, explicit: requested !== null };
+  return { id, baseUrl: modelFolderUrl(id), backend: parseBackend(params.get('ep')), index, explicit: requested !== null };
 }
 
 /** The URL of this page with one query parameter changed (null removes it). */

@@ -7,25 +7,17 @@ import { useEffect, useRef, useState } from 'react';
 import { createNestarClient } from '../../src/client';
 import { isNestarError } from '../../src/errors';
 import type { BackendRequest } from '../../src/types';
-import { modelsRoot } from '../modelSource';
+import type { Architecture } from '../../bench/interleave.mjs';
+import { Brand } from '../components/Brand';
+import { modelFolderUrl, parseBackend } from '../modelSource';
 import { ARCHITECTURES, runPageBenchmark, type BenchClients, type BenchReport, type BenchSettings } from './pageBenchmark';
 import { BenchResults } from './BenchResults';
 
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const DEFAULT_MODELS = { nestar: 'emoji32-nestar', raster: 'emoji32-raster' } as const;
+const DEFAULT_MODELS: Record<Architecture, string> = { nestar: 'emoji32-nestar', raster: 'emoji32-raster' };
 
-function modelIds(search: string): Record<'nestar' | 'raster', string> {
+function modelIds(search: string): Record<Architecture, string> {
   const params = new URLSearchParams(search);
-  const pick = (arch: 'nestar' | 'raster') => {
-    const id = params.get(arch) ?? DEFAULT_MODELS[arch];
-    return MODEL_ID.test(id) ? id : encodeURIComponent(id);
-  };
-  return { nestar: pick('nestar'), raster: pick('raster') };
-}
-
-function initialBackend(search: string): BackendRequest {
-  const ep = new URLSearchParams(search).get('ep');
-  return ep === 'webgpu' || ep === 'wasm' ? ep : 'auto';
+  return { nestar: params.get('nestar') ?? DEFAULT_MODELS.nestar, raster: params.get('raster') ?? DEFAULT_MODELS.raster };
 }
 
 type Phase = { status: 'idle' } | { status: 'running'; what: string } | { status: 'done'; report: BenchReport } | { status: 'error'; message: string };
@@ -37,7 +29,7 @@ function describeError(e: unknown): string {
 
 export function BenchPage() {
   const ids = modelIds(window.location.search);
-  const [backend, setBackend] = useState<BackendRequest>(initialBackend(window.location.search));
+  const [backend, setBackend] = useState<BackendRequest>(parseBackend(new URLSearchParams(window.location.search).get('ep')));
   const [batches, setBatches] = useState<number[]>([1, 8]);
   const [repeats, setRepeats] = useState(5);
   const [odeSteps, setOdeSteps] = useState('');
@@ -80,7 +72,7 @@ export function BenchPage() {
         setPhase({ status: 'running', what: `loading ${id}` });
         const client = createNestarClient();
         loaded[arch] = { client, id, info: { backend: null, adapter: null, reason: '', model: null } };
-        const info = await client.load({ baseUrl: new URL(`${id}/`, modelsRoot()).href, backend }, (e) => {
+        const info = await client.load({ baseUrl: modelFolderUrl(id), backend }, (e) => {
           if (e.type === 'download' && e.loaded === e.total) append(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);
         });
         loaded[arch] = { client, id, info };
@@ -120,13 +112,7 @@ export function BenchPage() {
   return (
     <div className="app bench-page">
       <header className="app-header">
-        <div className="brand">
-          <img className="brand-logo" src="./favicon.svg" alt="" width={32} height={32} />
-          <div>
-            <span className="brand-name">NestAR Studio · Benchmark</span>
-            <span className="brand-tag">NestAR against token-by-token autoregression, on your hardware</span>
-          </div>
-        </div>
+        <Brand name="NestAR Studio · Benchmark" tagline="NestAR against token-by-token autoregression, on your hardware" />
         <a className="btn btn-secondary" href="./">
           Back to the studio
         </a>

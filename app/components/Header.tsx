@@ -3,6 +3,7 @@ import type { ModelIndexEntry } from '../modelSource';
 import { withParam } from '../modelSource';
 import type { RuntimeInfo } from '../../src/types';
 import { BackendBadge } from './BackendBadge';
+import { Brand } from './Brand';
 
 interface Props {
   modelId: string | null;
@@ -16,13 +17,7 @@ export function Header({ modelId, runtime, models, loading }: Props) {
   const choices = modelId && !models.some((m) => m.id === modelId) ? [...models, { id: modelId, title: modelId }] : models;
   return (
     <header className="app-header">
-      <div className="brand">
-        <img className="brand-logo" src="./favicon.svg" alt="" width={32} height={32} />
-        <div>
-          <span className="brand-name">NestAR Studio</span>
-          <span className="brand-tag">coarse-to-fine image generation, on your machine</span>
-        </div>
-      </div>
+      <Brand name="NestAR Studio" tagline="coarse-to-fine image generation, on your machine" />
       <div className="header-model">
         <h1 className="model-title" data-testid="model-title">
           {title}
