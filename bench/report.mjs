@@ -1,6 +1,6 @@
 // Turns raw runs into result records (medians and spreads, FLOP rates) and writes RESULTS.md and the README section.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { summarize } from './stats.mjs';
+import { fmt, spread, summarizeRuns } from './stats.mjs';
 
 const ARCHS = ['nestar', 'raster'];
 
@@ -19,10 +19,9 @@ export function costAt(cost, odeSteps) {
 
 /** One record per (backend, tokens, batch, architecture). `cost`: that model's flops.json entry for the batch. */
 export function record(backend, tokens, batch, arch, runs, cost) {
-  const perImage = summarize(runs.map((r) => r.totalMs / batch));
-  const scales = runs[0].scaleMs.map((_, s) => summarize(runs.map((r) => r.scaleMs[s])));
+  const timings = summarizeRuns(runs, batch);
   const observed = runs[0].steps !== undefined;
-  const gflops = cost.flops_per_image / (perImage.median / 1000) / 1e9;
+  const gflops = cost.flops_per_image / (timings.msPerImage.median / 1000) / 1e9;
   return {
     backend, tokens, batch, arch,
     // Node runs count steps and calls through a wrapping SessionRunner; the page's are the schedule's (same code).
@@ -31,17 +30,12 @@ export function record(backend, tokens, batch, arch, runs, cost) {
     backboneCalls: observed ? runs[0].backboneCalls : cost.backbone_calls,
     flowCalls: observed ? runs[0].flowCalls : cost.flow_calls,
     flopsPerImage: cost.flops_per_image,
-    msPerImage: perImage,
-    totalMs: summarize(runs.map((r) => r.totalMs)),
-    firstPreviewMs: summarize(runs.map((r) => r.firstPreviewMs)),
-    scaleMs: scales,
+    ...timings,
     gflops,
     fractionOfMatmulPeak: null, // set by run.mjs once the backend's matmul peak is known
   };
 }
 
-const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const spread = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 const ratio = (a, b) => (a / b).toFixed(2);
 
 /** Rows of NestAR/raster pairs: one per (backend, tokens, batch). */

@@ -8,3 +8,17 @@ export interface Summary {
   n: number;
 }
 export function summarize(values: number[]): Summary;
+export interface RunTiming {
+  totalMs: number;
+  firstPreviewMs: number;
+  scaleMs: number[];
+}
+export interface RunSummaries {
+  msPerImage: Summary;
+  totalMs: Summary;
+  firstPreviewMs: Summary;
+  scaleMs: Summary[];
+}
+export function summarizeRuns(runs: RunTiming[], batch: number): RunSummaries;
+export function fmt(v: number): string;
+export function spread(s: Summary): string;

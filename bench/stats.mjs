@@ -20,3 +20,22 @@ export function summarize(values) {
     n: sorted.length,
   };
 }
+
+/**
+ * The timing summaries of one model's repeated runs at `batch`: per batch, per image, first preview and each scale
+ * (runs: [{totalMs, firstPreviewMs, scaleMs: number[]}]). Shared by npm run bench and the in-app benchmark page.
+ */
+export function summarizeRuns(runs, batch) {
+  return {
+    msPerImage: summarize(runs.map((r) => r.totalMs / batch)),
+    totalMs: summarize(runs.map((r) => r.totalMs)),
+    firstPreviewMs: summarize(runs.map((r) => r.firstPreviewMs)),
+    scaleMs: runs[0].scaleMs.map((_, s) => summarize(runs.map((r) => r.scaleMs[s]))),
+  };
+}
+
+/** A time for a table: 3 significant-ish digits. */
+export const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** A summary as "median (min–max)". */
+export const spread = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;

@@ -1,9 +1,6 @@
 /** The benchmark's table: per batch size, NestAR and raster side by side, and the ratios that matter. */
-import type { Summary } from '../../bench/stats.mjs';
+import { fmt, spread } from '../../bench/stats.mjs';
 import type { ArchResult, BenchReport } from './pageBenchmark';
-
-const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const spread = (s: Summary) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 
 function Row({ r, label }: { r: ArchResult; label: string }) {
   return (

@@ -5,7 +5,7 @@
  * size. Times are the worker's own (performance.now around the schedule), per scale from the scale events.
  */
 import { interleaved, type Architecture } from '../../bench/interleave.mjs';
-import { summarize, type Summary } from '../../bench/stats.mjs';
+import { summarizeRuns, type RunSummaries, type RunTiming } from '../../bench/stats.mjs';
 import type { NestarClient } from '../../src/client';
 import type { BackendRequest, RuntimeInfo } from '../../src/types';
 
@@ -19,21 +19,10 @@ export interface BenchSettings {
   odeSteps: number | null;
 }
 
-interface Timing {
-  totalMs: number;
-  firstPreviewMs: number;
-  scaleMs: number[];
-}
-
-export interface ArchResult {
+export interface ArchResult extends RunSummaries {
   arch: Architecture;
   model: string;
   steps: number;
-  totalMs: Summary;
-  msPerImage: Summary;
-  firstPreviewMs: Summary;
-  /** Per scale (coarse to fine): when its preview appeared, ms from the start. */
-  scaleMs: Summary[];
 }
 
 export interface BatchResult {
@@ -59,7 +48,7 @@ export interface BenchReport {
 
 export type BenchClients = Record<Architecture, { client: NestarClient; info: RuntimeInfo; id: string }>;
 
-async function timeOne(client: NestarClient, info: RuntimeInfo, settings: BenchSettings, batch: number, seed: number): Promise<Timing> {
+async function timeOne(client: NestarClient, info: RuntimeInfo, settings: BenchSettings, batch: number, seed: number): Promise<RunTiming> {
   const model = info.model!;
   const scaleMs: number[] = [];
   const result = await client.generate(
@@ -71,16 +60,8 @@ async function timeOne(client: NestarClient, info: RuntimeInfo, settings: BenchS
   return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs };
 }
 
-function archResult(arch: Architecture, id: string, steps: number, batch: number, runs: Timing[]): ArchResult {
-  return {
-    arch,
-    model: id,
-    steps,
-    totalMs: summarize(runs.map((r) => r.totalMs)),
-    msPerImage: summarize(runs.map((r) => r.totalMs / batch)),
-    firstPreviewMs: summarize(runs.map((r) => r.firstPreviewMs)),
-    scaleMs: runs[0]!.scaleMs.map((_, s) => summarize(runs.map((r) => r.scaleMs[s]!))),
-  };
+function archResult(clients: BenchClients, arch: Architecture, batch: number, runs: RunTiming[]): ArchResult {
+  return { arch, model: clients[arch].id, steps: clients[arch].info.model!.sequentialSteps, ...summarizeRuns(runs, batch) };
 }
 
 /** Checks that the two loaded models can be compared: same backend, same token count. Throws a readable Error. */
@@ -107,22 +88,21 @@ export async function runPageBenchmark(clients: BenchClients, settings: BenchSet
       settings.repeats,
       log,
     );
-    const [nestar, raster] = ARCHITECTURES.map((arch) => archResult(arch, clients[arch].id, clients[arch].info.model!.sequentialSteps, batch, runs[arch]));
+    const nestar = archResult(clients, 'nestar', batch, runs.nestar);
+    const raster = archResult(clients, 'raster', batch, runs.raster);
     results.push({
       batch,
-      nestar: nestar!,
-      raster: raster!,
-      timeRatio: nestar!.msPerImage.median / raster!.msPerImage.median,
-      firstPreviewRatio: nestar!.firstPreviewMs.median / raster!.totalMs.median,
+      nestar,
+      raster,
+      timeRatio: nestar.msPerImage.median / raster.msPerImage.median,
+      firstPreviewRatio: nestar.firstPreviewMs.median / raster.totalMs.median,
     });
   }
   const info = clients.nestar.info;
-  const models = Object.fromEntries(
-    ARCHITECTURES.map((arch) => {
-      const m = clients[arch].info.model!;
-      return [arch, { id: clients[arch].id, tokens: m.tokenCount, sequentialSteps: m.sequentialSteps, odeSteps: settings.odeSteps ?? m.defaults.odeSteps, solver: m.defaults.solver }];
-    }),
-  ) as BenchReport['models'];
+  const describe = (arch: Architecture) => {
+    const m = clients[arch].info.model!;
+    return { id: clients[arch].id, tokens: m.tokenCount, sequentialSteps: m.sequentialSteps, odeSteps: settings.odeSteps ?? m.defaults.odeSteps, solver: m.defaults.solver };
+  };
   return {
     tool: 'NestAR Studio page benchmark',
     date: now().toISOString(),
@@ -131,7 +111,7 @@ export async function runPageBenchmark(clients: BenchClients, settings: BenchSet
     backend: info.backend,
     adapter: info.adapter,
     settings,
-    models,
+    models: { nestar: describe('nestar'), raster: describe('raster') },
     results,
   };
 }
