@@ -4,12 +4,11 @@
  * so the same code times onnxruntime-web's wasm backend (the page's engine) and, if installed, onnxruntime-node.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseManifest, type Manifest } from '../src/manifest';
-import { createModuleSessions, OrtSessionRunner, releaseModuleSessions, type Ort } from '../src/ortRunner';
+import type { Manifest } from '../src/manifest';
+import { openModelDir } from '../src/node';
+import type { Ort } from '../src/ortRunner';
 import { runSchedule } from '../src/scheduler';
 import type { BackboneFeeds, SessionRunner } from '../src/sessionRunner';
-import type { Backend } from '../src/types';
 
 /** One generation's measurements (ms from the scheduler's start). */
 export interface Timing {
@@ -48,25 +47,20 @@ export interface BenchModel {
 
 /** `executionProvider`: 'wasm' for onnxruntime-web, 'cpu' for onnxruntime-node (same session API). */
 export async function openBenchModel(ort: Ort, dir: string, executionProvider: string): Promise<BenchModel> {
-  const manifest = parseManifest(await readFile(join(dir, 'manifest.json'), 'utf8'));
-  const sessions = await createModuleSessions(ort, manifest, {
-    backend: executionProvider as Backend, // createModuleSessions passes it through as the one provider
-    fileBytes: async (file) => new Uint8Array(await readFile(join(dir, file))),
-  });
-  const inner = new OrtSessionRunner(ort, manifest, sessions);
+  const model = await openModelDir(ort, dir, executionProvider as 'wasm' | 'cpu');
   return {
-    manifest,
+    manifest: model.manifest,
     async generate(batch, seed) {
-      const runner = new CountingRunner(inner);
+      const runner = new CountingRunner(model.runner);
       let steps = 0;
       const scaleMs: number[] = [];
-      const result = await runSchedule(manifest, runner, { ...manifest.defaults, classIndex: 0, seed, batch }, {
+      const result = await runSchedule(model.manifest, runner, { ...model.manifest.defaults, classIndex: 0, seed, batch }, {
         onStep: () => steps++,
         onScale: (p) => scaleMs.push(p.elapsedMs),
       });
       return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps, backboneCalls: runner.backboneCalls, flowCalls: runner.flowCalls };
     },
-    close: () => releaseModuleSessions(sessions),
+    close: () => model.release(),
   };
 }
 

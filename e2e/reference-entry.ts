@@ -3,11 +3,8 @@
  * onnxruntime session runner and scheduler on onnxruntime-web's wasm backend, fed straight from the model folder.
  * The page under test is never asked for its own expected output.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { parseManifest } from '../src/manifest';
-import { createModuleSessions, OrtSessionRunner, releaseModuleSessions } from '../src/ortRunner';
+import { openModelDir } from '../src/node';
 import { runSchedule } from '../src/scheduler';
 import type { GenerateRequest, RgbaImage } from '../src/types';
 
@@ -18,16 +15,11 @@ export interface ReferenceModel {
 
 export async function openReferenceModel(modelDir: string): Promise<ReferenceModel> {
   ort.env.wasm.numThreads = 1; // as in the page (no cross-origin isolation there)
-  const manifest = parseManifest(JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')));
-  const sessions = await createModuleSessions(ort, manifest, {
-    backend: 'wasm',
-    fileBytes: async (file) => new Uint8Array(await readFile(join(modelDir, file))),
-  });
-  const runner = new OrtSessionRunner(ort, manifest, sessions);
+  const model = await openModelDir(ort, modelDir);
   return {
     async generate(request) {
-      return (await runSchedule(manifest, runner, request)).images;
+      return (await runSchedule(model.manifest, model.runner, request)).images;
     },
-    close: () => releaseModuleSessions(sessions),
+    close: () => model.release(),
   };
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseManifest, type Manifest } from './manifest';
 import { verifyBytes } from './modelCache';
 import { createModuleSessions, OrtSessionRunner, releaseModuleSessions, type ModuleSessions, type Ort } from './ortRunner';
+import type { Backend } from './types';
 
 export interface OpenedModel {
   manifest: Manifest;
@@ -16,11 +17,15 @@ export interface OpenedModel {
   release(): Promise<void>;
 }
 
-/** Pass `import * as ort from 'onnxruntime-web'` (its Node build runs the wasm backend without a browser). */
-export async function openModelDir(ort: Ort, dir: string): Promise<OpenedModel> {
+/**
+ * Pass `import * as ort from 'onnxruntime-web'` (its Node build runs the wasm backend without a browser), or
+ * onnxruntime-node's namespace with `executionProvider` 'cpu' (createModuleSessions passes it through as the one
+ * provider).
+ */
+export async function openModelDir(ort: Ort, dir: string, executionProvider: Backend | 'cpu' = 'wasm'): Promise<OpenedModel> {
   const manifest = parseManifest(await readFile(join(dir, 'manifest.json'), 'utf8'));
   const sessions = await createModuleSessions(ort, manifest, {
-    backend: 'wasm',
+    backend: executionProvider as Backend,
     fileBytes: async (file) => {
       const bytes = new Uint8Array(await readFile(join(dir, file)));
       await verifyBytes(file, bytes, manifest.files[file]!, join(dir, file));
