@@ -174,11 +174,22 @@ def save_grid(images: torch.Tensor, labels: np.ndarray, classes: list, path: str
 
 # ---- report ----
 
-def fmt_row(name: str, what: str, m: dict, floor: dict) -> str:
-    return (f"| {name} | {what} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | {m['inception_score']:.1f} | "
+# The metric columns of every table, in order; metric_cells fills them for one row.
+METRIC_HEAD = ("FID (x floor) | IS | class acc. | precision | recall | precision in class | recall in class | "
+               "diversity (x floor)")
+
+
+def metric_cells(m: dict, floor: dict) -> str:
+    return (f"{m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | {m['inception_score']:.1f} | "
             f"{m['class_accuracy']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['class_precision']:.3f} | "
-            f"{m['class_recall']:.3f} | {m['diversity']:.2f} "
-            f"({m['diversity'] / floor['diversity']:.2f}) | {m.get('seconds_per_image', float('nan')):.3f} |")
+            f"{m['class_recall']:.3f} | {m['diversity']:.2f} ({m['diversity'] / floor['diversity']:.2f})")
+
+
+def table_head(before: tuple, after: tuple = ()) -> list:
+    """Header and rule of a table with `before` columns, the metric columns, then `after` columns."""
+    columns = [*before, METRIC_HEAD, *after]
+    count = len(before) + METRIC_HEAD.count("|") + 1 + len(after)
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * count]
 
 
 def findings(results: dict) -> list:
@@ -204,8 +215,6 @@ def findings(results: dict) -> list:
 
 def markdown(results: dict) -> str:
     floor = results["floor"]
-    head = ("| | model | FID (x floor) | IS | class acc. | precision | recall | precision in class | "
-            "recall in class | diversity (x floor) | s / image |\n|---|---|---|---|---|---|---|---|---|---|---|")
     lines = [
         f"Feature net: a CNN trained on the {results['train_count']:,} training images; accuracy on the "
         f"{results['eval_count']:,} held-out images of unseen emoji: **{results['feature_net_heldout_accuracy']:.3f}** "
@@ -218,32 +227,21 @@ def markdown(results: dict) -> str:
         "**Equal training budget** (default settings of each model: "
         f"{results['defaults_text']}):",
         "",
-        head,
-        f"| Real floor | held-out eval split vs training split | {floor['fid']:.2f} (1.0x) | "
-        f"{floor['inception_score']:.1f} | {floor['class_accuracy']:.3f} | {floor['precision']:.3f} | "
-        f"{floor['recall']:.3f} | {floor['class_precision']:.3f} | {floor['class_recall']:.3f} | "
-        f"{floor['diversity']:.2f} (1.00) | |",
+        *table_head(("", "model"), ("s / image",)),
+        f"| Real floor | held-out eval split vs training split | {metric_cells(floor, floor)} | |",
     ]
-    lines += [fmt_row(r["name"], r["what"], r["metrics"], floor) for r in results["comparison"]]
+    lines += [f"| {r['name']} | {r['what']} | {metric_cells(r['metrics'], floor)} | "
+              f"{r['metrics']['seconds_per_image']:.3f} |" for r in results["comparison"]]
     lines += findings(results)
     if results["sweep"]:
         lines += ["", f"**Guidance sweep** ({results['sweep_model']}, other settings at their defaults):", "",
-                  "| guidance | FID (x floor) | IS | class acc. | precision | recall | recall in class | diversity |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for r in results["sweep"]:
-            m = r["metrics"]
-            lines.append(f"| {r['guidance']:g} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | "
-                         f"{m['inception_score']:.1f} | {m['class_accuracy']:.3f} | {m['precision']:.3f} | "
-                         f"{m['recall']:.3f} | {m['class_recall']:.3f} | {m['diversity']:.2f} |")
+                  *table_head(("guidance",))]
+        lines += [f"| {r['guidance']:g} | {metric_cells(r['metrics'], floor)} |" for r in results["sweep"]]
     if results["pair_sweep"]:
         lines += ["", "**Equal-budget NestAR and raster across guidance** (other settings at their defaults):", "",
-                  "| guidance | model | FID (x floor) | IS | class acc. | precision | recall | recall in class | "
-                  "diversity |", "|---|---|---|---|---|---|---|---|---|"]
-        for r in sorted(results["pair_sweep"], key=lambda r: (r["guidance"], r["name"])):
-            m = r["metrics"]
-            lines.append(f"| {r['guidance']:g} | {r['name']} | {m['fid']:.2f} ({m['fid'] / floor['fid']:.1f}x) | "
-                         f"{m['inception_score']:.1f} | {m['class_accuracy']:.3f} | {m['precision']:.3f} | "
-                         f"{m['recall']:.3f} | {m['class_recall']:.3f} | {m['diversity']:.2f} |")
+                  *table_head(("guidance", "model"))]
+        lines += [f"| {r['guidance']:g} | {r['name']} | {metric_cells(r['metrics'], floor)} |"
+                  for r in sorted(results["pair_sweep"], key=lambda r: (r["guidance"], r["name"]))]
     if results["missing"]:
         lines += ["", "Not evaluated (folder missing): " + "; ".join(results["missing"])]
     return "\n".join(lines) + "\n"
