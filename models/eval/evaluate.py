@@ -343,24 +343,28 @@ def main():
         f"{d['ode_steps']} {d['solver']} steps, guidance {d['guidance']:g}, temperature {d['temperature']:g}"
         for d in map(json.loads, sorted(defaults_seen)))
 
-    results["sweep_model"] = SWEEP_MODEL
-    with open(os.path.join(ROOT, SWEEP_MODEL, "manifest.json")) as f:
-        default_guidance = json.load(f)["sampling"]["defaults"]["guidance"]
-    for g in sorted(set(sweep) | {default_guidance}):
-        metrics, images, labels = evaluate(SWEEP_MODEL, {} if g == default_guidance else {"guidance": g})
-        results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
-        log(f"guidance {g:g}: {metrics}")
-
     rows = {r["model"]: r for r in results["comparison"]}
+
+    def at_guidance(model_dir: str, g: float) -> dict:
+        """Metrics of a compared model at guidance g; its default guidance is its comparison row, not drawn again."""
+        row = rows[model_dir]
+        return row["metrics"] if g == row["defaults"]["guidance"] else evaluate(model_dir, {"guidance": g})[0]
+
+    results["sweep_model"] = SWEEP_MODEL
+    if SWEEP_MODEL in rows:
+        default_guidance = rows[SWEEP_MODEL]["defaults"]["guidance"]
+        for g in sorted(set(sweep) | {default_guidance}):
+            metrics = at_guidance(SWEEP_MODEL, g)
+            results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
+            log(f"guidance {g:g}: {metrics}")
+
     for g in pair_guidance:
         for model_dir in PAIR_MODELS:
-            if model_dir not in rows:
-                continue
-            row = rows[model_dir]
-            settings = {} if g == row["defaults"]["guidance"] else {"guidance": g}
-            metrics = row["metrics"] if not settings else evaluate(model_dir, settings)[0]
-            results["pair_sweep"].append({"guidance": g, "name": row["name"], "model": model_dir, "metrics": metrics})
-            log(f"{row['name']} at guidance {g:g}: {metrics}")
+            if model_dir in rows:
+                metrics = at_guidance(model_dir, g)
+                name = rows[model_dir]["name"]
+                results["pair_sweep"].append({"guidance": g, "name": name, "model": model_dir, "metrics": metrics})
+                log(f"{name} at guidance {g:g}: {metrics}")
 
     # Only a full run (the issue's 2,000 samples or more) may overwrite the figures users see.
     publish = args.samples >= 2000 and not args.no_readme
