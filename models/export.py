@@ -21,8 +21,11 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint, prng  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
-from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE_OUTPUTS, FLOW_DYNAMIC_AXES,  # noqa: E402
-                                FLOW_INPUTS, FLOW_OUTPUTS, BackboneStep, example_backbone_inputs)
+from nestar.layout import expand_cells  # noqa: E402
+from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE_OUTPUTS, DECODER_DYNAMIC_AXES,  # noqa: E402
+                                DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, FLOW_DYNAMIC_AXES, FLOW_INPUTS,
+                                FLOW_OUTPUTS, BackboneStep, example_backbone_inputs)
+from nestar.tokenizer import ExportedDecoder  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
 OPSET = 17
@@ -50,6 +53,19 @@ def encode(t: torch.Tensor):
     a = t.detach().cpu().numpy()
     dtype = {np.dtype("float32"): "float32", np.dtype("int64"): "int64"}[a.dtype]
     return {"dtype": dtype, "shape": list(a.shape), "data": base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()}
+
+
+def decoder_parity_cases(decoder: ExportedDecoder, cfg, generator):
+    """The decoder on a full latent grid and on each scale's expanded sub-grid (the previews), batch 1 and 3."""
+    cases = []
+    for batch in (1, 3):
+        tokens = torch.randn(batch, cfg.num_tokens, cfg.token_dim, generator=generator)
+        for s in range(1, cfg.num_scales + 1):
+            x = expand_cells(tokens, cfg.grid, cfg.grid >> s)
+            with torch.no_grad():
+                pixels = decoder(x)
+            cases.append({"file": DECODER_FILE, "inputs": {"tokens": encode(x)}, "outputs": {"pixels": encode(pixels)}})
+    return cases
 
 
 def parity_cases(model, generator):
@@ -87,6 +103,19 @@ def check_with_onnxruntime(folder, cases):
     return json.loads(out.stdout.strip().splitlines()[-1])["max_abs_error"]
 
 
+def tokens_entry(cfg, state):
+    """The manifest's `tokens`: how a token grid becomes pixels (docs/contract.md)."""
+    common = {"grid": cfg.grid, "count": cfg.num_tokens, "dim": cfg.token_dim, "patch_size": cfg.patch_size}
+    if cfg.token_layout == "pixel_patch":
+        return {"layout": "pixel_patch", **common, "channel_order": "dy,dx,rgb",
+                "normalization": {"mean": cfg.norm_mean, "std": cfg.norm_std}}
+    tok = state["tokenizer"]
+    return {"layout": "latent", **common, "decoder": DECODER_FILE, "preview": "expand_subgrid",
+            "tokenizer": {"config": tok["config"], "parameters": tok["params"], "steps": tok["step"],
+                          "hours": round(tok["elapsed_s"] / 3600, 3), "hardware": tok.get("hardware"),
+                          "metrics": tok.get("metrics")}}
+
+
 def build_manifest(model, state, classes, data_index, files, args):
     cfg = model.config
     modules = []
@@ -114,9 +143,7 @@ def build_manifest(model, state, classes, data_index, files, args):
                         for s in styles],
         "architecture": cfg.architecture,
         "image": {"size": cfg.image_size, "channels": cfg.channels},
-        "tokens": {"layout": "pixel_patch", "patch_size": cfg.patch_size, "grid": cfg.grid, "count": cfg.num_tokens,
-                   "dim": cfg.token_dim, "channel_order": "dy,dx,rgb",
-                   "normalization": {"mean": cfg.norm_mean, "std": cfg.norm_std}},
+        "tokens": tokens_entry(cfg, state),
         "classes": [{"index": i, "label": c["name"], "group": c["group"]} for i, c in enumerate(classes)],
         "null_class": cfg.null_class,
         "prng": {"algorithm": prng.ALGORITHM, "stream_stride": prng.STREAM_STRIDE},
@@ -125,7 +152,9 @@ def build_manifest(model, state, classes, data_index, files, args):
                    for s in model.scales],
         "sequential_steps": model.num_steps,
         "io": {"backbone": {"inputs": BACKBONE_INPUTS, "outputs": BACKBONE_OUTPUTS},
-               "flow_head": {"inputs": FLOW_INPUTS, "outputs": FLOW_OUTPUTS}},
+               "flow_head": {"inputs": FLOW_INPUTS, "outputs": FLOW_OUTPUTS},
+               **({"decoder": {"inputs": DECODER_INPUTS, "outputs": DECODER_OUTPUTS}}
+                  if cfg.token_layout == "latent" else {})},
         "sampling": {"defaults": {"ode_steps": defaults.ode_steps, "solver": defaults.solver,
                                   "guidance": defaults.guidance, "temperature": defaults.temperature},
                      "guidance_schedule": "constant", "limits": LIMITS},
@@ -155,7 +184,15 @@ def export(checkpoint_path, out_dir, args, classes=None):
         export_graph(head.eval(), (torch.randn(3, net.width), torch.randn(3, cfg.token_dim), torch.rand(3, 1)),
                      os.path.join(out_dir, name), FLOW_INPUTS, FLOW_OUTPUTS, FLOW_DYNAMIC_AXES)
         files[name] = file_entry(os.path.join(out_dir, name))
-    error = check_with_onnxruntime(out_dir, parity_cases(model, g))
+    cases = parity_cases(model, g)
+    tokenizer = checkpoint.tokenizer_of(state)
+    if cfg.token_layout == "latent":
+        decoder = ExportedDecoder(tokenizer).eval()
+        export_graph(decoder, (torch.randn(2, cfg.num_tokens, cfg.token_dim),), os.path.join(out_dir, DECODER_FILE),
+                     DECODER_INPUTS, DECODER_OUTPUTS, DECODER_DYNAMIC_AXES)
+        files[DECODER_FILE] = file_entry(os.path.join(out_dir, DECODER_FILE))
+        cases += decoder_parity_cases(decoder, cfg, g)
+    error = check_with_onnxruntime(out_dir, cases)
     print(f"onnxruntime (Node, wasm) vs PyTorch: max abs error {error:.2e} (limit {PARITY_TOLERANCE:.0e})")
     if not error <= PARITY_TOLERANCE:
         raise SystemExit(f"parity check failed: max abs error {error:.3e} > {PARITY_TOLERANCE:.0e}")

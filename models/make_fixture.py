@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Writes the tiny test-fixture model the TypeScript tests replay: fixtures/tiny-nestar/{manifest.json, ONNX,
+"""Writes the tiny test-fixture models the TypeScript tests replay: fixtures/<preset>/{manifest.json, ONNX,
 reference.json}. The model is trained briefly (a random flow head ignores its condition: its modulation starts at
-zero) on the 16 px emoji set, exported the same way as the flagship, then sampled by the reference sampler.
+zero) on the emoji set, exported the same way as the flagship, then sampled by the reference sampler.
+  tiny:        pixel-patch layout, 16 px, 2 modules (fixtures/tiny-nestar)
+  tiny-latent: latent layout, 32 px, a 4x4x4 latent grid of a briefly trained nested tokenizer, 2 modules, plus
+               the decoder; its reference also holds the decoded pixels of every preview and of the image
 
-  /usr/bin/python3 models/make_fixture.py [--out fixtures/tiny-nestar] [--steps 150]
+  /usr/bin/python3 models/make_fixture.py [--preset tiny] [--out fixtures/tiny-nestar] [--steps 150]
 """
 import argparse
 import json
@@ -18,21 +21,49 @@ import export  # noqa: E402
 from nestar import checkpoint  # noqa: E402
 from nestar.config import PRESETS  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
+from nestar.layout import images_from_tokens  # noqa: E402
 from nestar.model import NestAR  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings, sample  # noqa: E402
 from nestar.schedule import scale_cells  # noqa: E402
+from nestar.tokenizer import NestedTokenizer, TokenizerConfig, images_to_input, latent_tokens  # noqa: E402
 
 REFERENCE = {"class_index": 3, "seed": 4294967294, "batch": 2,  # seed wraps: image 1 uses seed 4294967295
              "settings": {"ode_steps": 4, "solver": "heun", "guidance": 2.5, "temperature": 0.9}}
 
 
-def train_tiny(steps: int) -> dict:
+OUT = {"tiny": "tiny-nestar", "tiny-latent": "tiny-latent"}
+
+
+def train_tiny_tokenizer(data: EmojiDataset, cfg, steps: int) -> dict:
+    """A few hundred steps: enough for previews that are pictures, which is all a parity fixture needs."""
+    tok = NestedTokenizer(TokenizerConfig(image_size=cfg.image_size, latent_channels=cfg.latent_channels,
+                                          downsample=cfg.patch_size, widths=(16, 16), blocks_per_stage=1))
+    x = images_to_input(data.images)
+    opt = torch.optim.AdamW(tok.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        loss = tok.losses(x[torch.randint(0, len(x), (32,), generator=g)], g)["total"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    tok.normalise_from(x)
+    print(f"tiny tokenizer: {steps} steps, last loss {loss.item():.3f}")
+    return {"config": tok.config.to_dict(), "model": tok.state_dict(), "step": steps, "elapsed_s": 0,
+            "params": sum(p.numel() for p in tok.parameters()), "hardware": "CPU", "metrics": None}
+
+
+def train_tiny(preset: str, steps: int) -> dict:
     torch.manual_seed(0)
-    cfg = PRESETS["tiny"]
+    cfg = PRESETS[preset]
     model = NestAR(cfg)
     data = EmojiDataset("train", cfg.image_size)
-    tokens = data.tokens(cfg.patch_size, cfg.norm_mean, cfg.norm_std)
+    tokenizer_state = None
+    if cfg.token_layout == "latent":
+        tokenizer_state = train_tiny_tokenizer(data, cfg, 2 * steps)
+        tokens = latent_tokens(checkpoint.tokenizer_of({"tokenizer": tokenizer_state}), data.images)
+    else:
+        tokens = data.tokens(cfg.patch_size, cfg.norm_mean, cfg.norm_std)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     g = torch.Generator().manual_seed(0)
     for _ in range(steps):
@@ -43,22 +74,27 @@ def train_tiny(steps: int) -> dict:
         opt.step()
     print(f"tiny model: {steps} steps, last loss {loss.item():.3f}")
     return {"model_config": cfg.to_dict(), "model": model.state_dict(), "ema": model.state_dict(), "step": steps,
-            "elapsed_s": 0, "samples_seen": steps * 64, "hardware": "CPU"}
+            "elapsed_s": 0, "samples_seen": steps * 64, "hardware": "CPU", "tokenizer": tokenizer_state}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "fixtures", "tiny-nestar"))
+    p.add_argument("--preset", choices=sorted(OUT), default="tiny")
+    p.add_argument("--out", default=None, help="default: fixtures/tiny-nestar or fixtures/tiny-latent")
     p.add_argument("--steps", type=int, default=150)
     args = p.parse_args()
+    args.out = args.out or os.path.join(os.path.dirname(__file__), "..", "fixtures", OUT[args.preset])
     configure_threads()
     os.makedirs(args.out, exist_ok=True)
-    ckpt = os.path.join(args.out, "..", "tiny-nestar.pt.tmp")
-    checkpoint.save(ckpt, train_tiny(args.steps))
+    ckpt = os.path.join(args.out, "..", f"{OUT[args.preset]}.pt.tmp")
+    state = train_tiny(args.preset, args.steps)
+    checkpoint.save(ckpt, state)
+    size = PRESETS[args.preset].image_size
     model, manifest, error = export.export(ckpt, args.out, SimpleNamespace(
-        id="tiny-nestar", title="Tiny NestAR (test fixture)", description="Test fixture: 16 px, 2 modules.",
-        defaults=REFERENCE["settings"], quality=None))
+        id=OUT[args.preset], title=f"Tiny NestAR, {PRESETS[args.preset].token_layout} layout (test fixture)",
+        description=f"Test fixture: {size} px, 2 modules.", defaults=REFERENCE["settings"], quality=None))
     os.unlink(ckpt)
+    tokenizer = checkpoint.tokenizer_of(state)
 
     steps, scales = [], []
     settings = SamplingSettings(**REFERENCE["settings"])
@@ -67,12 +103,18 @@ def main():
 
     def on_scale(scale, tokens_BNC):
         cells = scale_cells(model.config.grid, scale.scale)
-        scales.append({"scale": scale.scale, "grid": scale.grid, "tokens": [t[cells].flatten().tolist() for t in tokens_BNC]})
+        entry = {"scale": scale.scale, "grid": scale.grid, "tokens": [t[cells].flatten().tolist() for t in tokens_BNC]}
+        if tokenizer is not None:  # the preview the page must show: decoder on the expanded sub-grid
+            pixels = images_from_tokens(model.config, tokens_BNC, tokenizer, stride=model.config.grid >> scale.scale)
+            entry["pixels"] = [p.flatten().tolist() for p in pixels]
+        scales.append(entry)
 
     final = sample(model, REFERENCE["class_index"], REFERENCE["seed"], settings, REFERENCE["batch"], on_step, on_scale)
     reference = {**REFERENCE, "settings": {**REFERENCE["settings"], "batch": REFERENCE["batch"]},
                  "parity_max_abs_error": error, "steps": steps, "scale_tokens": scales,
                  "final_tokens": [t.flatten().tolist() for t in final]}
+    if tokenizer is not None:
+        reference["final_pixels"] = [p.flatten().tolist() for p in images_from_tokens(model.config, final, tokenizer)]
     with open(os.path.join(args.out, "reference.json"), "w") as f:
         json.dump(reference, f)
     print(f"wrote {args.out}/reference.json: {len(steps)} steps, {len(scales)} scales")

@@ -27,6 +27,7 @@ from nestar.data import EmojiDataset  # noqa: E402
 from nestar.grid import save_class_grid  # noqa: E402
 from nestar.model import NestAR  # noqa: E402
 from nestar.runtime import check_blas, configure_threads  # noqa: E402
+from nestar.tokenizer import latent_tokens  # noqa: E402
 
 
 @dataclass
@@ -46,6 +47,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     device: str = "auto"
+    tokenizer: str = ""  # latent presets: the nested tokenizer (models/train_tokenizer.py) whose latents are modelled
 
 
 def parse_args() -> TrainConfig:
@@ -110,7 +112,26 @@ def main():
     if len(data.classes) != model_config.num_classes:
         raise SystemExit(f"data set has {len(data.classes)} classes, preset {cfg.preset} expects "
                          f"{model_config.num_classes}")
-    tokens = data.tokens(model_config.patch_size, model_config.norm_mean, model_config.norm_std).to(device)
+    tokenizer_state = None
+    if model_config.token_layout == "latent":
+        # The tokenizer travels inside the generator's checkpoint: a resumed run keeps the latents it started with.
+        if state and "tokenizer" in state:
+            tokenizer_state = state["tokenizer"]
+        elif cfg.tokenizer:
+            tokenizer_state = checkpoint.tokenizer_entry(cfg.tokenizer)
+        else:
+            raise SystemExit(f"preset {cfg.preset} models tokenizer latents: pass --tokenizer <tokenizer.pt>")
+        tokenizer = checkpoint.tokenizer_of({"tokenizer": tokenizer_state})
+        if tokenizer.config.image_size != model_config.image_size or \
+                tokenizer.config.latent_channels != model_config.latent_channels or \
+                tokenizer.config.downsample != model_config.patch_size:
+            raise SystemExit(f"tokenizer {tokenizer.config} does not fit preset {cfg.preset}")
+        tokens = latent_tokens(tokenizer, data.images).to(device)
+        if main_process:
+            print(f"latent tokens {list(tokens.shape)}: mean {tokens.mean():.3f} std {tokens.std():.3f}", flush=True)
+    else:
+        tokenizer = None
+        tokens = data.tokens(model_config.patch_size, model_config.norm_mean, model_config.norm_std).to(device)
     labels = data.labels.to(device)
 
     torch.manual_seed(cfg.seed)
@@ -143,7 +164,7 @@ def main():
                                         "model": model.state_dict(), "ema": ema.state_dict(),
                                         "optimizer": optimizer.state_dict(), "step": step, "elapsed_s": elapsed,
                                         "samples_seen": samples_seen, "params": n_params,
-                                        "hardware": hardware})
+                                        "hardware": hardware, "tokenizer": tokenizer_state})
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -188,7 +209,7 @@ def main():
             save()
         if main_process and step % cfg.sample_every == 0:
             path = os.path.join(cfg.out, "samples", f"step_{step:07d}.png")
-            save_class_grid(ema, path, data.classes)
+            save_class_grid(ema, path, data.classes, tokenizer=tokenizer)
             print(f"samples: {path}", flush=True)
     save()
     if main_process:

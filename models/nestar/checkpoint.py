@@ -5,6 +5,7 @@ import torch
 
 from .config import ModelConfig
 from .model import NestAR
+from .tokenizer import NestedTokenizer, TokenizerConfig
 
 
 def save(path: str, state: dict):
@@ -31,3 +32,32 @@ def load_model(path: str, weights: str = "ema") -> NestAR:
     model = NestAR(ModelConfig.from_dict(state["model_config"]))
     model.load_state_dict(state[weights])
     return model.eval()
+
+
+def tokenizer_entry(path: str) -> dict:
+    """What a latent generator's checkpoint stores of its tokenizer (from models/train_tokenizer.py's file):
+    the config, the weights (latent normalisation included) and how it was trained."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no tokenizer at {path}: train one with models/train_tokenizer.py")
+    state = torch.load(path, map_location="cpu")
+    if not isinstance(state, dict) or "config" not in state or "model" not in state:
+        raise ValueError(f"{path} is not a tokenizer checkpoint")
+    metrics_path = os.path.join(os.path.dirname(path), "metrics.json")
+    metrics = None
+    if os.path.exists(metrics_path):
+        import json
+        with open(metrics_path) as f:
+            metrics = json.load(f)
+    return {"config": state["config"], "model": state["model"], "step": state["step"],
+            "elapsed_s": state["elapsed_s"], "params": state["params"], "hardware": state.get("hardware"),
+            "metrics": metrics}
+
+
+def tokenizer_of(state: dict):
+    """The tokenizer a latent generator checkpoint carries, in eval mode, or None for a pixel-patch model."""
+    entry = state.get("tokenizer")
+    if entry is None:
+        return None
+    tok = NestedTokenizer(TokenizerConfig.from_dict(entry["config"]))
+    tok.load_state_dict(entry["model"])
+    return tok.eval()

@@ -9,6 +9,10 @@ class ModelConfig:
     image_size: int = 32
     channels: int = 3
     patch_size: int = 4  # pixels per token side: 32 / 4 = 8x8 grid, 64 tokens of dim 48
+    # "pixel_patch": a token is a p x p pixel patch (dim 3p^2); "latent": a token is one latent vector of the
+    # nested tokenizer (dim latent_channels), patch_size is then the tokenizer's downsampling factor.
+    token_layout: str = "pixel_patch"
+    latent_channels: int = 0
     num_classes: int = 70
     # Per module transformer widths and depths (NestAR: one entry per scale; raster: exactly one entry).
     module_widths: tuple = (128, 128, 128)
@@ -28,6 +32,10 @@ class ModelConfig:
         self.module_depths = tuple(self.module_depths)
         if self.architecture not in ("nestar", "raster"):
             raise ValueError(f"architecture must be 'nestar' or 'raster', got {self.architecture!r}")
+        if self.token_layout not in ("pixel_patch", "latent"):
+            raise ValueError(f"token_layout must be 'pixel_patch' or 'latent', got {self.token_layout!r}")
+        if (self.token_layout == "latent") != (self.latent_channels > 0):
+            raise ValueError("latent_channels is set exactly when token_layout is 'latent'")
         if self.image_size % self.patch_size:
             raise ValueError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}")
         g = self.grid
@@ -51,6 +59,8 @@ class ModelConfig:
 
     @property
     def token_dim(self) -> int:
+        if self.token_layout == "latent":
+            return self.latent_channels
         return self.channels * self.patch_size ** 2
 
     @property
@@ -83,6 +93,11 @@ PRESETS = {
     "emoji32-raster": ModelConfig(architecture="raster", module_widths=(128,), module_depths=(4,)),
     # Module-size ablation: later modules much smaller.
     "emoji32-nestar-small-late": ModelConfig(module_widths=(128, 64, 32), module_depths=(4, 2, 2)),
+    # v2 flagship: NestAR on the 8x8x16 latent grid of the nested tokenizer (models/nestar/tokenizer.py), 64 px.
+    "emoji64-nestar": ModelConfig(image_size=64, patch_size=8, token_layout="latent", latent_channels=16),
+    # Test fixture of the latent layout: 32 px, a 4x4 grid of 4-channel latents, 2 modules.
+    "tiny-latent": ModelConfig(image_size=32, patch_size=8, token_layout="latent", latent_channels=4,
+                               module_widths=(32, 32), module_depths=(1, 1), flow_width=32, flow_depth=1, head_dim=16),
     # Test fixture: a few hundred KB.
     "tiny": ModelConfig(image_size=16, module_widths=(32, 32), module_depths=(1, 1), flow_width=32,
                         flow_depth=1, patch_size=4, head_dim=16),

@@ -15,6 +15,11 @@ BACKBONE_DYNAMIC_AXES = {
     "past_kv": {2: "batch", 4: "past_len"}, "z": {0: "batch", 1: "query_len"}, "present_kv": {2: "batch", 4: "total_len"},
 }
 FLOW_DYNAMIC_AXES = {"z": {0: "rows"}, "x": {0: "rows"}, "t": {0: "rows"}, "v": {0: "rows"}}
+# The latent layout's decoder (nestar.tokenizer.ExportedDecoder): normalised latent tokens -> pixels in [0, 1].
+DECODER_INPUTS = ["tokens"]
+DECODER_OUTPUTS = ["pixels"]
+DECODER_DYNAMIC_AXES = {"tokens": {0: "batch"}, "pixels": {0: "batch"}}
+DECODER_FILE = "decoder.onnx"
 
 
 class BackboneStep(nn.Module):

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Trains the nested tokenizer (models/nestar/tokenizer.py) on the training split of the emoji data set.
+
+  /usr/bin/python3 models/train_tokenizer.py --out runs/tokenizer64 --minutes 25
+
+Resumable: rerunning the same command continues from <out>/tokenizer.pt. Every run ends by setting the per-channel
+latent normalisation from the training split and measuring the held-out reconstructions (PSNR per scale), and
+writes <out>/previews.png: held-out images, then the decoder's output from the 2x2, 4x4, ... sub-grids and the
+full grid, the picture the page's previews will be.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nestar import checkpoint  # noqa: E402
+from nestar.data import EmojiDataset  # noqa: E402
+from nestar.runtime import check_blas, configure_threads  # noqa: E402
+from nestar.tokenizer import (NestedTokenizer, TokenizerConfig, blurred_target, expand_subgrid,  # noqa: E402
+                              images_to_input)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="runs/tokenizer64")
+    p.add_argument("--minutes", type=float, default=25.0, help="wall-clock budget of this invocation")
+    p.add_argument("--max-steps", type=int, default=100_000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--latent-channels", type=int, default=16)
+    p.add_argument("--shift", type=int, default=4, help="random translation in pixels (white fill); 0 = off")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args()
+
+
+def random_shift(x_BCHW, max_shift: int, generator):
+    """Translates each image by up to max_shift pixels, filling with white (+1): the class stays true."""
+    if max_shift == 0:
+        return x_BCHW
+    B, _, H, W = x_BCHW.shape
+    padded = F.pad(x_BCHW, [max_shift] * 4, value=1.0)
+    offsets = torch.randint(0, 2 * max_shift + 1, (B, 2), generator=generator)
+    return torch.stack([padded[b, :, dy:dy + H, dx:dx + W] for b, (dy, dx) in enumerate(offsets.tolist())])
+
+
+def psnr(a, b):
+    """Both in [-1, 1] -> dB over the [0, 1] pixel range."""
+    mse = (((a.clamp(-1, 1) - b) / 2) ** 2).mean(dim=(1, 2, 3))
+    return (10 * torch.log10(1 / mse.clamp_min(1e-10))).mean().item()
+
+
+@torch.no_grad()
+def measure(tok: NestedTokenizer, x_BCHW):
+    """Held-out PSNR of the full reconstruction and of each scale's preview against its blurred target."""
+    tok.eval()
+    cfg = tok.config
+    z = torch.cat([tok.encode(x_BCHW[i:i + 256]) for i in range(0, len(x_BCHW), 256)])
+    out = {}
+    for s in range(1, cfg.num_scales + 1):
+        rec = torch.cat([tok.decode(expand_subgrid(z[i:i + 256], s)) for i in range(0, len(z), 256)])
+        target = x_BCHW if s == cfg.num_scales else blurred_target(x_BCHW, (1 << s) * cfg.pixels_per_latent)
+        out[f"psnr_scale{s}"] = round(psnr(rec, target), 2)
+        out[f"psnr_scale{s}_vs_image"] = round(psnr(rec, x_BCHW), 2)
+    tok.train()
+    return out
+
+
+@torch.no_grad()
+def preview_grid(tok: NestedTokenizer, x_BCHW, path: str):
+    tok.eval()
+    z = tok.encode(x_BCHW)
+    rows = [x_BCHW] + [tok.decode(expand_subgrid(z, s)) for s in range(1, tok.config.num_scales + 1)]
+    tok.train()
+    pix = [((r.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1) for r in rows]  # [B, H, W, 3]
+    grid = torch.cat([torch.cat(list(p), dim=1) for p in pix], dim=0)
+    Image.fromarray(grid.numpy()).save(path)
+
+
+def main():
+    args = parse_args()
+    threads = configure_threads(args.threads)
+    print(f"cpu: {threads} threads, matmul {check_blas():.0f} GFLOP/s", flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "tokenizer.pt")
+    train = EmojiDataset("train", 64)
+    held_out = EmojiDataset("eval", 64)
+    x_train = images_to_input(train.images)
+    x_eval = images_to_input(held_out.images)
+    torch.manual_seed(args.seed)
+    cfg = TokenizerConfig(latent_channels=args.latent_channels)
+    tok = NestedTokenizer(cfg)
+    opt = torch.optim.AdamW(tok.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
+    step, elapsed = 0, 0.0
+    if os.path.exists(path):
+        state = torch.load(path, map_location="cpu")
+        if state["config"] != cfg.to_dict():
+            raise SystemExit(f"{path} was trained with another config: {state['config']}")
+        tok.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step, elapsed = state["step"], state["elapsed_s"]
+        print(f"resumed at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    n_params = sum(p.numel() for p in tok.parameters())
+    print(f"tokenizer: {n_params / 1e6:.2f}M params, {cfg.grid}x{cfg.grid}x{cfg.latent_channels} latents, "
+          f"{len(train)} train / {len(held_out)} held-out images", flush=True)
+
+    def save():
+        checkpoint.save(path, {"config": cfg.to_dict(), "model": tok.state_dict(), "optimizer": opt.state_dict(),
+                               "step": step, "elapsed_s": elapsed, "params": n_params,
+                               "hardware": f"CPU ({threads} threads)"})
+
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    gen = torch.Generator().manual_seed(args.seed * 1000 + step)
+    log = open(os.path.join(args.out, "log.jsonl"), "a")
+    t0 = t_last = time.time()
+    tok.train()
+    while step < args.max_steps and not stop["now"] and time.time() - t0 < args.minutes * 60:
+        idx = torch.randint(0, len(x_train), (args.batch_size,), generator=gen)
+        x = random_shift(x_train[idx], args.shift, gen)
+        # Constant lr after a short warm-up, decayed over the last 20% of this invocation's budget.
+        frac = (time.time() - t0) / (args.minutes * 60)
+        lr = args.lr * min(1.0, (step + 1) / 200) * (1.0 if frac < 0.8 else max(0.1, (1 - frac) / 0.2))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        losses = tok.losses(x, gen)
+        opt.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        torch.nn.utils.clip_grad_norm_(tok.parameters(), 1.0)
+        opt.step()
+        step += 1
+        now = time.time()
+        elapsed += now - t_last
+        t_last = now
+        if step % 50 == 0:
+            parts = " ".join(f"{k} {v.item():.4f}" for k, v in losses.items())
+            print(f"step {step:6d} {parts} lr {lr:.1e} {step / max(elapsed, 1e-9):.2f} steps/s", flush=True)
+            log.write(json.dumps({"step": step, "elapsed_s": elapsed, **{k: v.item() for k, v in losses.items()}}) + "\n")
+            log.flush()
+        if step % 500 == 0:
+            save()
+            preview_grid(tok, x_eval[:12], os.path.join(args.out, "previews.png"))
+    tok.normalise_from(x_train)
+    metrics = measure(tok, x_eval)
+    save()
+    preview_grid(tok, x_eval[:12], os.path.join(args.out, "previews.png"))
+    with open(os.path.join(args.out, "metrics.json"), "w") as f:
+        json.dump({"step": step, "elapsed_s": elapsed, **metrics}, f, indent=1)
+    print(f"stopped at step {step} ({elapsed / 60:.1f} min): held-out {metrics}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
