@@ -19,12 +19,15 @@ export interface Timing {
   steps: number;
   backboneCalls: number;
   flowCalls: number;
+  /** Decoder session calls (latent models: one per preview and one for the image, each for the whole batch). */
+  decodeCalls: number;
 }
 
 /** Delegates to the real runner and counts calls, so the reported call counts are observed, not derived. */
 class CountingRunner<Kv> implements SessionRunner<Kv> {
   backboneCalls = 0;
   flowCalls = 0;
+  decodeCalls = 0;
   constructor(private readonly inner: SessionRunner<Kv>) {}
   backbone(module: number, feeds: BackboneFeeds, pastKv: Kv | null) {
     this.backboneCalls++;
@@ -33,6 +36,10 @@ class CountingRunner<Kv> implements SessionRunner<Kv> {
   flowHead(module: number, z: Float32Array, x: Float32Array, t: Float32Array) {
     this.flowCalls++;
     return this.inner.flowHead(module, z, x, t);
+  }
+  decode(tokens: Float32Array, batch: number) {
+    this.decodeCalls++;
+    return this.inner.decode(tokens, batch);
   }
   releaseKv(kv: Kv): void {
     this.inner.releaseKv(kv);
@@ -58,7 +65,7 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
         onStep: () => steps++,
         onScale: (p) => scaleMs.push(p.elapsedMs),
       });
-      return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps, backboneCalls: runner.backboneCalls, flowCalls: runner.flowCalls };
+      return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps, backboneCalls: runner.backboneCalls, flowCalls: runner.flowCalls, decodeCalls: runner.decodeCalls };
     },
     close: () => model.release(),
   };

@@ -9,16 +9,18 @@ import type { GenerateEvent, GenerateRequest, LoadEvent } from './types';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'tiny-nestar');
 const BASE = 'https://example.test/models/tiny-nestar/';
+const LATENT_FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'tiny-latent');
+const LATENT_BASE = 'https://example.test/models/tiny-latent/';
 
-function diskFetch(overrides: Record<string, Uint8Array | null> = {}) {
+function diskFetch(overrides: Record<string, Uint8Array | null> = {}, fixture = FIXTURE, base = BASE) {
   return async (url: string): Promise<Response> => {
-    const name = url.slice(BASE.length);
+    const name = url.slice(base.length);
     if (name in overrides) {
       const body = overrides[name];
       return body ? new Response(body.slice().buffer) : new Response('gone', { status: 404 });
     }
-    const path = join(FIXTURE, name);
-    if (!url.startsWith(BASE) || !existsSync(path)) return new Response('not found', { status: 404 });
+    const path = join(fixture, name);
+    if (!url.startsWith(base) || !existsSync(path)) return new Response('not found', { status: 404 });
     return new Response(readFileSync(path));
   };
 }
@@ -86,6 +88,36 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     const err = await corrupt.load({ baseUrl: BASE }, () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NestarError);
     expect(err).toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringContaining('module1.flow.onnx') });
+  });
+});
+
+describe.skipIf(!existsSync(LATENT_FIXTURE))('engine on the latent fixture (decoder session)', () => {
+  it('downloads, checks and compiles the decoder with the module files, and paints previews and images with it', async () => {
+    ort.env.wasm.numThreads = 1;
+    const engine = createEngine({ ort, fetch: diskFetch({}, LATENT_FIXTURE, LATENT_BASE), caches: null, gpu: () => undefined });
+    const loadEvents: LoadEvent[] = [];
+    const info = await engine.load({ baseUrl: LATENT_BASE }, (e) => loadEvents.push(e));
+    expect(info.model).toMatchObject({ id: 'tiny-latent', tokenLayout: 'latent', imageSize: 32 });
+    const downloads = loadEvents.filter((e) => e.type === 'download');
+    expect(new Set(downloads.map((e) => e.file))).toContain('decoder.onnx');
+    expect(downloads.some((e) => e.file === 'decoder.onnx' && e.loaded === e.total)).toBe(true);
+    expect(loadEvents.filter((e) => e.type === 'compile').map((e) => e.type === 'compile' && e.file)).toContain('decoder.onnx');
+
+    const events: GenerateEvent[] = [];
+    const result = await engine.generate(request, (e) => events.push(e));
+    expect(events.map((e) => (e.type === 'scale' ? `scale${e.grid}` : e.type))).toEqual(['scale2', 'scale4', 'done']);
+    const last = events[1]!;
+    expect(last.type === 'scale' && last.images.map((i) => i.width)).toEqual([32, 32]);
+    expect(result.images[0]!.data.length).toBe(32 * 32 * 4);
+    expect(result.tokens[0]!.length).toBe(16 * 4);
+    await engine.unload();
+  });
+
+  it('refuses a decoder whose bytes do not match the manifest (MODEL_CORRUPT)', async () => {
+    const bytes = new Uint8Array(readFileSync(join(LATENT_FIXTURE, 'decoder.onnx')));
+    bytes[10] = bytes[10]! ^ 0xff;
+    const engine = createEngine({ ort, fetch: diskFetch({ 'decoder.onnx': bytes }, LATENT_FIXTURE, LATENT_BASE), caches: null, gpu: () => undefined });
+    await expect(engine.load({ baseUrl: LATENT_BASE }, () => undefined)).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringContaining('decoder.onnx') });
   });
 });
 

@@ -7,10 +7,11 @@
 import * as Comlink from 'comlink';
 import { chooseBackend, navigatorGpu, type BackendChoice, type GpuLike } from './backend';
 import { NestarError, toNestarError } from './errors';
-import { toModelInfo, type Manifest } from './manifest';
+import { sessionFiles, toModelInfo, type Manifest } from './manifest';
 import { fetchManifest, fetchModelFile, type FetchLike } from './modelCache';
-import { createModuleSessions, OrtSessionRunner, releaseModuleSessions, type ModuleSessions, type Ort } from './ortRunner';
+import { createModelSessions, OrtSessionRunner, releaseModelSessions, type ModelSessions, type Ort } from './ortRunner';
 import { runSchedule } from './scheduler';
+import { copyImage } from './tokenRenderer';
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RgbaImage, RuntimeInfo, WorkerApi } from './types';
 
 export interface EngineDeps {
@@ -24,7 +25,7 @@ export interface EngineDeps {
 
 interface Loaded {
   manifest: Manifest;
-  sessions: ModuleSessions[];
+  sessions: ModelSessions;
   runner: OrtSessionRunner;
   choice: BackendChoice;
   info: RuntimeInfo;
@@ -41,10 +42,6 @@ function emit<E>(onEvent: ((e: E) => unknown) | undefined, event: E, transfer: T
   } catch {
     // A listener's failure must not fail the generation.
   }
-}
-
-function copyImage(image: RgbaImage): RgbaImage {
-  return { width: image.width, height: image.height, data: image.data.slice() };
 }
 
 export function createEngine(deps: EngineDeps): WorkerApi {
@@ -67,7 +64,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
   const drop = async (): Promise<void> => {
     const current = loaded;
     loaded = null;
-    if (current) await releaseModuleSessions(current.sessions);
+    if (current) await releaseModelSessions(current.sessions);
   };
 
   /** Watches onnxruntime's GPU device so a loss while idle is reported at the next generate. */
@@ -94,7 +91,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
         const choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost);
         lastChoice = choice;
         const manifest = await fetchManifest(options.baseUrl, { fetch: deps.fetch });
-        const files = manifest.modules.flatMap((m) => [m.backbone, m.flowHead]);
+        const files = sessionFiles(manifest);
         // Download everything first (in parallel), then compile: a missing file fails before any slow compile.
         const bytes = new Map<string, Uint8Array>();
         await Promise.all(
@@ -117,7 +114,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
             // Already initialised by an earlier load: it keeps its device.
           }
         }
-        const sessions = await createModuleSessions(ort, manifest, {
+        const sessions = await createModelSessions(ort, manifest, {
           backend: choice.backend,
           fileBytes: async (file) => bytes.get(file)!,
           onCompile: (file) => emit(onEvent, { type: 'compile', file }),

@@ -13,16 +13,21 @@ export {
   toModelInfo,
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
+  sessionFiles,
+  type LatentManifest,
   type Manifest,
   type ManifestModule,
+  type PixelPatchManifest,
   type ManifestScale,
   type ScheduleStep,
 } from './manifest';
 export { fetchManifest, fetchModelFile, sha256Hex, verifyBytes, CACHE_NAME, type FileProgress, type ModelFetchOptions } from './modelCache';
 export { chooseBackend, describeAdapter, type BackendChoice } from './backend';
-export { createModuleSessions, releaseModuleSessions, OrtSessionRunner, type ModuleSessions, type Ort } from './ortRunner';
+export { createModelSessions, releaseModelSessions, OrtSessionRunner, type ModelSessions, type ModuleSessions, type Ort } from './ortRunner';
 export { runSchedule, validateRequest, type RunOptions, type ScaleProgress, type StepTrace } from './scheduler';
 export type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 export { integrate, velocityCalls, type Velocity } from './ode';
 export { bits, mix32, normal, streamOf, PRNG_ALGORITHM } from './prng';
-export { rgbaToTokens, subGridTokens, tokensToRgba, type TokenLayout } from './tokens';
+export { rgbaToTokens, subGridTokens, tokensToRgba, unitToByte, type TokenLayout } from './tokens';
+export { decodeLatentImages, expandSubgrid, pixelsToRgba, type DecodeLatents } from './latentDecoder';
+export { copyImage, tokenRenderer, type TokenRenderer } from './tokenRenderer';

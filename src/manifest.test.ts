@@ -1,12 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NestarError } from './errors';
-import { checkSessionIo, parseManifest, sequentialSteps, toModelInfo } from './manifest';
+import { checkSessionIo, parseManifest, sequentialSteps, sessionFiles, toModelInfo } from './manifest';
 import { makeManifestJson } from './testManifest';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function expectInvalid(mutate: (m: Json) => void, fieldInMessage: string): void {
-  const m = structuredClone(makeManifestJson()) as Json;
+function expectInvalid(mutate: (m: Json) => void, fieldInMessage: string, base: Json = makeManifestJson()): void {
+  const m = structuredClone(base) as Json;
   mutate(m);
   let err: unknown;
   try {
@@ -25,11 +27,15 @@ describe('parseManifest', () => {
     expect(m.modules.length).toBe(3);
     expect(sequentialSteps(m)).toBe(3 * 3 + 1);
     expect(m.scales.map((s) => s.grid)).toEqual([2, 4, 8]);
-    expect(m.normMean).toEqual([0.5, 0.5, 0.5]);
+    expect(m.tokenLayout).toBe('pixel_patch');
+    expect(m.tokenLayout === 'pixel_patch' && m.normMean).toEqual([0.5, 0.5, 0.5]);
+    expect(m.io.decoder).toBeNull();
+    expect(sessionFiles(m)).toEqual(['module0_backbone.onnx', 'module0_flow_head.onnx', 'module1_backbone.onnx', 'module1_flow_head.onnx', 'module2_backbone.onnx', 'module2_flow_head.onnx']);
     const info = toModelInfo(m);
     expect(info.sequentialSteps).toBe(10);
     expect(info.totalBytes).toBe(1000 + 1001 + 1002 + 500 + 501 + 502);
     expect(info.limits.batch).toEqual([1, 8]);
+    expect(info.tokenLayout).toBe('pixel_patch');
 
     const r = parseManifest(JSON.stringify(makeManifestJson({ grid: 4, architecture: 'raster' })));
     expect(sequentialSteps(r)).toBe(16);
@@ -80,11 +86,49 @@ describe('parseManifest', () => {
     expectInvalid((m) => (m.scales[1].module = 9), 'scales[1]');
   });
 
+  it('accepts the latent fixture (fixtures/tiny-latent): decoder file, preview rule and decoder io, no normalisation', () => {
+    const m = parseManifest(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'tiny-latent', 'manifest.json'), 'utf8'));
+    expect(m.tokenLayout).toBe('latent');
+    if (m.tokenLayout !== 'latent') return;
+    expect(m).toMatchObject({ decoder: 'decoder.onnx', preview: 'expand_subgrid', grid: 4, tokenDim: 4, patchSize: 8, imageSize: 32 });
+    expect(m).not.toHaveProperty('normMean');
+    expect(m.io.decoder).toEqual({ inputs: ['tokens'], outputs: ['pixels'] });
+    expect(sessionFiles(m).at(-1)).toBe('decoder.onnx');
+    expect(sessionFiles(m).length).toBe(5);
+    const info = toModelInfo(m);
+    expect(info.tokenLayout).toBe('latent');
+    expect(info.totalBytes).toBe(Object.values(m.files).reduce((sum, f) => sum + f.bytes, 0)); // the decoder counts
+  });
+
+  it('rejects bad latent manifests with a message naming the field', () => {
+    const latent = makeManifestJson({ layout: 'latent' }) as Json;
+    expect(parseManifest(latent).tokenLayout).toBe('latent');
+    expectInvalid((m) => (m.tokens.layout = 'voxels'), 'tokens.layout', latent);
+    expectInvalid((m) => delete m.tokens.decoder, 'tokens.decoder', latent);
+    expectInvalid((m) => (m.tokens.decoder = 'dec.onnx'), 'tokens.decoder', latent);
+    expectInvalid((m) => delete m.files['decoder.onnx'], 'tokens.decoder', latent);
+    expectInvalid((m) => delete m.tokens.preview, 'tokens.preview', latent);
+    expectInvalid((m) => (m.tokens.preview = 'subgrid_only'), 'tokens.preview', latent);
+    expectInvalid((m) => delete m.io.decoder, 'io.decoder', latent);
+    expectInvalid((m) => (m.io.decoder.inputs = ['latents']), 'io.decoder.inputs', latent);
+    expectInvalid((m) => (m.io.decoder.outputs = ['pixels', 'extra']), 'io.decoder.outputs', latent);
+    expectInvalid((m) => (m.tokens.dim = 0), 'tokens.dim', latent);
+    expectInvalid((m) => (m.tokens.patch_size = 3), 'tokens.patch_size', latent);
+    expectInvalid((m) => (m.tokens.grid = 3), 'tokens.grid', latent);
+    // Any dim is fine for latents (not 3p²), and a pixel_patch manifest still needs its normalisation.
+    expect(parseManifest(makeManifestJson({ layout: 'latent', latentDim: 5 })).tokenDim).toBe(5);
+    expectInvalid((m) => (m.tokens.layout = 'pixel_patch'), 'tokens.dim', latent);
+  });
+
   it('checks session io names against the manifest', () => {
     const m = parseManifest(makeManifestJson());
     const good = { inputNames: ['z', 'x', 't'], outputNames: ['v'] };
     expect(() => checkSessionIo(m, 'flow_head', 'f.onnx', good)).not.toThrow();
     const bad = { inputNames: ['z', 'x', 'time'], outputNames: ['v'] };
     expect(() => checkSessionIo(m, 'flow_head', 'f.onnx', bad)).toThrow(/f\.onnx.*time/);
+    expect(() => checkSessionIo(m, 'decoder', 'd.onnx', { inputNames: ['tokens'], outputNames: ['pixels'] })).toThrow(/no decoder/);
+    const latent = parseManifest(makeManifestJson({ layout: 'latent' }));
+    expect(() => checkSessionIo(latent, 'decoder', 'd.onnx', { inputNames: ['tokens'], outputNames: ['pixels'] })).not.toThrow();
+    expect(() => checkSessionIo(latent, 'decoder', 'd.onnx', { inputNames: ['tokens'], outputNames: ['image'] })).toThrow(/d\.onnx.*image/);
   });
 });

@@ -18,6 +18,8 @@ export const BACKBONE_INPUTS = ['class_label', 'content', 'content_cells', 'quer
 export const BACKBONE_OUTPUTS = ['z', 'present_kv'];
 export const FLOW_HEAD_INPUTS = ['z', 'x', 't'];
 export const FLOW_HEAD_OUTPUTS = ['v'];
+export const DECODER_INPUTS = ['tokens'];
+export const DECODER_OUTPUTS = ['pixels'];
 
 export interface ScheduleStep {
   /** Cells appended to the module's KV cache; the value tokenCount is the class token. */
@@ -56,7 +58,8 @@ export interface SessionIo {
   outputs: string[];
 }
 
-export interface Manifest {
+/** What every manifest holds, whatever its token layout. */
+export interface ManifestCommon {
   id: string;
   title: string;
   description: string;
@@ -66,11 +69,9 @@ export interface Manifest {
   imageSize: number;
   grid: number;
   tokenCount: number;
+  /** Pixels per token side: the patch side (pixel_patch) or the tokenizer's downsampling factor (latent). */
   patchSize: number;
   tokenDim: number;
-  /** Per channel (RGB): x = (pixel/255 - mean) / std. */
-  normMean: [number, number, number];
-  normStd: [number, number, number];
   classes: ModelClass[];
   nullClass: number;
   streamStride: number;
@@ -78,11 +79,34 @@ export interface Manifest {
   limits: ModelInfo['limits'];
   modules: ManifestModule[];
   scales: ManifestScale[];
-  io: { backbone: SessionIo; flowHead: SessionIo };
+  /** `decoder` is null for pixel_patch models (no decoder session). */
+  io: { backbone: SessionIo; flowHead: SessionIo; decoder: SessionIo | null };
   files: Record<string, { bytes: number; sha256: string }>;
   /** Measured quality figures for display; null when absent or not in the shape npm run eval writes. */
   quality: ModelQuality | null;
 }
+
+/** `tokens.layout = "pixel_patch"`: a token is a normalised p x p pixel patch, decoded in TypeScript (tokens.ts). */
+export interface PixelPatchTokens {
+  tokenLayout: 'pixel_patch';
+  /** Per channel (RGB): x = (pixel/255 - mean) / std. */
+  normMean: [number, number, number];
+  normStd: [number, number, number];
+}
+
+/** `tokens.layout = "latent"`: a token is a latent of the nested tokenizer, decoded by an ONNX session (latentDecoder.ts). */
+export interface LatentTokens {
+  tokenLayout: 'latent';
+  /** The decoder session's file (listed in `files`): tokens [B, G², dim] -> pixels [B, H, W, 3] in [0, 1]. */
+  decoder: string;
+  /** How a scale's preview is made; the only rule the contract defines. */
+  preview: 'expand_subgrid';
+}
+
+export type PixelPatchManifest = ManifestCommon & PixelPatchTokens;
+export type LatentManifest = ManifestCommon & LatentTokens;
+/** A validated manifest; switch on `tokenLayout` to reach the layout's own fields. */
+export type Manifest = PixelPatchManifest | LatentManifest;
 
 // ---- the parser ----
 
@@ -114,7 +138,7 @@ export function parseManifest(input: unknown): Manifest {
 
   const tokens = obj(m, 'tokens', '');
   const layout = str(tokens, 'layout', 'tokens.');
-  if (layout !== 'pixel_patch') throw invalid('tokens.layout', `must be "pixel_patch" (the only layout this runtime decodes), is "${layout}"`);
+  if (layout !== 'pixel_patch' && layout !== 'latent') throw invalid('tokens.layout', `must be "pixel_patch" or "latent" (the layouts this runtime decodes), is "${layout}"`);
   const grid = int(tokens, 'grid', 'tokens.', 2);
   if ((grid & (grid - 1)) !== 0) throw invalid('tokens.grid', `must be a power of two, is ${grid}`);
   const tokenCount = int(tokens, 'count', 'tokens.', 1);
@@ -122,14 +146,7 @@ export function parseManifest(input: unknown): Manifest {
   const patchSize = int(tokens, 'patch_size', 'tokens.', 1);
   if (grid * patchSize !== imageSize) throw invalid('tokens.patch_size', `times tokens.grid must be image.size ${imageSize}, is ${patchSize} x ${grid}`);
   const tokenDim = int(tokens, 'dim', 'tokens.', 1);
-  if (tokenDim !== 3 * patchSize * patchSize) throw invalid('tokens.dim', `must be 3 * patch_size² = ${3 * patchSize * patchSize}, is ${tokenDim}`);
-
-  if (tokens.channel_order !== undefined && tokens.channel_order !== 'dy,dx,rgb') {
-    throw invalid('tokens.channel_order', `must be "dy,dx,rgb" (the contract's element order), ${describe(tokens.channel_order)}`);
-  }
-  const norm = obj(tokens, 'normalization', 'tokens.');
-  const normMean = rgb(norm, 'mean', 'tokens.normalization.', false);
-  const normStd = rgb(norm, 'std', 'tokens.normalization.', true);
+  const tokenFields = layout === 'pixel_patch' ? parsePixelPatchTokens(tokens, patchSize, tokenDim) : parseLatentTokens(tokens);
 
   const classesJson = arr(m, 'classes', '');
   if (classesJson.length === 0) throw invalid('classes', 'must not be empty');
@@ -191,11 +208,19 @@ export function parseManifest(input: unknown): Manifest {
   const io = {
     backbone: { inputs: strArray(backboneIo, 'inputs', 'io.backbone.'), outputs: strArray(backboneIo, 'outputs', 'io.backbone.') },
     flowHead: { inputs: strArray(flowIo, 'inputs', 'io.flow_head.'), outputs: strArray(flowIo, 'outputs', 'io.flow_head.') },
+    decoder: null as SessionIo | null,
   };
   sameNames(io.backbone.inputs, BACKBONE_INPUTS, 'io.backbone.inputs');
   sameNames(io.backbone.outputs, BACKBONE_OUTPUTS, 'io.backbone.outputs');
   sameNames(io.flowHead.inputs, FLOW_HEAD_INPUTS, 'io.flow_head.inputs');
   sameNames(io.flowHead.outputs, FLOW_HEAD_OUTPUTS, 'io.flow_head.outputs');
+  if (tokenFields.tokenLayout === 'latent') {
+    if (!(tokenFields.decoder in files)) throw invalid('tokens.decoder', `names "${tokenFields.decoder}", which is not listed in files`);
+    const decoderIo = obj(ioJson, 'decoder', 'io.');
+    io.decoder = { inputs: strArray(decoderIo, 'inputs', 'io.decoder.'), outputs: strArray(decoderIo, 'outputs', 'io.decoder.') };
+    sameNames(io.decoder.inputs, DECODER_INPUTS, 'io.decoder.inputs');
+    sameNames(io.decoder.outputs, DECODER_OUTPUTS, 'io.decoder.outputs');
+  }
 
   const modulesJson = arr(m, 'modules', '');
   if (modulesJson.length === 0) throw invalid('modules', 'must not be empty');
@@ -220,8 +245,7 @@ export function parseManifest(input: unknown): Manifest {
     tokenCount,
     patchSize,
     tokenDim,
-    normMean,
-    normStd,
+    ...tokenFields,
     classes,
     nullClass,
     streamStride,
@@ -255,6 +279,32 @@ function parseQuality(q: unknown): ModelQuality | null {
     classAccuracy: n('class_accuracy'),
     measured: typeof r.measured === 'string' ? r.measured : '',
   };
+}
+
+/** pixel_patch: dim = 3p², element order (dy, dx, rgb), per-channel normalisation. */
+function parsePixelPatchTokens(tokens: Json, patchSize: number, tokenDim: number): PixelPatchTokens {
+  if (tokenDim !== 3 * patchSize * patchSize) throw invalid('tokens.dim', `must be 3 * patch_size² = ${3 * patchSize * patchSize}, is ${tokenDim}`);
+  if (tokens.channel_order !== undefined && tokens.channel_order !== 'dy,dx,rgb') {
+    throw invalid('tokens.channel_order', `must be "dy,dx,rgb" (the contract's element order), ${describe(tokens.channel_order)}`);
+  }
+  const norm = obj(tokens, 'normalization', 'tokens.');
+  return {
+    tokenLayout: 'pixel_patch',
+    normMean: rgb(norm, 'mean', 'tokens.normalization.', false),
+    normStd: rgb(norm, 'std', 'tokens.normalization.', true),
+  };
+}
+
+/**
+ * latent: the decoder file and the preview rule. The latents are already normalised per channel and the decoder
+ * undoes that itself, so there is no normalisation to read; `tokens.tokenizer` is informational and not read.
+ * That the decoder is listed in `files` is checked once the files are parsed.
+ */
+function parseLatentTokens(tokens: Json): LatentTokens {
+  const decoder = str(tokens, 'decoder', 'tokens.');
+  const preview = str(tokens, 'preview', 'tokens.');
+  if (preview !== 'expand_subgrid') throw invalid('tokens.preview', `must be "expand_subgrid" (the preview rule this runtime knows), is "${preview}"`);
+  return { tokenLayout: 'latent', decoder, preview };
 }
 
 function parseModule(mod: unknown, k: number, n: number, streamStride: number, files: Manifest['files']): ManifestModule {
@@ -320,6 +370,7 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
     description: manifest.description,
     license: manifest.license,
     architecture: manifest.architecture,
+    tokenLayout: manifest.tokenLayout,
     imageSize: manifest.imageSize,
     grid: manifest.grid,
     tokenCount: manifest.tokenCount,
@@ -338,17 +389,26 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
   };
 }
 
+/** Every ONNX file the runtime loads for this model, in the order its sessions are created (modules, then decoder). */
+export function sessionFiles(manifest: Manifest): string[] {
+  const files = manifest.modules.flatMap((m) => [m.backbone, m.flowHead]);
+  return manifest.tokenLayout === 'latent' ? [...files, manifest.decoder] : files;
+}
+
+export type SessionRole = 'backbone' | 'flow_head' | 'decoder';
+
 /**
  * Checks a created ONNX session's input/output names against the manifest's `io` (MANIFEST_INVALID otherwise),
  * so a re-exported graph with renamed tensors fails at load, not in the middle of a generation.
  */
 export function checkSessionIo(
   manifest: Manifest,
-  role: 'backbone' | 'flow_head',
+  role: SessionRole,
   file: string,
   session: { readonly inputNames: readonly string[]; readonly outputNames: readonly string[] },
 ): void {
-  const want = role === 'backbone' ? manifest.io.backbone : manifest.io.flowHead;
+  const want = role === 'backbone' ? manifest.io.backbone : role === 'flow_head' ? manifest.io.flowHead : manifest.io.decoder;
+  if (!want) throw new NestarError('MANIFEST_INVALID', `${file}: a ${role} session, but the manifest's io has no ${role}`);
   const same = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join(',') === [...b].sort().join(',');
   if (!same(session.inputNames, want.inputs) || !same(session.outputNames, want.outputs)) {
     throw new NestarError(

@@ -7,24 +7,24 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifest, type Manifest } from './manifest';
 import { verifyBytes } from './modelCache';
-import { createModuleSessions, OrtSessionRunner, releaseModuleSessions, type ModuleSessions, type Ort } from './ortRunner';
+import { createModelSessions, OrtSessionRunner, releaseModelSessions, type ModelSessions, type Ort } from './ortRunner';
 import type { Backend } from './types';
 
 export interface OpenedModel {
   manifest: Manifest;
-  sessions: ModuleSessions[];
+  sessions: ModelSessions;
   runner: OrtSessionRunner;
   release(): Promise<void>;
 }
 
 /**
  * Pass `import * as ort from 'onnxruntime-web'` (its Node build runs the wasm backend without a browser), or
- * onnxruntime-node's namespace with `executionProvider` 'cpu' (createModuleSessions passes it through as the one
- * provider).
+ * onnxruntime-node's namespace with `executionProvider` 'cpu' (createModelSessions passes it through as the one
+ * provider). Works for both token layouts: a latent model's decoder is opened and checked like the module files.
  */
 export async function openModelDir(ort: Ort, dir: string, executionProvider: Backend | 'cpu' = 'wasm'): Promise<OpenedModel> {
   const manifest = parseManifest(await readFile(join(dir, 'manifest.json'), 'utf8'));
-  const sessions = await createModuleSessions(ort, manifest, {
+  const sessions = await createModelSessions(ort, manifest, {
     backend: executionProvider as Backend,
     fileBytes: async (file) => {
       const bytes = new Uint8Array(await readFile(join(dir, file)));
@@ -32,5 +32,5 @@ export async function openModelDir(ort: Ort, dir: string, executionProvider: Bac
       return bytes;
     },
   });
-  return { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), release: () => releaseModuleSessions(sessions) };
+  return { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), release: () => releaseModelSessions(sessions) };
 }

@@ -1,11 +1,11 @@
 /**
- * SessionRunner on onnxruntime-web: one backbone and one flow-head InferenceSession per module. The `ort`
- * namespace is passed in, so the same code runs in the worker ('onnxruntime-web/webgpu') and in Node tests
- * ('onnxruntime-web', wasm): both builds share one API and one set of types.
+ * SessionRunner on onnxruntime-web: one backbone and one flow-head InferenceSession per module, plus the decoder
+ * session of a latent model. The `ort` namespace is passed in, so the same code runs in the worker
+ * ('onnxruntime-web/webgpu') and in Node tests ('onnxruntime-web', wasm): both builds share one API and one set of types.
  */
 import type * as OrtNamespace from 'onnxruntime-web';
 import { NestarError } from './errors';
-import { checkSessionIo, type Manifest } from './manifest';
+import { checkSessionIo, type Manifest, type SessionRole } from './manifest';
 import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 import type { Backend } from './types';
 
@@ -18,6 +18,12 @@ export interface ModuleSessions {
   flowHead: OrtSession;
 }
 
+/** Every session of one model: per module, then the decoder (null for pixel_patch models). */
+export interface ModelSessions {
+  modules: ModuleSessions[];
+  decoder: OrtSession | null;
+}
+
 export interface CreateSessionsOptions {
   backend: Backend;
   /** The bytes of a manifest file, already size- and hash-checked (modelCache.ts). */
@@ -26,10 +32,10 @@ export interface CreateSessionsOptions {
   onCompile?: (file: string) => void;
 }
 
-/** Creates and io-checks every module's sessions, on exactly one execution provider (no silent fallback). */
-export async function createModuleSessions(ort: Ort, manifest: Manifest, options: CreateSessionsOptions): Promise<ModuleSessions[]> {
+/** Creates and io-checks every session of the model, on exactly one execution provider (no silent fallback). */
+export async function createModelSessions(ort: Ort, manifest: Manifest, options: CreateSessionsOptions): Promise<ModelSessions> {
   const created: OrtSession[] = [];
-  const create = async (file: string, role: 'backbone' | 'flow_head', kvOnDevice: boolean): Promise<OrtSession> => {
+  const create = async (file: string, role: SessionRole, kvOnDevice: boolean): Promise<OrtSession> => {
     const bytes = await options.fileBytes(file);
     options.onCompile?.(file);
     let session: OrtSession;
@@ -37,7 +43,7 @@ export async function createModuleSessions(ort: Ort, manifest: Manifest, options
       session = await ort.InferenceSession.create(bytes, {
         executionProviders: [options.backend],
         logSeverityLevel: 3, // level 2 prints node-assignment warnings that look like errors in the console
-        // The KV cache stays on the GPU between steps; z and v come back for the ODE arithmetic on the CPU.
+        // The KV cache stays on the GPU between steps; z, v and pixels come back for the CPU.
         ...(kvOnDevice ? { preferredOutputLocation: { present_kv: 'gpu-buffer' as const } } : {}),
       });
     } catch (e) {
@@ -48,20 +54,22 @@ export async function createModuleSessions(ort: Ort, manifest: Manifest, options
     return session;
   };
   try {
-    const sessions: ModuleSessions[] = [];
+    const modules: ModuleSessions[] = [];
     for (const mod of manifest.modules) {
       const kvOnDevice = options.backend === 'webgpu';
-      sessions.push({ backbone: await create(mod.backbone, 'backbone', kvOnDevice), flowHead: await create(mod.flowHead, 'flow_head', false) });
+      modules.push({ backbone: await create(mod.backbone, 'backbone', kvOnDevice), flowHead: await create(mod.flowHead, 'flow_head', false) });
     }
-    return sessions;
+    const decoder = manifest.tokenLayout === 'latent' ? await create(manifest.decoder, 'decoder', false) : null;
+    return { modules, decoder };
   } catch (e) {
     await Promise.all(created.map((s) => s.release().catch(() => undefined)));
     throw e;
   }
 }
 
-export async function releaseModuleSessions(sessions: ModuleSessions[]): Promise<void> {
-  await Promise.all(sessions.flatMap((s) => [s.backbone.release(), s.flowHead.release()]).map((p) => p.catch(() => undefined)));
+export async function releaseModelSessions(sessions: ModelSessions): Promise<void> {
+  const all = [...sessions.modules.flatMap((s) => [s.backbone, s.flowHead]), ...(sessions.decoder ? [sessions.decoder] : [])];
+  await Promise.all(all.map((s) => s.release().catch(() => undefined)));
 }
 
 /** Reads a float32 output to the CPU (a no-op view for CPU tensors). */
@@ -75,13 +83,13 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
   constructor(
     private readonly ort: Ort,
     private readonly manifest: Manifest,
-    private readonly sessions: ModuleSessions[],
+    private readonly sessions: ModelSessions,
   ) {}
 
   async backbone(module: number, feeds: BackboneFeeds, pastKv: OrtTensor | null): Promise<BackboneResult<OrtTensor>> {
     const { Tensor } = this.ort;
     const mod = this.manifest.modules[module]!;
-    const session = this.sessions[module]!.backbone;
+    const session = this.sessions.modules[module]!.backbone;
     const dim = this.manifest.tokenDim;
     const B = feeds.batch;
     const Lc = feeds.contentCells_L.length;
@@ -107,7 +115,7 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     const { Tensor } = this.ort;
     const mod = this.manifest.modules[module]!;
     const N = t_N1.length;
-    const outputs = await this.sessions[module]!.flowHead.run({
+    const outputs = await this.sessions.modules[module]!.flowHead.run({
       z: new Tensor('float32', z_NW, [N, mod.width]),
       x: new Tensor('float32', x_ND, [N, this.manifest.tokenDim]),
       t: new Tensor('float32', t_N1, [N, 1]),
@@ -115,6 +123,16 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     const v = outputs.v;
     if (!v) throw new NestarError('MANIFEST_INVALID', `${mod.flowHead} did not return v`);
     return floatData(v, 'v');
+  }
+
+  async decode(tokens_BND: Float32Array, batch: number): Promise<Float32Array> {
+    const { decoder } = this.sessions;
+    const { manifest } = this;
+    if (!decoder || manifest.tokenLayout !== 'latent') throw new NestarError('INTERNAL', `${manifest.id} is a ${manifest.tokenLayout} model: it has no decoder session`);
+    const outputs = await decoder.run({ tokens: new this.ort.Tensor('float32', tokens_BND, [batch, manifest.tokenCount, manifest.tokenDim]) });
+    const pixels = outputs.pixels;
+    if (!pixels) throw new NestarError('MANIFEST_INVALID', `${manifest.decoder} did not return pixels`);
+    return floatData(pixels, 'pixels');
   }
 
   releaseKv(kv: OrtTensor): void {

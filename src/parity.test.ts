@@ -1,6 +1,8 @@
 /**
- * Parity with the PyTorch sampler: fixtures/tiny-nestar (written by the Python side: manifest, ONNX files and
- * reference.json from models/nestar/sampler.py) replayed by this scheduler on onnxruntime-web's wasm backend.
+ * Parity with the PyTorch sampler: the fixtures under fixtures/ (written by the Python side, models/make_fixture.py:
+ * manifest, ONNX files and reference.json from models/nestar/sampler.py) replayed by this scheduler on
+ * onnxruntime-web's wasm backend. tiny-nestar has the pixel_patch layout; tiny-latent has the latent layout, and its
+ * reference also holds the pixels PyTorch's decoder made of every preview and of the image.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,9 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModelDir, type OpenedModel } from './node';
 import { runSchedule, type ScaleProgress, type StepTrace } from './scheduler';
 import { subGridTokens } from './tokens';
-import type { GenerateResult, Solver } from './types';
-
-const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'tiny-nestar');
+import type { GenerateResult, RgbaImage, Solver } from './types';
 
 interface Reference {
   class_index: number;
@@ -19,8 +19,16 @@ interface Reference {
   settings: { ode_steps: number; solver: Solver; guidance: number; temperature: number; batch: number };
   steps: { module: number; step: number; noise: number[]; tokens?: number[] }[];
   final_tokens: number[][];
-  scale_tokens: { scale: number; grid: number; tokens: number[][] }[];
+  /** `pixels` (latent fixtures): per image, RGB uint8 [H*W*3] of the preview the page must show. */
+  scale_tokens: { scale: number; grid: number; tokens: number[][]; pixels?: number[][] }[];
+  /** Latent fixtures: per image, RGB uint8 [H*W*3] of the final image. */
+  final_pixels?: number[][];
 }
+
+/** Pixel parity of the latent layout: the ONNX decoder on TS tokens vs PyTorch's decoder on PyTorch's tokens. */
+const MAX_PIXEL_DIFF = 1;
+/** Tokens agree to ~1e-5, so a channel lands on the other side of a rounding boundary only rarely. */
+const MAX_OFF_BY_ONE_FRACTION = 0.002;
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -29,61 +37,103 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-if (!existsSync(FIXTURE)) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! PARITY TEST SKIPPED: ${FIXTURE} does not exist.\n` +
-      `!! The Python side writes it (tiny model export); without it nothing checks TS against PyTorch.\n${'!'.repeat(78)}\n`,
-  );
+/** Per-channel differences of an RGBA image against a flat RGB reference. */
+function rgbDiff(image: RgbaImage, rgb: number[], stats: { max: number; off: number; total: number }): void {
+  expect(rgb.length).toBe(image.width * image.height * 3);
+  for (let p = 0; p < image.width * image.height; p++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const d = Math.abs(image.data[p * 4 + ch]! - rgb[p * 3 + ch]!);
+      stats.max = Math.max(stats.max, d);
+      if (d > 0) stats.off++;
+      stats.total++;
+    }
+  }
 }
 
-describe.skipIf(!existsSync(FIXTURE))('parity with the PyTorch sampler (fixtures/tiny-nestar)', () => {
-  let model: OpenedModel;
-  let ref: Reference;
-  let result: GenerateResult;
-  const traces: StepTrace[] = [];
-  const scales: ScaleProgress[] = [];
-
-  beforeAll(async () => {
-    ort.env.wasm.numThreads = 1;
-    ref = JSON.parse(readFileSync(join(FIXTURE, 'reference.json'), 'utf8')) as Reference;
-    model = await openModelDir(ort, FIXTURE);
-    const s = ref.settings;
-    result = await runSchedule(
-      model.manifest,
-      model.runner,
-      { classIndex: ref.class_index, seed: ref.seed, batch: s.batch, odeSteps: s.ode_steps, solver: s.solver, guidance: s.guidance, temperature: s.temperature },
-      { onStep: (t) => traces.push(t), onScale: (p) => scales.push(p) },
+for (const name of ['tiny-nestar', 'tiny-latent']) {
+  const fixture = join(import.meta.dirname, '..', 'fixtures', name);
+  const present = existsSync(fixture);
+  if (!present) {
+    console.warn(
+      `\n${'!'.repeat(78)}\n!! PARITY TEST SKIPPED: ${fixture} does not exist.\n` +
+        `!! The Python side writes it (models/make_fixture.py); without it nothing checks TS against PyTorch.\n${'!'.repeat(78)}\n`,
     );
-  });
-  afterAll(async () => model?.release());
+  }
+  const latent = name === 'tiny-latent';
 
-  it('draws the same starting noise at every step (max abs < 1e-6)', () => {
-    expect(traces.map((t) => [t.module, t.step])).toEqual(ref.steps.map((s) => [s.module, s.step]));
-    let worst = 0;
-    traces.forEach((t, i) => (worst = Math.max(worst, maxAbs(t.noise_BLD, ref.steps[i]!.noise))));
-    console.log(`parity: noise max abs error ${worst.toExponential(3)}`);
-    expect(worst).toBeLessThan(1e-6);
-  });
+  describe.skipIf(!present)(`parity with the PyTorch sampler (fixtures/${name})`, () => {
+    let model: OpenedModel;
+    let ref: Reference;
+    let result: GenerateResult;
+    const traces: StepTrace[] = [];
+    const scales: ScaleProgress[] = [];
 
-  it('generates the same final tokens (max abs < 1e-4)', () => {
-    expect(result.tokens.length).toBe(ref.final_tokens.length);
-    const worst = Math.max(...result.tokens.map((t, b) => maxAbs(t, ref.final_tokens[b]!)));
-    console.log(`parity: final tokens max abs error ${worst.toExponential(3)}`);
-    expect(worst).toBeLessThan(1e-4);
-  });
-
-  it('previews each scale as exactly the sub-grid of the final tokens, matching the reference', () => {
-    expect(scales.map((s) => [s.scale, s.grid])).toEqual(ref.scale_tokens.map((s) => [s.scale, s.grid]));
-    const { grid, tokenDim } = model.manifest;
-    let worst = 0;
-    scales.forEach((s, i) => {
-      s.subGridTokens.forEach((tokens, b) => {
-        expect(Array.from(tokens)).toEqual(Array.from(subGridTokens(result.tokens[b]!, grid, tokenDim, s.stride)));
-        worst = Math.max(worst, maxAbs(tokens, ref.scale_tokens[i]!.tokens[b]!));
-      });
-      expect(s.images[0]!.width).toBe(model.manifest.imageSize);
+    beforeAll(async () => {
+      ort.env.wasm.numThreads = 1;
+      ref = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as Reference;
+      model = await openModelDir(ort, fixture);
+      const s = ref.settings;
+      result = await runSchedule(
+        model.manifest,
+        model.runner,
+        { classIndex: ref.class_index, seed: ref.seed, batch: s.batch, odeSteps: s.ode_steps, solver: s.solver, guidance: s.guidance, temperature: s.temperature },
+        { onStep: (t) => traces.push(t), onScale: (p) => scales.push(p) },
+      );
     });
-    console.log(`parity: scale tokens max abs error ${worst.toExponential(3)}`);
-    expect(worst).toBeLessThan(1e-4);
+    afterAll(async () => model?.release());
+
+    it('draws the same starting noise at every step (max abs < 1e-6)', () => {
+      expect(traces.map((t) => [t.module, t.step])).toEqual(ref.steps.map((s) => [s.module, s.step]));
+      let worst = 0;
+      traces.forEach((t, i) => (worst = Math.max(worst, maxAbs(t.noise_BLD, ref.steps[i]!.noise))));
+      console.log(`parity ${name}: noise max abs error ${worst.toExponential(3)}`);
+      expect(worst).toBeLessThan(1e-6);
+    });
+
+    it('generates the same final tokens (max abs < 1e-4)', () => {
+      expect(result.tokens.length).toBe(ref.final_tokens.length);
+      const worst = Math.max(...result.tokens.map((t, b) => maxAbs(t, ref.final_tokens[b]!)));
+      console.log(`parity ${name}: final tokens max abs error ${worst.toExponential(3)}`);
+      expect(worst).toBeLessThan(1e-4);
+    });
+
+    it('previews each scale as exactly the sub-grid of the final tokens, matching the reference', () => {
+      expect(scales.map((s) => [s.scale, s.grid])).toEqual(ref.scale_tokens.map((s) => [s.scale, s.grid]));
+      const { grid, tokenDim } = model.manifest;
+      let worst = 0;
+      scales.forEach((s, i) => {
+        s.subGridTokens.forEach((tokens, b) => {
+          expect(Array.from(tokens)).toEqual(Array.from(subGridTokens(result.tokens[b]!, grid, tokenDim, s.stride)));
+          worst = Math.max(worst, maxAbs(tokens, ref.scale_tokens[i]!.tokens[b]!));
+        });
+        expect(s.images[0]!.width).toBe(model.manifest.imageSize);
+      });
+      console.log(`parity ${name}: scale tokens max abs error ${worst.toExponential(3)}`);
+      expect(worst).toBeLessThan(1e-4);
+    });
+
+    // Latent layout only: the page's pixels come from the decoder session, so they are compared too.
+    if (latent) {
+      it(`shows the reference's pixels: every preview and the image within ${MAX_PIXEL_DIFF} per channel, rarely off by one`, () => {
+        expect(model.manifest.tokenLayout).toBe('latent');
+        const previews = { max: 0, off: 0, total: 0 };
+        scales.forEach((s, i) => s.images.forEach((image, b) => rgbDiff(image, ref.scale_tokens[i]!.pixels![b]!, previews)));
+        const final = { max: 0, off: 0, total: 0 };
+        expect(result.images.length).toBe(ref.final_pixels!.length);
+        result.images.forEach((image, b) => rgbDiff(image, ref.final_pixels![b]!, final));
+        for (const [what, st] of [['previews', previews], ['final images', final]] as const) {
+          console.log(`parity ${name}: ${what} max pixel diff ${st.max}, ${st.off} of ${st.total} channels differ (${((100 * st.off) / st.total).toFixed(3)}%)`);
+          expect(st.max).toBeLessThanOrEqual(MAX_PIXEL_DIFF);
+          expect(st.off / st.total).toBeLessThanOrEqual(MAX_OFF_BY_ONE_FRACTION);
+        }
+      });
+
+      it('makes the same image without a scale listener (no previews: the image is decoded directly)', async () => {
+        const s = ref.settings;
+        const request = { classIndex: ref.class_index, seed: ref.seed, batch: s.batch, odeSteps: s.ode_steps, solver: s.solver, guidance: s.guidance, temperature: s.temperature };
+        const direct = await runSchedule(model.manifest, model.runner, request);
+        direct.images.forEach((image, b) => expect(image.data).toEqual(result.images[b]!.data));
+      });
+    }
   });
-});
+}

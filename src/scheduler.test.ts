@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NestarError } from './errors';
+import { expandSubgrid } from './latentDecoder';
 import { parseManifest, type Manifest } from './manifest';
 import { normal } from './prng';
 import { runSchedule, type ScaleProgress } from './scheduler';
@@ -16,9 +17,11 @@ interface FakeKv {
 /**
  * A runner with analytic networks: z is the label plus the mean content value (so the conditional and the
  * unconditional halves differ), and v(x, t) = z[0] (constant in x and t), so Euler lands on x0 + z[0] exactly.
+ * Its decoder (latent manifests) paints pixel (y, x) channel ch with 0.5 + 0.25 * channel ch of the token under it.
  */
 class FakeRunner implements SessionRunner<FakeKv> {
   calls: string[] = [];
+  decoded: { batch: number; tokens_BND: Float32Array }[] = [];
   released: FakeKv[] = [];
   live = new Set<FakeKv>();
   constructor(private readonly manifest: Manifest) {}
@@ -50,6 +53,23 @@ class FakeRunner implements SessionRunner<FakeKv> {
     const dim = x.length / N;
     for (let r = 0; r < N; r++) v.fill(z[r * width]!, r * dim, (r + 1) * dim);
     return v;
+  }
+
+  async decode(tokens_BND: Float32Array, batch: number) {
+    const { grid: G, tokenDim: dim, imageSize: size } = this.manifest;
+    this.calls.push('d');
+    this.decoded.push({ batch, tokens_BND: tokens_BND.slice() });
+    const p = size / G;
+    const pixels = new Float32Array(batch * size * size * 3);
+    for (let b = 0; b < batch; b++) {
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          const cell = Math.floor(y / p) * G + Math.floor(x / p);
+          for (let ch = 0; ch < 3; ch++) pixels[((b * size + y) * size + x) * 3 + ch] = 0.5 + 0.25 * tokens_BND[(b * G * G + cell) * dim + (ch % dim)]!;
+        }
+      }
+    }
+    return pixels;
   }
 
   releaseKv(kv: FakeKv) {
@@ -168,6 +188,41 @@ describe('runSchedule', () => {
       expect((err as NestarError).message).toContain(message);
       expect(runner.calls.length).toBe(0);
     }
+  });
+
+  it('never calls a decoder for pixel_patch models', async () => {
+    const runner = new FakeRunner(manifest);
+    await runSchedule(manifest, runner, request, { onScale: () => undefined });
+    expect(runner.decoded.length).toBe(0);
+  });
+
+  it('latent: one decoder call per preview for the whole batch, on the expanded sub-grid; the last preview is the image', async () => {
+    const latent = parseManifest(makeManifestJson({ grid: 8, layout: 'latent', latentDim: 3 }));
+    const runner = new FakeRunner(latent);
+    const scales: ScaleProgress[] = [];
+    const result = await runSchedule(latent, runner, request, { onScale: (s) => scales.push(s) });
+    // 3 scales, 3 decoder calls: the stride-1 preview is reused as the final image, not decoded again.
+    expect(runner.calls.filter((c) => c === 'd').length).toBe(3);
+    expect(runner.decoded.map((d) => d.batch)).toEqual([2, 2, 2]); // B images, never the guidance-doubled batch
+    const n = 64 * 3;
+    scales.forEach((s, i) => {
+      const fed = runner.decoded[i]!.tokens_BND;
+      for (let b = 0; b < 2; b++) expect(fed.subarray(b * n, (b + 1) * n)).toEqual(expandSubgrid(result.tokens[b]!, 8, 3, s.stride));
+      expect(s.images.map((im) => im.width)).toEqual([16, 16]);
+    });
+    expect(result.images[1]!.data).toEqual(scales.at(-1)!.images[1]!.data);
+    expect(result.images[1]!.data).not.toBe(scales.at(-1)!.images[1]!.data); // a copy: the preview's buffer may be transferred
+    // Pixel (0, 0), red: round((0.5 + 0.25 * token) * 255), clamped.
+    const v = Math.min(1, Math.max(0, Math.fround(0.5 + 0.25 * result.tokens[0]![0]!)));
+    expect(Math.abs(result.images[0]!.data[0]! - v * 255)).toBeLessThanOrEqual(0.5);
+  });
+
+  it('latent: without a scale listener the image is one decoder call', async () => {
+    const latent = parseManifest(makeManifestJson({ grid: 8, layout: 'latent', latentDim: 3 }));
+    const runner = new FakeRunner(latent);
+    const result = await runSchedule(latent, runner, { ...request, batch: 3 });
+    expect(runner.decoded.map((d) => [d.batch, d.tokens_BND.length])).toEqual([[3, 3 * 64 * 3]]);
+    expect(result.images.length).toBe(3);
   });
 
   it('runs a raster manifest as data: n steps of one token, one scale', async () => {

@@ -2,7 +2,8 @@
  * The module/step loop of docs/contract.md, run as data: for each module k and step j of manifest.modules[k].steps,
  * one backbone call (KV cache carried between steps), then the flow ODE from seeded noise for the step's queries,
  * whose result is written into the token grid. After the step a scale names, that scale's preview is emitted.
- * Nothing about NestAR vs raster is written here; the manifest's schedule decides.
+ * Nothing about NestAR vs raster is written here; the manifest's schedule decides. Nothing about what a token is
+ * either: tokenRenderer.ts turns token grids into images (pixel patches, or a decoder session for latents).
  */
 import { NestarError } from './errors';
 import type { Manifest } from './manifest';
@@ -10,12 +11,13 @@ import { sequentialSteps } from './manifest';
 import { integrate } from './ode';
 import { normal, streamOf } from './prng';
 import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
-import { subGridTokens, tokensToRgba } from './tokens';
+import { copyImage, tokenRenderer } from './tokenRenderer';
+import { subGridTokens } from './tokens';
 import type { GenerateRequest, GenerateResult, RgbaImage } from './types';
 
 const f32 = Math.fround;
 
-/** One finished scale: images[b] at full size, and the raw sub-grid tokens [g*g*dim] of each image. */
+/** One finished scale: images[b] (its preview) at full size, and the raw sub-grid tokens [g*g*dim] of each image. */
 export interface ScaleProgress {
   scale: number;
   grid: number;
@@ -134,9 +136,11 @@ export async function runSchedule<Kv>(
   if (guided) labels.fill(BigInt(manifest.nullClass), B);
 
   const tokens_B = Array.from({ length: B }, () => new Float32Array(n * dim));
+  const renderer = tokenRenderer(manifest, runner);
   const stepsTotal = sequentialSteps(manifest);
   let stepsDone = 0;
   let firstPreviewMs = -1;
+  let finalImages: RgbaImage[] | null = null;
 
   const call = async <T>(run: () => Promise<T>): Promise<T> => {
     await yieldToEventLoop();
@@ -197,13 +201,18 @@ export async function runSchedule<Kv>(
 
         for (const s of manifest.scales) {
           if (s.module !== k || s.step !== j) continue;
+          // Without a listener there is no preview to make (for latents each one is a decoder call).
+          const images = onScale ? await call(() => renderer.images(tokens_B, s.stride)) : [];
+          // At stride 1 the grid is complete, so this preview is the final image: keep a copy (the listener may
+          // transfer the preview's buffers) instead of rendering it again.
+          if (onScale && s.stride === 1) finalImages = images.map(copyImage);
           const elapsedMs = now() - start;
           if (firstPreviewMs < 0) firstPreviewMs = elapsedMs;
           onScale?.({
             scale: s.scale,
             grid: s.grid,
             stride: s.stride,
-            images: tokens_B.map((tokens) => tokensToRgba(tokens, manifest, s.stride)),
+            images,
             subGridTokens: tokens_B.map((tokens) => subGridTokens(tokens, manifest.grid, dim, s.stride)),
             elapsedMs,
             stepsDone,
@@ -216,9 +225,10 @@ export async function runSchedule<Kv>(
     }
   }
 
+  const images = finalImages ?? (await call(() => renderer.images(tokens_B, 1)));
   const totalMs = now() - start;
   return {
-    images: tokens_B.map((tokens) => tokensToRgba(tokens, manifest)),
+    images,
     totalMs,
     firstPreviewMs: firstPreviewMs < 0 ? totalMs : firstPreviewMs,
     tokens: tokens_B,

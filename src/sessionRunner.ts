@@ -1,6 +1,6 @@
 /**
  * The scheduler's view of the networks: one backbone step and one flow-head evaluation per module, with the KV
- * cache as an opaque handle. onnxruntime-web implements it in ortRunner.ts (worker and Node tests); unit tests
+ * cache as an opaque handle, and the decoder of a latent model. onnxruntime-web implements it in ortRunner.ts (worker and Node tests); unit tests
  * implement it with plain arithmetic. Shapes follow docs/contract.md, "ONNX sessions".
  */
 
@@ -31,6 +31,13 @@ export interface SessionRunner<Kv = unknown> {
   backbone(module: number, feeds: BackboneFeeds, pastKv: Kv | null): Promise<BackboneResult<Kv>>;
   /** v = flow_head(z, x, t) for N rows: z [N, width], x [N, dim], t [N, 1] -> [N, dim]. */
   flowHead(module: number, z_NW: Float32Array, x_ND: Float32Array, t_N1: Float32Array): Promise<Float32Array>;
+  /**
+   * The decoder session of a latent model (docs/contract.md, "ONNX sessions"): token grids tokens [batch, G², dim]
+   * -> pixels [batch, H, W, 3], RGB in [0, 1]. One call decodes a whole batch. Part of this interface, not of the
+   * renderer, so that whatever wraps a runner (counting, tracing) sees every session call. A runner of a
+   * pixel_patch model has no decoder and throws.
+   */
+  decode(tokens_BND: Float32Array, batch: number): Promise<Float32Array>;
   /** Frees a cache the scheduler will not feed again (device tensors are not garbage collected). */
   releaseKv(kv: Kv): void;
 }

@@ -48,11 +48,17 @@ export function rasterSchedule(grid: number): { modules: StepJson[][]; scales: o
   return { modules: [steps], scales: [{ scale: Math.log2(grid), grid, stride: 1, module: 0, step: n - 1 }] };
 }
 
-/** A manifest for a grid x grid model of patch_size `patch` (default: 4x4 grid of 2x2 patches, 8x8 pixels). */
-export function makeManifestJson(opts: { grid?: number; patch?: number; architecture?: 'nestar' | 'raster' } = {}): Record<string, unknown> {
+/**
+ * A manifest for a grid x grid model of patch_size `patch` (default: 4x4 grid of 2x2 patches, 8x8 pixels). With
+ * layout 'latent', a token is a `latentDim`-channel latent (default 4) decoded by decoder.onnx.
+ */
+export function makeManifestJson(
+  opts: { grid?: number; patch?: number; architecture?: 'nestar' | 'raster'; layout?: 'pixel_patch' | 'latent'; latentDim?: number } = {},
+): Record<string, unknown> {
   const grid = opts.grid ?? 4;
   const patch = opts.patch ?? 2;
   const architecture = opts.architecture ?? 'nestar';
+  const latent = opts.layout === 'latent';
   const { modules, scales } = architecture === 'nestar' ? nestarSchedule(grid) : rasterSchedule(grid);
   const files: Record<string, { bytes: number; sha256: string }> = {};
   const mods = modules.map((steps, k) => {
@@ -66,6 +72,18 @@ export function makeManifestJson(opts: { grid?: number; patch?: number; architec
       steps,
     };
   });
+  if (latent) files['decoder.onnx'] = { bytes: 300, sha256: 'c'.repeat(64) };
+  const tokens = latent
+    ? { grid, count: grid * grid, layout: 'latent', patch_size: patch, dim: opts.latentDim ?? 4, decoder: 'decoder.onnx', preview: 'expand_subgrid' }
+    : {
+        grid,
+        count: grid * grid,
+        layout: 'pixel_patch',
+        patch_size: patch,
+        dim: 3 * patch * patch,
+        channel_order: 'dy,dx,rgb',
+        normalization: { mean: 0.5, std: 0.5 },
+      };
   return {
     format: 'nestar-studio/manifest',
     format_version: 1,
@@ -76,15 +94,7 @@ export function makeManifestJson(opts: { grid?: number; patch?: number; architec
     data_source: 'none',
     architecture,
     image: { size: grid * patch, channels: 3 },
-    tokens: {
-      grid,
-      count: grid * grid,
-      layout: 'pixel_patch',
-      patch_size: patch,
-      dim: 3 * patch * patch,
-      channel_order: 'dy,dx,rgb',
-      normalization: { mean: 0.5, std: 0.5 },
-    },
+    tokens,
     classes: [
       { index: 0, label: 'cat', group: 'animals' },
       { index: 1, label: 'dog', group: 'animals' },
@@ -104,6 +114,7 @@ export function makeManifestJson(opts: { grid?: number; patch?: number; architec
         outputs: ['z', 'present_kv'],
       },
       flow_head: { inputs: ['z', 'x', 't'], outputs: ['v'] },
+      ...(latent ? { decoder: { inputs: ['tokens'], outputs: ['pixels'] } } : {}),
     },
     files,
     quality: { fid: null },

@@ -3,23 +3,27 @@
  * p x p pixels at rows [r*p, r*p+p), columns [c*p, c*p+p), flattened as (dy, dx, rgb). A token grid is one
  * Float32Array `tokens_ND` of G*G*dim values (cell-major).
  */
-import type { Manifest } from './manifest';
+import type { PixelPatchManifest } from './manifest';
 import type { RgbaImage } from './types';
 
 /** What decoding needs from the manifest. */
-export type TokenLayout = Pick<Manifest, 'grid' | 'patchSize' | 'tokenDim' | 'imageSize' | 'normMean' | 'normStd'>;
+export type TokenLayout = Pick<PixelPatchManifest, 'grid' | 'patchSize' | 'tokenDim' | 'imageSize' | 'normMean' | 'normStd'>;
 
 const f32 = Math.fround;
 
 /**
- * pixel = round(clamp(x*std + mean, 0, 1) * 255) per channel, in float32 and rounding half to even like
- * models/nestar/tokens.py (torch.round), so both sides give the same pixels for the same tokens.
+ * A channel value in [0, 1] (clamped here) -> the uint8 the page shows: round(v * 255) in float32, half to even like
+ * torch.round, so both sides give the same pixels. Shared by both token layouts (latentDecoder.ts).
  */
-function decodeChannel(x: number, mean: number, std: number): number {
-  const v = f32(f32(x * std) + mean);
+export function unitToByte(v: number): number {
   const scaled = f32((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
   const r = Math.round(scaled);
   return r - scaled === 0.5 && r % 2 === 1 ? r - 1 : r;
+}
+
+/** pixel = round(clamp(x*std + mean, 0, 1) * 255) per channel, in float32 like models/nestar/tokens.py. */
+function decodeChannel(x: number, mean: number, std: number): number {
+  return unitToByte(f32(f32(x * std) + mean));
 }
 
 /**

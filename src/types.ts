@@ -40,6 +40,8 @@ export interface ModelInfo {
   description: string;
   license: string;
   architecture: 'nestar' | 'raster';
+  /** What a token is: a pixel patch, or a latent of the nested tokenizer turned into pixels by a decoder session. */
+  tokenLayout: 'pixel_patch' | 'latent';
   imageSize: number;
   grid: number;
   tokenCount: number;
@@ -101,7 +103,7 @@ export type LoadEvent =
   | { type: 'ready'; info: RuntimeInfo };
 
 export type GenerateEvent =
-  /** One finished scale: `images[b]` is image b's sub-grid upsampled (nearest) to full size. */
+  /** One finished scale: `images[b]` is image b's preview at full size (docs/contract.md, "Previews"). */
   | { type: 'scale'; scale: number; grid: number; images: RgbaImage[]; elapsedMs: number; stepsDone: number; stepsTotal: number }
   | { type: 'done'; images: RgbaImage[]; totalMs: number; firstPreviewMs: number };
 

@@ -6,7 +6,7 @@ import { checkComparable, runPageBenchmark, type BenchClients } from './pageBenc
 function modelInfo(architecture: 'nestar' | 'raster', tokenCount = 64): ModelInfo {
   const steps = architecture === 'nestar' ? 10 : tokenCount;
   return {
-    id: architecture, title: architecture, description: '', license: '', architecture, imageSize: 32, grid: 8, tokenCount,
+    id: architecture, title: architecture, description: '', license: '', architecture, tokenLayout: 'pixel_patch', imageSize: 32, grid: 8, tokenCount,
     sequentialSteps: steps, scales: [], classes: [],
     defaults: { odeSteps: 16, solver: 'heun', guidance: 4, temperature: 0.8 },
     limits: { odeSteps: [1, 100], guidance: [0, 10], temperature: [0.1, 2], batch: [1, 16] }, totalBytes: 0, quality: null,

@@ -4,6 +4,8 @@ import { formatBytes } from '../format';
 
 export function ModelAbout({ info }: { info: ModelInfo }) {
   const arch = info.architecture === 'nestar' ? 'Nested autoregressive (NestAR)' : 'Raster autoregressive baseline';
+  const side = info.imageSize / info.grid; // pixels per token side
+  const tokens = info.tokenLayout === 'latent' ? `latents of a nested tokenizer (${side}×${side} px each), decoded in the browser` : `pixel patches of ${side}×${side} px`;
   return (
     <details className="card about">
       <summary>About this model</summary>
@@ -15,6 +17,8 @@ export function ModelAbout({ info }: { info: ModelInfo }) {
         <dd>
           {info.imageSize}×{info.imageSize} px · {info.grid}×{info.grid} = {info.tokenCount} tokens
         </dd>
+        <dt>Tokens</dt>
+        <dd data-testid="model-token-layout">{tokens}</dd>
         <dt>Scales</dt>
         <dd>{info.scales.map((s) => `${s.grid}×${s.grid}`).join(' → ')}</dd>
         <dt>Sequential steps</dt>

@@ -1,6 +1,7 @@
 /**
  * Samples for the quality evaluation, drawn through the page's own sampler: src's manifest check, onnxruntime-web
- * session runner (wasm backend) and scheduler, fed from an exported model folder. Bundled for Node by
+ * session runner (wasm backend) and scheduler, fed from an exported model folder, of either token layout (a latent
+ * model's images come from its decoder session, one call per batch). Bundled for Node by
  * sample_onnx.mjs (Node 20 cannot run TypeScript).
  */
 import { writeFile } from 'node:fs/promises';
