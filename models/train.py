@@ -47,6 +47,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     device: str = "auto"
+    override: str = ""  # JSON of model config fields that differ from the preset (ablations), e.g. '{"flow_width": 256}'
     tokenizer: str = ""  # latent presets: the nested tokenizer (models/train_tokenizer.py) whose latents are modelled
 
 
@@ -104,6 +105,8 @@ def main():
         if main_process:
             print(f"cpu: {threads} threads, matmul {gflops:.0f} GFLOP/s", flush=True)
     model_config = PRESETS[cfg.preset]
+    if cfg.override:
+        model_config = ModelConfig.from_dict({**model_config.to_dict(), **json.loads(cfg.override)})
     os.makedirs(os.path.join(cfg.out, "samples"), exist_ok=True)
     ckpt_path = os.path.join(cfg.out, "checkpoint.pt")
     state = resume_or_start(cfg, model_config, ckpt_path)

@@ -123,6 +123,17 @@ def draw_samples(model_dir: str, settings: dict, counts: list, seed_base: int):
     return torch.from_numpy(images), labels, meta["seconds"]
 
 
+def at_feature_size(images_BHWC: torch.Tensor, size: int = 32) -> torch.Tensor:
+    """The feature net sees 32 px: larger images are box-averaged down (64 -> 32: each pixel the mean of 2x2),
+    so 64 px and 32 px models are scored in one space."""
+    factor = images_BHWC.shape[1] // size
+    if factor == 1:
+        return images_BHWC
+    x = images_BHWC.permute(0, 3, 1, 2).float()
+    x = torch.nn.functional.avg_pool2d(x, factor)
+    return torch.round(x).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+
 # ---- scoring ----
 
 class Scorer:
@@ -137,7 +148,7 @@ class Scorer:
         self.ref_subset = self.ref_features[pick]
 
     def score(self, images: torch.Tensor, labels: np.ndarray) -> dict:
-        features, probs = embed(self.net, images)
+        features, probs = embed(self.net, at_feature_size(images))
         pick = np.random.default_rng(1).permutation(len(features))[: self.set_size]
         precision, recall = precision_recall(self.ref_subset, features[pick], self.k)
         class_precision, class_recall = class_precision_recall(self.ref_features, self.ref_labels, features, labels,

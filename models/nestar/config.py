@@ -22,6 +22,9 @@ class ModelConfig:
     flow_width: int = 128
     flow_depth: int = 3
     flow_draws: int = 4  # (t, noise) draws per token per training step
+    # Training distribution of the flow time t: "uniform" or "logit_normal" (sigmoid of a standard normal: more
+    # draws in the middle of the path, where the velocity is hardest to predict; SD3, arXiv 2403.03206).
+    time_sampling: str = "uniform"
     class_dropout: float = 0.1  # probability of the null class, for classifier-free guidance
     prefix_noise_std: float = 0.1  # max std of the noise put on module m >= 2's prefix during training; 0 = off
     norm_mean: float = 0.5
@@ -32,6 +35,8 @@ class ModelConfig:
         self.module_depths = tuple(self.module_depths)
         if self.architecture not in ("nestar", "raster"):
             raise ValueError(f"architecture must be 'nestar' or 'raster', got {self.architecture!r}")
+        if self.time_sampling not in ("uniform", "logit_normal"):
+            raise ValueError(f"time_sampling must be 'uniform' or 'logit_normal', got {self.time_sampling!r}")
         if self.token_layout not in ("pixel_patch", "latent"):
             raise ValueError(f"token_layout must be 'pixel_patch' or 'latent', got {self.token_layout!r}")
         if (self.token_layout == "latent") != (self.latent_channels > 0):

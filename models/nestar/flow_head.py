@@ -66,11 +66,14 @@ class FlowHead(nn.Module):
         shift, scale = self.final_modulation(c).chunk(2, dim=-1)
         return self.output(self.final_norm(h) * (1 + scale) + shift)
 
-    def loss(self, z_ND, x_NC, draws: int, generator=None):
-        """Rectified-flow loss with `draws` (t, eps) pairs per token, averaged."""
+    def loss(self, z_ND, x_NC, draws: int, generator=None, time_sampling: str = "uniform"):
+        """Rectified-flow loss with `draws` (t, eps) pairs per token, averaged; t uniform or logit-normal."""
         z = z_ND.repeat_interleave(draws, dim=0)
         x = x_NC.repeat_interleave(draws, dim=0)
-        t = torch.rand(x.shape[0], 1, device=x.device, generator=generator)
+        if time_sampling == "logit_normal":
+            t = torch.sigmoid(torch.randn(x.shape[0], 1, device=x.device, generator=generator))
+        else:
+            t = torch.rand(x.shape[0], 1, device=x.device, generator=generator)
         eps = torch.randn(x.shape, device=x.device, generator=generator)
         x_t = t * x + (1 - t) * eps
         return ((self(z, x_t, t) - (x - eps)) ** 2).mean()

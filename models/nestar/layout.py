@@ -1,6 +1,7 @@
 """Token grid -> pixels, by the model's token layout (docs/contract.md, "Tokens" and "Previews").
 
-pixel_patch (v1): a token is a p x p pixel patch; a preview is the finished sub-grid's patches, each repeated.
+pixel_patch (v1): a token is a p x p pixel patch; a preview is the finished sub-grid's own (g*p)^2-pixel image,
+each pixel repeated stride x stride (nearest-neighbour upsampling to full size).
 latent (v2): a token is a latent of the nested tokenizer; an image is the decoder's output on the grid, and the
 preview of a scale is the decoder's output on the sub-grid with each latent repeated over its stride block.
 Mirrors: src/tokens.ts (pixel_patch) and src/latentDecoder.ts (latent).
@@ -34,6 +35,7 @@ def images_from_tokens(config, tokens_BNC, tokenizer: NestedTokenizer = None, st
         if tokenizer is None:
             raise ValueError("a latent model needs its tokenizer to make pixels")
         return decoded_pixels(tokenizer, expand_cells(tokens_BNC, config.grid, stride))
-    images = denormalize(unpatchify(expand_cells(tokens_BNC, config.grid, stride), config.patch_size,
-                                    config.channels), config.norm_mean, config.norm_std)
-    return images
+    B, N, C = tokens_BNC.shape
+    sub = tokens_BNC.reshape(B, config.grid, config.grid, C)[:, ::stride, ::stride].reshape(B, -1, C)
+    images = denormalize(unpatchify(sub, config.patch_size, config.channels), config.norm_mean, config.norm_std)
+    return images.repeat_interleave(stride, dim=1).repeat_interleave(stride, dim=2)

@@ -113,7 +113,8 @@ class NestAR(nn.Module):
         """Flow loss of module k over all its steps."""
         z_BQD = self.module_conditions(k, tokens_BNC, labels_B, generator)
         target = tokens_BNC[:, getattr(self, f"query_cells_{k}")].reshape(-1, tokens_BNC.shape[-1])
-        return self.heads[k].loss(z_BQD.reshape(-1, z_BQD.shape[-1]), target, self.config.flow_draws, generator)
+        return self.heads[k].loss(z_BQD.reshape(-1, z_BQD.shape[-1]), target, self.config.flow_draws, generator,
+                                  self.config.time_sampling)
 
     def forward(self, tokens_BNC, labels_B, generator=None):
         """Training loss: the sum of all modules' flow losses (plus the list of them, for logging).
