@@ -1,11 +1,11 @@
 // Browser backends through the real page: the bench models are copied into the built site (dist/models/), each
-// model gets its own Chromium (e2e/browser.mjs, so the two tabs never throttle each other), and a run is a click
+// model gets its own Chromium (harness/browser.mjs, so the two tabs never throttle each other), and a run is a click
 // on Generate; times are the worker's own (the stats panel's data-ms), per-scale times those of the filmstrip.
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBrowser } from '../e2e/browser.mjs';
-import { clickGenerate, openStudio, readTimings, recordedFrames, recordFrames, setForm, waitRunEnd } from '../e2e/page.mjs';
-import { build, DIST, startPreview } from '../e2e/server.mjs';
+import { openBrowser } from '../harness/browser.mjs';
+import { clickGenerate, openStudio, readTimings, recordedFrames, recordFrames, setForm, waitRunEnd } from '../harness/page.mjs';
+import { build, DIST, startPreview } from '../harness/server.mjs';
 import { interleaved } from './interleave.mjs';
 
 /** Builds the app (unless told not to), copies the models in and serves dist/. Returns {url, stop}. */

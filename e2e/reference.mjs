@@ -2,7 +2,7 @@
 // e2e/reference-entry.ts bundled for Node (scripts/node-bundle.mjs).
 import { join } from 'node:path';
 import { importTypeScriptEntry } from '../scripts/node-bundle.mjs';
-import { ROOT } from './server.mjs';
+import { ROOT } from '../harness/server.mjs';
 
 const OUT_DIR = join(ROOT, 'test-results', 'e2e-reference-build');
 

@@ -6,7 +6,8 @@
 //
 // Screenshots go to test-results/e2e/. The reference image of (a)/(b) is computed in Node by src's scheduler on
 // onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
-import { build, defaultModel, makeCorruptCopy, startPreview } from './server.mjs';
+import { build, startPreview } from '../harness/server.mjs';
+import { defaultModel, makeCorruptCopy } from './models.mjs';
 import { benchPageScenario, brokenModelScenario, cancelScenario, generationScenario, validationScenario, SHOTS } from './scenarios.mjs';
 import { createReference } from './reference.mjs';
 

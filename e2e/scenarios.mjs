@@ -1,10 +1,10 @@
 // The browser scenarios. Each opens its own fresh browser profile, so no model cache leaks between them.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBrowser } from './browser.mjs';
-import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordedFrames, setForm, waitRunEnd } from './page.mjs';
+import { openBrowser } from '../harness/browser.mjs';
+import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordedFrames, setForm, waitRunEnd } from '../harness/page.mjs';
+import { ROOT } from '../harness/server.mjs';
 import { compareImages, rgbVariance } from './pixels.mjs';
-import { ROOT } from './server.mjs';
 
 export const SHOTS = join(ROOT, 'test-results', 'e2e');
 mkdirSync(SHOTS, { recursive: true });

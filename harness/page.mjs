@@ -1,4 +1,5 @@
-// Driving NestAR Studio the way a visitor does (labels, buttons), and reading back what it shows.
+// Shared by e2e/ and bench/: driving NestAR Studio the way a visitor does (labels, buttons), and reading back what
+// it shows.
 
 export const READY = '[data-testid="backend-badge"]:not([data-backend=""])';
 export const BANNER = '[data-testid="error-banner"]';

@@ -1,4 +1,5 @@
-// Debian's Chromium through playwright-core, with the flags of RECIPES.md (SwiftShader WebGPU in headless mode).
+// Shared by e2e/ and bench/: Debian's Chromium through playwright-core, with the flags of RECIPES.md (SwiftShader
+// WebGPU in headless mode), one fresh profile per browser.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
