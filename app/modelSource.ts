@@ -27,7 +27,7 @@ export interface ModelSource {
 }
 
 /** Used only when models/index.json cannot be read at all. */
-const FALLBACK_MODEL_ID = 'emoji32-nestar';
+const FALLBACK_MODEL_ID = 'emoji64-nestar';
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function modelsRoot(): URL {

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes a model's card next to its exported files: MODEL_CARD.md, loss_curve.png and samples.png.
+"""Writes a model's card next to its exported files: MODEL_CARD.md, loss_curve.png and samples.png; for a latent
+model also reconstructions.png (the tokenizer on held-out images: input, the 2x2, 4x4, ... previews and the full
+reconstruction) and filmstrip.png (generated images, one column per scale's preview).
 
   /usr/bin/python3 models/model_card.py runs/emoji32-nestar public/models/emoji32-nestar
 """
@@ -9,12 +11,17 @@ import os
 import sys
 import time
 
+import torch
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.grid import images_of, save_class_grid  # noqa: E402
+from nestar.layout import images_from_tokens  # noqa: E402
+from nestar.reconstructions import preview_grid  # noqa: E402
+from nestar.sampler import sample  # noqa: E402
+from nestar.tokenizer import images_to_input  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
@@ -40,11 +47,62 @@ def plot_loss(log_path: str, out_path: str, width=640, height=320):
     return loss[-1]
 
 
-def time_sampling(model, settings, repeats=3):
+def time_sampling(model, settings, tokenizer=None, repeats=3):
     t0 = time.perf_counter()
     for r in range(repeats):
-        images_of(model, 0, r, settings, 1)
+        images_of(model, 0, r, settings, 1, tokenizer)
     return (time.perf_counter() - t0) / repeats
+
+
+def save_filmstrip(model, tokenizer, settings, classes: list, path: str, picks=(0, 10, 20, 30, 40, 50, 60, 69)):
+    """One row per picked class (seed 0): the preview of every scale, left to right, at full size."""
+    cfg = model.config
+    size = cfg.image_size
+    rows = [k for k in picks if k < cfg.num_classes]
+    canvas = Image.new("RGB", (len(model.scales) * (size + 4) + 150, len(rows) * (size + 4)), "white")
+    draw = ImageDraw.Draw(canvas)
+    for r, k in enumerate(rows):
+        tokens = sample(model, k, 0, settings, 1)
+        for s, scale in enumerate(model.scales):
+            img = images_from_tokens(cfg, tokens, tokenizer, stride=cfg.grid >> scale.scale)[0].numpy()
+            canvas.paste(Image.fromarray(img), (s * (size + 4) + 2, r * (size + 4) + 2))
+        draw.text((len(model.scales) * (size + 4) + 6, r * (size + 4) + size // 2 - 6), classes[k]["name"][:22],
+                  fill=(60, 60, 60))
+    canvas.save(path)
+
+
+def tokenizer_section(manifest: dict, tokenizer, model_dir: str) -> list:
+    """The nested tokenizer: config, training, held-out metrics and the picture of its previews."""
+    tok = manifest["tokens"]["tokenizer"]
+    cfg = tokenizer.config
+    held_out = EmojiDataset("eval", cfg.image_size)
+    picks = torch.linspace(0, len(held_out) - 1, 12).long()
+    preview_grid(tokenizer, images_to_input(held_out.images[picks]), os.path.join(model_dir, "reconstructions.png"))
+    m = tok.get("metrics") or {}
+    scales = [k for k in m if k.startswith("psnr_scale") and not k.endswith("_vs_image")]
+    grids = {f"psnr_scale{s}": f"{1 << s}x{1 << s}" for s in range(1, cfg.num_scales + 1)}
+    psnr = "; ".join(f"{grids[k]}: {m[k]:.1f} dB against its blurred target, {m[k + '_vs_image']:.1f} dB against the image"
+                     for k in scales)
+    q = manifest.get("quality") or {}
+    ceiling = (f" Reconstruction FID in the evaluation's feature space: {q['tokenizer_fid']:.2f} (real floor "
+               f"{q['fid_floor']:.2f}), the ceiling of the generator." if "tokenizer_fid" in q else "")
+    return [
+        "## Tokenizer", "",
+        f"A nested convolutional autoencoder (`models/nestar/tokenizer.py`, {tok['parameters'] / 1e6:.2f}M "
+        f"parameters, decoder exported as `{manifest['tokens']['decoder']}`): {cfg.image_size}x{cfg.image_size} RGB "
+        f"to a {cfg.grid}x{cfg.grid} grid of {cfg.latent_channels}-channel latents and back. Besides reconstructing "
+        "the image from the full grid, its decoder is trained to turn each coarser sub-grid alone (every latent "
+        "repeated over its stride block) into the image blurred to what that grid can hold, so each finished scale "
+        "of the generator decodes to a real low-resolution picture (the page's previews). Latents are regularised "
+        f"with {cfg.latent_noise_std} relative noise and normalised per channel.", "",
+        f"Trained on the training split only: {tok['steps']:,} steps of batch 32 in {tok['hours']:.2f} h on "
+        f"{tok['hardware']}, random shifts of up to 4 px (white fill).", "",
+        f"Held-out PSNR: {psnr}.{ceiling}", "",
+        "![reconstructions](reconstructions.png)", "",
+        "Held-out images (row 1); the decoder's output from the 2x2 and 4x4 sub-grids and the full grid (rows 2-4).",
+        "",
+        "| field | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in tok["config"].items()], "",
+    ]
 
 
 def main():
@@ -59,7 +117,9 @@ def main():
     manifest = json.load(open(os.path.join(args.model_dir, "manifest.json")))
     state = checkpoint.load(os.path.join(args.run_dir, "checkpoint.pt"))
     model = checkpoint.load_model(os.path.join(args.run_dir, "checkpoint.pt"))
+    tokenizer = checkpoint.tokenizer_of(state)
     cfg = model.config
+    latent = cfg.token_layout == "latent"
     data = EmojiDataset("all", cfg.image_size)
     index = data.index
     d = manifest["sampling"]["defaults"]
@@ -67,8 +127,10 @@ def main():
                                 temperature=d["temperature"])
     final_loss = plot_loss(os.path.join(args.run_dir, "log.jsonl"), os.path.join(args.model_dir, "loss_curve.png"))
     save_class_grid(model, os.path.join(args.model_dir, "samples.png"), data.classes, per_class=args.per_class,
-                    columns=5, settings=settings)
-    seconds = time_sampling(model, settings)
+                    columns=5, settings=settings, tokenizer=tokenizer)
+    seconds = time_sampling(model, settings, tokenizer)
+    if latent:
+        save_filmstrip(model, tokenizer, settings, data.classes, os.path.join(args.model_dir, "filmstrip.png"))
 
     n_train = sum(1 for it in index["items"] if it["split"] == "train")
     tr = manifest["training"]
@@ -80,12 +142,17 @@ def main():
         manifest["description"], "",
         ("A class-conditional nested autoregressive (NestAR) model" if cfg.architecture == "nestar" else
          "A class-conditional raster autoregressive model, the baseline of the comparison (one token per step)")
-        + f": {cfg.image_size}x{cfg.image_size} RGB images as a "
-        f"{cfg.grid}x{cfg.grid} grid of {cfg.patch_size}x{cfg.patch_size}-pixel tokens ({cfg.num_tokens} tokens of "
-        f"dimension {cfg.token_dim}), generated in {manifest['sequential_steps']} sequential steps over "
+        + f": {cfg.image_size}x{cfg.image_size} RGB images as a {cfg.grid}x{cfg.grid} grid of "
+        + (f"latents of a nested tokenizer (one {cfg.token_dim}-channel latent per {cfg.patch_size}x{cfg.patch_size} "
+           f"pixels, {cfg.num_tokens} tokens)" if latent else
+           f"{cfg.patch_size}x{cfg.patch_size}-pixel tokens ({cfg.num_tokens} tokens of dimension {cfg.token_dim})")
+        + f", generated in {manifest['sequential_steps']} sequential steps over "
         f"{len(manifest['scales'])} scales ({scales} tokens).",
         "", "## Samples", "",
         f"![samples](samples.png)", "",
+        *(["![filmstrip](filmstrip.png)", "",
+           "Coarse to fine as the page shows it (one class per row, seed 0): the decoded 2x2, 4x4 and 8x8 scales.",
+           ""] if latent else []),
         f"{args.per_class} samples per class (seeds 0..{args.per_class - 1}) from the EMA weights with the manifest's "
         f"defaults: {settings.ode_steps} {settings.solver} ODE steps, guidance {settings.guidance}, temperature "
         f"{settings.temperature}. Sampling one image in PyTorch on this machine's CPU ({args.threads or 'all'} "
@@ -109,11 +176,14 @@ def main():
         "- Labels: emoji-datasource (MIT), from Unicode CLDR data (Unicode licence).",
         "- Changes made to the artwork (CC BY 4.0 asks to say so): rasterised from SVG with resvg at 4x and "
         "box-filtered to the image size, composited on white.", "",
+        *(tokenizer_section(manifest, tokenizer, args.model_dir) if latent else []),
         "## Model", "",
-        f"Tokens are {cfg.patch_size}x{cfg.patch_size}-pixel patches (n = {cfg.num_tokens}): counted, not timed, "
-        "2x2 patches (n = 256) cost about 4x more per training sample (sequence lengths 515 vs 130 over the "
-        "modules), which would have left a few epochs in the CPU budget; 4x4 patches trade one preview scale for "
-        "about 4x more training.", "",
+        (f"Tokens are the tokenizer's {cfg.token_dim}-channel latents (n = {cfg.num_tokens}); the generator never "
+         "sees pixels." if latent else
+         f"Tokens are {cfg.patch_size}x{cfg.patch_size}-pixel patches (n = {cfg.num_tokens}): counted, not timed, "
+         "2x2 patches (n = 256) cost about 4x more per training sample (sequence lengths 515 vs 130 over the "
+         "modules), which would have left a few epochs in the CPU budget; 4x4 patches trade one preview scale for "
+         "about 4x more training."), "",
         f"{tr['parameters'] / 1e6:.2f}M parameters. Config (`models/nestar/config.py`, preset `{manifest['id']}`):", "",
         "| field | value |", "|---|---|",
         *[f"| {k} | {v} |" for k, v in cfg.to_dict().items()], "",
@@ -130,8 +200,10 @@ def main():
         "- Trained briefly on two CPU cores: samples show the class's typical colours and layout (yellow faces, "
         "flag rectangles, hearts) more than crisp detail; classes with many different-looking members (objects, "
         "symbols) are the least recognisable.",
-        "- 32x32 pixels only; one sample per 4x4-pixel token is drawn independently of the other tokens of its "
-        "patch, so fine texture inside a patch can be noisy.",
+        *(["- Images are as sharp as the tokenizer's reconstructions at most: fine lines (text on flags, thin "
+           "strokes) come out soft."] if latent else
+          ["- 32x32 pixels only; one sample per 4x4-pixel token is drawn independently of the other tokens of its "
+           "patch, so fine texture inside a patch can be noisy."]),
     ]
     q = manifest.get("quality") or {}
     lines += ["", "## Quality", ""] + ([

@@ -17,14 +17,13 @@ import time
 
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.runtime import check_blas, configure_threads  # noqa: E402
-from nestar.tokenizer import (NestedTokenizer, TokenizerConfig, blurred_target, expand_subgrid,  # noqa: E402
-                              images_to_input)
+from nestar.reconstructions import measure, preview_grid  # noqa: E402
+from nestar.tokenizer import NestedTokenizer, TokenizerConfig, images_to_input  # noqa: E402
 
 
 def parse_args():
@@ -49,39 +48,6 @@ def random_shift(x_BCHW, max_shift: int, generator):
     padded = F.pad(x_BCHW, [max_shift] * 4, value=1.0)
     offsets = torch.randint(0, 2 * max_shift + 1, (B, 2), generator=generator)
     return torch.stack([padded[b, :, dy:dy + H, dx:dx + W] for b, (dy, dx) in enumerate(offsets.tolist())])
-
-
-def psnr(a, b):
-    """Both in [-1, 1] -> dB over the [0, 1] pixel range."""
-    mse = (((a.clamp(-1, 1) - b) / 2) ** 2).mean(dim=(1, 2, 3))
-    return (10 * torch.log10(1 / mse.clamp_min(1e-10))).mean().item()
-
-
-@torch.no_grad()
-def measure(tok: NestedTokenizer, x_BCHW):
-    """Held-out PSNR of the full reconstruction and of each scale's preview against its blurred target."""
-    tok.eval()
-    cfg = tok.config
-    z = torch.cat([tok.encode(x_BCHW[i:i + 256]) for i in range(0, len(x_BCHW), 256)])
-    out = {}
-    for s in range(1, cfg.num_scales + 1):
-        rec = torch.cat([tok.decode(expand_subgrid(z[i:i + 256], s)) for i in range(0, len(z), 256)])
-        target = x_BCHW if s == cfg.num_scales else blurred_target(x_BCHW, (1 << s) * cfg.pixels_per_latent)
-        out[f"psnr_scale{s}"] = round(psnr(rec, target), 2)
-        out[f"psnr_scale{s}_vs_image"] = round(psnr(rec, x_BCHW), 2)
-    tok.train()
-    return out
-
-
-@torch.no_grad()
-def preview_grid(tok: NestedTokenizer, x_BCHW, path: str):
-    tok.eval()
-    z = tok.encode(x_BCHW)
-    rows = [x_BCHW] + [tok.decode(expand_subgrid(z, s)) for s in range(1, tok.config.num_scales + 1)]
-    tok.train()
-    pix = [((r.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1) for r in rows]  # [B, H, W, 3]
-    grid = torch.cat([torch.cat(list(p), dim=1) for p in pix], dim=0)
-    Image.fromarray(grid.numpy()).save(path)
 
 
 def main():

@@ -3,6 +3,7 @@
 
   /usr/bin/python3 models/eval/evaluate.py            # the shipped model, the equal-budget trio, guidance sweep
   /usr/bin/python3 models/eval/evaluate.py --samples 200 --sweep ""   # a quick look
+  /usr/bin/python3 models/eval/evaluate.py --models public/models/emoji64-nestar   # rescore one model, keep the rest
 
 For every model folder (manifest + ONNX), `--samples` images are drawn by src/scheduler.ts on onnxruntime-web's
 wasm backend in Node (models/eval/sample_onnx.mjs), with classes in proportion to the training split, and
@@ -34,7 +35,9 @@ sys.path.insert(0, os.path.join(ROOT, "models"))
 sys.path.insert(0, HERE)
 from feature_net import FeatureNet, accuracy, embed, train_feature_net  # noqa: E402
 from metrics import class_diversity, class_precision_recall, fid, inception_score, precision_recall  # noqa: E402
+from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
+from nestar.reconstructions import reconstruct  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 
 FEATURE_NET = os.path.join(ROOT, "models", "checkpoints", "feature_net.pt")
@@ -43,15 +46,21 @@ README_START = "<!-- quality:start (written by npm run eval) -->"
 README_END = "<!-- quality:end -->"
 
 # (row name, model folder, what the row is) of the equal-budget comparison; folders that do not exist are skipped
-# with a note on how to make them.
+# with a note on how to make them. {steps} and {hours} are filled from the manifest's training record.
 COMPARISON = [
-    ("NestAR, shipped", "public/models/emoji32-nestar", "3 modules 128/128/128, 2,572 steps (1.85 h, 2 threads)"),
+    ("NestAR v2, shipped", "public/models/emoji64-nestar",
+     "64 px, 8x8x16 latents of the nested tokenizer, 3 modules 128/128/128, {steps} steps ({hours} h, 1 thread); "
+     "scored at 32 px"),
+    ("NestAR v1, shipped", "public/models/emoji32-nestar", "32 px, 4x4-pixel tokens, 3 modules 128/128/128, 2,572 steps (1.85 h, 2 threads)"),
     ("NestAR", "models/ablation/exports/emoji32-nestar", "3 modules 128/128/128, equal budget"),
     ("Raster AR", "public/models/emoji32-raster", "1 module 128, one token per step, equal budget"),
     ("NestAR, small late modules", "models/ablation/exports/emoji32-nestar-small-late",
      "3 modules 128/64/32, depths 4/2/2, equal budget"),
 ]
-SWEEP_MODEL = "public/models/emoji32-nestar"
+SWEEP_MODEL = "public/models/emoji64-nestar"
+# The latent flagship's tokenizer (inside its slim training checkpoint): its held-out reconstructions are the
+# ceiling of what the generator can reach, scored as a row of their own.
+TOKENIZER_CHECKPOINT = os.path.join(ROOT, "models", "checkpoints", "emoji64-nestar.pt")
 # Guidance does not mean the same strength for two different models: the equal-budget pair is also compared at
 # other guidance values, so that a difference at the default is not just a difference in effective guidance.
 PAIR_MODELS = ["models/ablation/exports/emoji32-nestar", "public/models/emoji32-raster"]
@@ -241,6 +250,9 @@ def markdown(results: dict) -> str:
         *table_head(("", "model"), ("s / image",)),
         f"| Real floor | held-out eval split vs training split | {metric_cells(floor, floor)} | |",
     ]
+    if results.get("ceiling"):
+        lines.append(f"| Tokenizer ceiling | held-out images through v2's nested tokenizer (encode, decode), 64 px "
+                     f"scored at 32 px | {metric_cells(results['ceiling'], floor)} | |")
     lines += [f"| {r['name']} | {r['what']} | {metric_cells(r['metrics'], floor)} | "
               f"{r['metrics']['seconds_per_image']:.3f} |" for r in results["comparison"]]
     lines += findings(results)
@@ -275,6 +287,8 @@ def write_manifest_quality(model_dir: str, metrics: dict, results: dict):
         "settings": manifest["sampling"]["defaults"],
         "measured": f"npm run eval, {time.strftime('%Y-%m-%d')}",
     }
+    if manifest["tokens"]["layout"] == "latent" and results.get("ceiling"):
+        manifest["quality"]["tokenizer_fid"] = results["ceiling"]["fid"]
     with open(path, "w") as f:
         json.dump(manifest, f, indent=1)
 
@@ -300,6 +314,9 @@ def main():
     p.add_argument("--out", default="bench/quality")
     p.add_argument("--seed", type=int, default=1, help="first seed of the samples (the page's default seed is 0)")
     p.add_argument("--no-readme", action="store_true", help="leave README.md and the manifests' quality alone")
+    p.add_argument("--models", default="", help="comma-separated model folders of the comparison to (re)score; the "
+                   "other rows, sweeps and pairs are taken from <out>/results.json of an earlier run with the same "
+                   "--samples and --seed")
     args = p.parse_args()
     if args.samples < 10:
         p.error("--samples must be at least 10")
@@ -320,13 +337,39 @@ def main():
     scorer = Scorer(net, train, set_size)
     counts = class_counts(train.labels.numpy(), len(classes), args.samples)
 
-    results = {"samples": args.samples, "set_size": set_size, "k": scorer.k, "classes": len(classes),
+    chosen, previous = None, None
+    if args.models:
+        chosen = {m.strip().rstrip("/") for m in args.models.split(",") if m.strip()}
+        unknown = chosen - {d for _, d, _ in COMPARISON}
+        if unknown:
+            p.error(f"--models: {sorted(unknown)} not in the comparison ({', '.join(d for _, d, _ in COMPARISON)})")
+        previous_path = os.path.join(out, "results.json")
+        if not os.path.exists(previous_path):
+            p.error(f"--models merges into an earlier run's {previous_path}, and there is none: run without --models")
+        with open(previous_path) as f:
+            previous = json.load(f)
+        if previous["samples"] != args.samples or previous.get("seed", 1) != args.seed:
+            p.error(f"--models: {previous_path} has {previous['samples']} samples from seed {previous.get('seed', 1)};"
+                    f" this run asks for {args.samples} from seed {args.seed}, which would not compare")
+
+    results = {"samples": args.samples, "seed": args.seed, "set_size": set_size, "k": scorer.k, "classes": len(classes),
                "train_count": len(train), "eval_count": len(heldout),
                "feature_net_heldout_accuracy": heldout_accuracy, "comparison": [], "sweep": [], "pair_sweep": [],
                "missing": []}
     results["floor"] = scorer.score(heldout.images, heldout.labels.numpy())
     save_grid(heldout.images, heldout.labels.numpy(), classes, os.path.join(out, "grid-real-eval-split.png"))
     log(f"floor: {results['floor']}")
+    if previous and abs(previous["floor"]["fid"] - results["floor"]["fid"]) > 1e-9:
+        raise SystemExit("--models: the floor differs from the earlier run's (another feature net or data set); "
+                         "run without --models")
+    if os.path.exists(TOKENIZER_CHECKPOINT):
+        tokenizer = checkpoint.tokenizer_of(checkpoint.load(TOKENIZER_CHECKPOINT))
+        heldout64 = EmojiDataset("eval", tokenizer.config.image_size)
+        recon = reconstruct(tokenizer, heldout64.images)
+        results["ceiling"] = scorer.score(recon, heldout64.labels.numpy())
+        save_grid(recon, heldout64.labels.numpy(), classes, os.path.join(out, "grid-tokenizer-reconstructions.png"),
+                  scale=1)
+        log(f"tokenizer reconstructions: {results['ceiling']}")
 
     def evaluate(model_dir: str, settings: dict):
         images, labels, seconds = draw_samples(model_dir, settings, counts, args.seed)
@@ -335,6 +378,7 @@ def main():
         return metrics, images, labels
 
     defaults_seen = set()
+    reused = {r["model"]: r for r in previous["comparison"]} if previous else {}
     for name, model_dir, what in COMPARISON:
         manifest_path = os.path.join(ROOT, model_dir, "manifest.json")
         if not os.path.exists(manifest_path):
@@ -342,7 +386,15 @@ def main():
             log(f"skipping {name}: no {manifest_path}")
             continue
         with open(manifest_path) as f:
-            defaults = json.load(f)["sampling"]["defaults"]
+            manifest = json.load(f)
+        defaults = manifest["sampling"]["defaults"]
+        training = manifest.get("training") or {}
+        what = what.format(steps=f"{training.get('steps') or 0:,}", hours=f"{training.get('hours') or 0:.2f}")
+        if chosen is not None and model_dir not in chosen:
+            if model_dir in reused:
+                defaults_seen.add(json.dumps(reused[model_dir]["defaults"], sort_keys=True))
+                results["comparison"].append({**reused[model_dir], "name": name, "what": what})
+            continue
         defaults_seen.add(json.dumps(defaults, sort_keys=True))
         metrics, images, labels = evaluate(model_dir, {})
         slug = os.path.basename(model_dir.rstrip("/")) + ("-shipped" if model_dir.startswith("public") else "")
@@ -362,16 +414,20 @@ def main():
         return row["metrics"] if g == row["defaults"]["guidance"] else evaluate(model_dir, {"guidance": g})[0]
 
     results["sweep_model"] = SWEEP_MODEL
-    if SWEEP_MODEL in rows:
+    if chosen is not None and SWEEP_MODEL not in chosen:
+        results["sweep"] = previous["sweep"] if previous.get("sweep_model") == SWEEP_MODEL else []
+    elif SWEEP_MODEL in rows:
         default_guidance = rows[SWEEP_MODEL]["defaults"]["guidance"]
         for g in sorted(set(sweep) | {default_guidance}):
             metrics = at_guidance(SWEEP_MODEL, g)
             results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
             log(f"guidance {g:g}: {metrics}")
 
+    if previous:
+        results["pair_sweep"] = [r for r in previous["pair_sweep"] if r["model"] not in chosen]
     for g in pair_guidance:
         for model_dir in PAIR_MODELS:
-            if model_dir in rows:
+            if model_dir in rows and (chosen is None or model_dir in chosen):
                 metrics = at_guidance(model_dir, g)
                 name = rows[model_dir]["name"]
                 results["pair_sweep"].append({"guidance": g, "name": name, "model": model_dir, "metrics": metrics})
@@ -381,7 +437,8 @@ def main():
     publish = args.samples >= 2000 and not args.no_readme
     if publish:
         for row in results["comparison"]:
-            write_manifest_quality(row["model"], row["metrics"], results)
+            if chosen is None or row["model"] in chosen:
+                write_manifest_quality(row["model"], row["metrics"], results)
 
     results["seconds"] = time.time() - started
     with open(os.path.join(out, "results.json"), "w") as f:
