@@ -1,14 +1,17 @@
-// The model folders of the e2e run inside the built site: the page's default model and a corrupted copy of it.
+// The model folders of the e2e run inside the built site: the page's default model, any other listed model, and a
+// corrupted copy.
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST } from '../harness/server.mjs';
 
-/** The model the page loads by default, from the built site's models/index.json (E2E_MODEL=<id> overrides it). */
-export function defaultModel() {
+function modelIndex() {
   const indexPath = join(DIST, 'models', 'index.json');
   if (!existsSync(indexPath)) throw new Error('dist/models/index.json is missing: public/models/index.json did not build');
-  const index = JSON.parse(readFileSync(indexPath, 'utf8'));
-  const id = process.env.E2E_MODEL ?? index.default;
+  return JSON.parse(readFileSync(indexPath, 'utf8'));
+}
+
+/** Model `id` of the built site: `{ id, dir, manifest }`. */
+export function modelFolder(id) {
   const dir = join(DIST, 'models', id);
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) {
@@ -17,12 +20,27 @@ export function defaultModel() {
   return { id, dir, manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) };
 }
 
-/** dist/models/<copyId>/: the model with one byte of its first ONNX file flipped (its manifest keeps the old sha256). */
+/** The model the page loads by default, from the built site's models/index.json (E2E_MODEL=<id> overrides it). */
+export function defaultModel() {
+  return modelFolder(process.env.E2E_MODEL ?? modelIndex().default);
+}
+
+/** Whether models/index.json lists `id` (so the page's model switcher offers it). */
+export function listedInIndex(id) {
+  return modelIndex().models.some((m) => m.id === id);
+}
+
+/**
+ * dist/models/<copyId>/: the model with one byte of one ONNX file flipped (its manifest keeps the old sha256): the
+ * decoder for a latent model (the file pixel-patch models do not have), else the first module file.
+ */
 export function makeCorruptCopy(model, copyId) {
   const dir = join(DIST, 'models', copyId);
   rmSync(dir, { recursive: true, force: true });
   cpSync(model.dir, dir, { recursive: true });
-  const name = Object.keys(model.manifest.files ?? {}).find((f) => f.endsWith('.onnx'));
+  const onnx = Object.keys(model.manifest.files ?? {}).filter((f) => f.endsWith('.onnx'));
+  const decoder = model.manifest.tokens?.decoder;
+  const name = onnx.includes(decoder) ? decoder : onnx[0];
   if (!name) throw new Error('the manifest lists no .onnx file to corrupt');
   const path = join(dir, name);
   const bytes = readFileSync(path);

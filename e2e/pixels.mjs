@@ -34,3 +34,18 @@ export function compareImages(a, b, tolerance) {
   }
   return { sameSize: true, mean: total / n, max, outliers: over / n };
 }
+
+/** Mean squared RGB difference of two images of the same size (in 8-bit levels²; 0 for identical pixels). */
+export function meanSquaredDiff(a, b) {
+  if (a.width !== b.width || a.height !== b.height) throw new Error(`cannot compare ${a.width}x${a.height} with ${b.width}x${b.height}`);
+  let total = 0;
+  let n = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    for (let c = 0; c < 3; c++) {
+      const d = a.data[i + c] - b.data[i + c];
+      total += d * d;
+      n++;
+    }
+  }
+  return total / n;
+}

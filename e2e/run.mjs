@@ -2,12 +2,12 @@
 // NestAR Studio end to end: build the app, serve dist/ with `vite preview`, drive Debian's Chromium headless
 // (WASM and SwiftShader WebGPU) through every scenario, print a summary, exit non-zero on any failure.
 //
-//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e,f]
+//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e,f,g]
 //
-// Screenshots go to test-results/e2e/. The reference image of (a)/(b) is computed in Node by src's scheduler on
-// onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
+// Screenshots go to test-results/e2e/. The reference images and previews of (a)/(b)/(g) are computed in Node by src's
+// scheduler on onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
 import { build, startPreview } from '../harness/server.mjs';
-import { defaultModel, makeCorruptCopy } from './models.mjs';
+import { defaultModel, listedInIndex, makeCorruptCopy, modelFolder } from './models.mjs';
 import { benchPageScenario, brokenModelScenario, cancelScenario, generationScenario, validationScenario, SHOTS } from './scenarios.mjs';
 import { createReference } from './reference.mjs';
 
@@ -19,6 +19,8 @@ const log = (line) => console.log(line);
 
 const SEED = 1234;
 const CORRUPT_ID = 'e2e-corrupt';
+/** The v1 model (32 px, pixel patches), kept in the page's switcher: (g) covers the pixel-patch layout in the page. */
+const PIXEL_PATCH_ID = 'emoji32-nestar';
 
 async function main() {
   const results = [];
@@ -44,6 +46,8 @@ async function main() {
   const corrupt = makeCorruptCopy(model, CORRUPT_ID);
   log(`model "${model.id}" (${model.manifest.scales.length} scales, ${model.manifest.classes.length} classes); corrupt copy "${corrupt.id}": byte ${corrupt.offset} of ${corrupt.file} flipped`);
   const reference = createReference(model);
+  const v1 = wanted('g') ? modelFolder(PIXEL_PATCH_ID) : null;
+  const v1Reference = v1 ? createReference(v1) : null;
   const server = await startPreview();
   log(`serving dist/ at ${server.url}`);
   // The page loads its default model (models/index.json) unless E2E_MODEL names another one.
@@ -76,9 +80,16 @@ async function main() {
     await run('e', 'ODE steps = 100000 gives a validation message, not a crash', () => validationScenario(ctx));
 
     await run('f', 'Benchmark page (WASM): NestAR vs the raster baseline, table and JSON agree, NestAR faster per image, Stop works', () => benchPageScenario(ctx));
+
+    await run('g', `Switcher to ${PIXEL_PATCH_ID} (v1, pixel patches) on WASM: scales in order, image and previews match the Node reference`, () => {
+      check(listedInIndex(PIXEL_PATCH_ID), `models/index.json does not list ${PIXEL_PATCH_ID}, so the switcher does not offer it`);
+      check(v1.manifest.tokens.layout === 'pixel_patch', `${PIXEL_PATCH_ID} has token layout ${v1.manifest.tokens.layout}, expected pixel_patch`);
+      return generationScenario({ ...ctx, model: v1, reference: v1Reference }, 'wasm', { switchTo: PIXEL_PATCH_ID, screenshots: { done: 'finished-v1' } });
+    });
   } finally {
     server.stop();
     await reference.close?.();
+    await v1Reference?.close?.();
   }
 
   log('\n==================== NestAR Studio e2e ====================');
@@ -97,6 +108,10 @@ async function main() {
   const failed = results.filter((r) => !r.ok).length;
   log(failed ? `\n${failed} of ${results.length} scenarios FAILED` : `\nall ${results.length} scenarios passed`);
   return failed === 0;
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
 }
 
 main().then(

@@ -2,14 +2,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBrowser } from '../harness/browser.mjs';
-import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordedFrames, setForm, waitRunEnd } from '../harness/page.mjs';
+import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordedFrames, setForm, switchModel, waitRunEnd } from '../harness/page.mjs';
 import { ROOT } from '../harness/server.mjs';
-import { compareImages, rgbVariance } from './pixels.mjs';
+import { compareImages, meanSquaredDiff, rgbVariance } from './pixels.mjs';
 
 export const SHOTS = join(ROOT, 'test-results', 'e2e');
 mkdirSync(SHOTS, { recursive: true });
 
 const FINAL_CANVAS = '[data-testid="preview-canvas"][data-final="true"]';
+const FILM_CANVAS = '[data-testid="scale-frame"] canvas';
+/** Mean squared difference (8-bit levels²) below which two previews count as the same picture. */
+const SAME_PICTURE_MSE = 1;
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -34,18 +37,68 @@ const TOLERANCE = {
   webgpu: { channel: 8, maxMean: 3, maxOutliers: 0.05 },
 };
 
+function withinTolerance(diff, tol) {
+  return diff.sameSize && diff.mean <= tol.maxMean && diff.outliers <= tol.maxOutliers;
+}
+
 /**
- * (a)/(b): load on one backend, generate class X seed Y batch 1, check the scales arrive coarse to fine, the final
- * image is not blank and matches the Node reference; then (wasm) a batch of 8 whose image 0 equals the batch-1 image.
+ * The filmstrip after a run, as a visitor sees it: every scale's preview is a full-size picture (image.size² source
+ * pixels, whatever the scale's grid), equal to the Node reference's preview of that scale, different from the preview
+ * before it, and closer to the final image than the one before it (mean squared difference falls scale by scale,
+ * to 0 at the last scale, which is the image).
  */
-export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, warmRunBelowMs = 120_000, screenshots = {} } = {}) {
+async function checkPreviews(page, model, image, expectedPreviews, tol, log) {
+  const { scales, image: { size } } = model.manifest;
+  check(expectedPreviews.length === scales.length, `the Node reference made ${expectedPreviews.length} previews, expected ${scales.length}`);
+  const toFinal = [];
+  let previous = null;
+  for (const [i, s] of scales.entries()) {
+    const preview = await readCanvas(page, FILM_CANVAS, i);
+    const name = `preview ${i} (${s.grid}x${s.grid})`;
+    check(preview.width === size && preview.height === size, `${name} is ${preview.width}x${preview.height} px, expected the full ${size}x${size}`);
+    const diff = compareImages(preview, expectedPreviews[i].image, tol.channel);
+    check(withinTolerance(diff, tol), `${name} differs from the Node reference's preview: ${JSON.stringify(diff)}`);
+    toFinal.push(meanSquaredDiff(preview, image));
+    if (previous) check(meanSquaredDiff(preview, previous) > SAME_PICTURE_MSE, `${name} shows the same picture as the preview before it`);
+    previous = preview;
+  }
+  log(`    previews: mean squared difference to the final image ${toFinal.map((m) => m.toFixed(1)).join(' > ')}`);
+  toFinal.forEach((mse, i) => {
+    if (i === toFinal.length - 1) check(mse === 0, `the last preview is not the final image (mean squared difference ${mse.toFixed(2)})`);
+    else check(mse > SAME_PICTURE_MSE && mse > toFinal[i + 1], `preview ${i} is not further from the final image than preview ${i + 1}: ${toFinal.map((m) => m.toFixed(1)).join(', ')}`);
+  });
+  return toFinal;
+}
+
+/** "About this model" names what a token is: latents of the tokenizer (and its decoder), or pixel patches. */
+async function checkAbout(page, model) {
+  const layout = (await page.textContent('[data-testid="model-token-layout"]')) ?? '';
+  const tokenizer = await page.$('[data-testid="model-tokenizer"]');
+  const { layout: kind, decoder } = model.manifest.tokens;
+  if (kind === 'latent') {
+    check(layout.includes('latents') && layout.includes(`${model.manifest.tokens.dim}-channel`), `About says tokens are "${layout}"`);
+    check(tokenizer !== null && (await tokenizer.textContent()).includes(decoder), 'About does not name the tokenizer\'s decoder');
+  } else {
+    check(layout.includes('pixel patches') && tokenizer === null, `About says tokens are "${layout}"${tokenizer ? ' and shows a tokenizer' : ''}`);
+  }
+}
+
+/**
+ * (a)/(b)/(g): load on one backend (with `switchTo`: the default model first, then model `switchTo` from the header's
+ * switcher), generate class X seed Y batch 1, check the scales arrive coarse to fine, the final image is not blank and
+ * matches the Node reference, and so does every preview, each closer to the image than the last; then (wasm) a batch
+ * of 8 whose image 0 equals the batch-1 image.
+ */
+export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, switchTo, warmRunBelowMs = 120_000, screenshots = {} } = {}) {
   const { baseUrl, model, reference, log } = ctx;
   const browser = await openBrowser();
   const { page, problems } = browser;
   const out = { backend: ep };
   try {
-    const opened = await openStudio(page, baseUrl, { ...ctx.modelParam, ep }, 300_000);
+    let opened = await openStudio(page, baseUrl, { ...ctx.modelParam, ep }, 300_000);
+    if (switchTo && opened.ready) opened = await switchModel(page, switchTo, 300_000);
     check(opened.ready, `model did not load on ${ep}: ${opened.message}`);
+    if (switchTo) check((await page.getByLabel('Model', { exact: true }).inputValue()) === model.id, `the model switcher does not show ${model.id}`);
     check(opened.backend === ep, `backend badge says ${opened.backend}, expected ${ep}`);
     out.adapter = await page.getAttribute('[data-testid="backend-badge"]', 'title');
     const badgeText = await page.innerText('[data-testid="backend-badge"]');
@@ -87,17 +140,20 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, wa
     out.variance = rgbVariance(image);
     check(out.variance > 25, `final image is (nearly) blank: RGB variance ${out.variance.toFixed(1)}`);
     Object.assign(out, await readTimings(page));
+    await checkAbout(page, model);
     if (screenshots.done) out.doneShot = await shot(page, screenshots.done);
 
-    // Same model, seed and settings in Node (src's scheduler on onnxruntime-web's wasm backend).
+    // Same model, seed and settings in Node (src's scheduler on onnxruntime-web's wasm backend; a latent model's
+    // pixels come from its decoder session there too).
     const request = { classIndex: cls.index, seed: ctx.seed, batch: 1, odeSteps: form.odeSteps, solver: form.solver, guidance: form.guidance, temperature: form.temperature };
     out.request = request;
     const expected = await reference(request);
     const tol = TOLERANCE[ep];
-    const diff = compareImages(image, expected, tol.channel);
+    const diff = compareImages(image, expected.image, tol.channel);
     out.referenceDiff = diff;
     log(`    reference diff (${ep}): mean ${diff.mean.toFixed(3)}, max ${diff.max}, >${tol.channel}: ${(diff.outliers * 100).toFixed(2)}%`);
-    check(diff.sameSize && diff.mean <= tol.maxMean && diff.outliers <= tol.maxOutliers, `page image differs from the Node reference: ${JSON.stringify(diff)}`);
+    check(withinTolerance(diff, tol), `page image differs from the Node reference: ${JSON.stringify(diff)}`);
+    out.previewToFinalMse = await checkPreviews(page, model, image, expected.previews, tol, log);
 
     // A second identical run: same pixels (determinism), and warm timings (no first-run shader/JIT compilation).
     if (out.totalMs < warmRunBelowMs) {
@@ -118,7 +174,7 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, wa
       check(cells.length === 8, `batch grid shows ${cells.length} images, expected 8`);
       const first = await readCanvas(page, '[data-testid="batch-canvas"]', 0);
       const batchDiff = compareImages(first, image, tol.channel);
-      check(batchDiff.mean <= tol.maxMean && batchDiff.outliers <= tol.maxOutliers, `batch image 0 differs from the batch-1 image of the same seed: ${JSON.stringify(batchDiff)}`);
+      check(withinTolerance(batchDiff, tol), `batch image 0 differs from the batch-1 image of the same seed: ${JSON.stringify(batchDiff)}`);
       const variances = [];
       for (let b = 0; b < 8; b++) variances.push(rgbVariance(await readCanvas(page, '[data-testid="batch-canvas"]', b)));
       check(variances.every((v) => v > 25), `a batch image is blank: variances ${variances.map((v) => v.toFixed(0)).join(',')}`);
@@ -252,7 +308,9 @@ export async function benchPageScenario(ctx, { odeSteps = 2, repeats = 2 } = {})
     const shown = await page.getByTestId('bench-ratio-1').innerText();
     check(shown === `${r.timeRatio.toFixed(2)}x`, `table shows ${shown}, JSON says ${r.timeRatio}`);
     const benchShot = await shot(page, 'bench-page');
-    // Stop mid-run: the workers go, the page says so and can run again.
+    // Stop mid-run: the workers go, the page says so and can run again. The most repeats make a run long enough that
+    // Stop lands in it (a short run from cached models can end between Playwright's check and its click).
+    await page.getByTestId('bench-repeats').fill('50');
     await runButton.click();
     await page.getByTestId('bench-stop').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="bench-log"]')?.textContent?.endsWith('stopped'), null, { timeout: 30_000 });

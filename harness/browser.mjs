@@ -18,15 +18,18 @@ const ARGS = [
   '--enable-unsafe-webgpu',
 ];
 
-/** A fresh browser profile (so no model cache survives between scenarios) and one page with its problems logged. */
-export async function openBrowser() {
+/**
+ * A fresh browser profile (so no model cache survives between scenarios) and one page with its problems logged.
+ * The viewport is a desktop window unless `viewport` / `deviceScaleFactor` say otherwise (e.g. a phone).
+ */
+export async function openBrowser({ viewport = { width: 1280, height: 900 }, deviceScaleFactor = 1 } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'nestar-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 1280, height: 900 },
-    deviceScaleFactor: 1,
+    viewport,
+    deviceScaleFactor,
     colorScheme: process.env.E2E_COLOR_SCHEME === 'light' ? 'light' : 'dark',
   });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -9,6 +9,19 @@ export async function openStudio(page, baseUrl, params, timeoutMs = 120_000) {
   const url = new URL(baseUrl);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   await page.goto(url.href);
+  return waitLoaded(page, timeoutMs);
+}
+
+/** Picks model `id` in the header's model switcher (the page reloads with ?model=id) and waits as openStudio does. */
+export async function switchModel(page, id, timeoutMs = 120_000) {
+  await Promise.all([
+    page.waitForURL((url) => url.searchParams.get('model') === id, { timeout: timeoutMs }),
+    page.getByLabel('Model', { exact: true }).selectOption(id),
+  ]);
+  return waitLoaded(page, timeoutMs);
+}
+
+async function waitLoaded(page, timeoutMs) {
   await page.waitForSelector(`${READY}, ${BANNER}`, { timeout: timeoutMs });
   const banner = await page.$(BANNER);
   if (banner) return { ready: false, code: await banner.getAttribute('data-code'), message: await banner.innerText() };

@@ -98,6 +98,19 @@ describe('parseManifest', () => {
     const info = toModelInfo(m);
     expect(info.tokenLayout).toBe('latent');
     expect(info.totalBytes).toBe(Object.values(m.files).reduce((sum, f) => sum + f.bytes, 0)); // the decoder counts
+    // The fixture's tokenizer has no metrics: the PSNR is simply not shown.
+    expect(info.tokenizer).toEqual({ latentChannels: 4, decoderFile: 'decoder.onnx', decoderBytes: m.files['decoder.onnx']!.bytes, parameters: 23540, reconstructionPsnr: null });
+  });
+
+  it('reads the tokenizer facts for display (full-grid PSNR), and ignores a malformed tokens.tokenizer', () => {
+    const latent = makeManifestJson({ grid: 8, layout: 'latent', latentDim: 16 }) as Json;
+    latent.tokens.tokenizer = { parameters: 1605376, metrics: { psnr_scale2_vs_image: 19.8, psnr_scale3: 23.7, psnr_scale3_vs_image: 23.6 } };
+    expect(toModelInfo(parseManifest(latent)).tokenizer).toMatchObject({ latentChannels: 16, parameters: 1605376, reconstructionPsnr: 23.6 });
+    latent.tokens.tokenizer = { parameters: 'many', metrics: 'none' };
+    expect(toModelInfo(parseManifest(latent)).tokenizer).toMatchObject({ parameters: null, reconstructionPsnr: null });
+    delete latent.tokens.tokenizer;
+    expect(toModelInfo(parseManifest(latent)).tokenizer).toMatchObject({ parameters: null, reconstructionPsnr: null });
+    expect(toModelInfo(parseManifest(makeManifestJson())).tokenizer).toBeNull(); // pixel patches have no tokenizer
   });
 
   it('rejects bad latent manifests with a message naming the field', () => {

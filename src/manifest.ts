@@ -101,6 +101,9 @@ export interface LatentTokens {
   decoder: string;
   /** How a scale's preview is made; the only rule the contract defines. */
   preview: 'expand_subgrid';
+  /** For display only, from the informational `tokens.tokenizer`; null where it is missing or malformed. */
+  tokenizerParameters: number | null;
+  tokenizerPsnr: number | null;
 }
 
 export type PixelPatchManifest = ManifestCommon & PixelPatchTokens;
@@ -146,7 +149,7 @@ export function parseManifest(input: unknown): Manifest {
   const patchSize = int(tokens, 'patch_size', 'tokens.', 1);
   if (grid * patchSize !== imageSize) throw invalid('tokens.patch_size', `times tokens.grid must be image.size ${imageSize}, is ${patchSize} x ${grid}`);
   const tokenDim = int(tokens, 'dim', 'tokens.', 1);
-  const tokenFields = layout === 'pixel_patch' ? parsePixelPatchTokens(tokens, patchSize, tokenDim) : parseLatentTokens(tokens);
+  const tokenFields = layout === 'pixel_patch' ? parsePixelPatchTokens(tokens, patchSize, tokenDim) : parseLatentTokens(tokens, grid);
 
   const classesJson = arr(m, 'classes', '');
   if (classesJson.length === 0) throw invalid('classes', 'must not be empty');
@@ -297,14 +300,26 @@ function parsePixelPatchTokens(tokens: Json, patchSize: number, tokenDim: number
 
 /**
  * latent: the decoder file and the preview rule. The latents are already normalised per channel and the decoder
- * undoes that itself, so there is no normalisation to read; `tokens.tokenizer` is informational and not read.
- * That the decoder is listed in `files` is checked once the files are parsed.
+ * undoes that itself, so there is no normalisation to read. `tokens.tokenizer` is informational: only its parameter
+ * count and the held-out PSNR of the full grid's reconstruction are read, for display, and a missing or malformed
+ * one never stops a model from loading. That the decoder is listed in `files` is checked once the files are parsed.
  */
-function parseLatentTokens(tokens: Json): LatentTokens {
+function parseLatentTokens(tokens: Json, grid: number): LatentTokens {
   const decoder = str(tokens, 'decoder', 'tokens.');
   const preview = str(tokens, 'preview', 'tokens.');
   if (preview !== 'expand_subgrid') throw invalid('tokens.preview', `must be "expand_subgrid" (the preview rule this runtime knows), is "${preview}"`);
-  return { tokenLayout: 'latent', decoder, preview };
+  const info = (typeof tokens.tokenizer === 'object' && tokens.tokenizer !== null ? tokens.tokenizer : {}) as Json;
+  const metrics = (typeof info.metrics === 'object' && info.metrics !== null ? info.metrics : {}) as Json;
+  const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  // models/nestar/reconstructions.py: scale log2(grid) is the full grid, "_vs_image" against the unblurred image.
+  const fullScale = Math.log2(grid);
+  return {
+    tokenLayout: 'latent',
+    decoder,
+    preview,
+    tokenizerParameters: finite(info.parameters),
+    tokenizerPsnr: finite(metrics[`psnr_scale${fullScale}_vs_image`]),
+  };
 }
 
 function parseModule(mod: unknown, k: number, n: number, streamStride: number, files: Manifest['files']): ManifestModule {
@@ -386,6 +401,16 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
     },
     totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
     quality: manifest.quality ? { ...manifest.quality } : null,
+    tokenizer:
+      manifest.tokenLayout === 'latent'
+        ? {
+            latentChannels: manifest.tokenDim,
+            decoderFile: manifest.decoder,
+            decoderBytes: manifest.files[manifest.decoder]!.bytes,
+            parameters: manifest.tokenizerParameters,
+            reconstructionPsnr: manifest.tokenizerPsnr,
+          }
+        : null,
   };
 }
 

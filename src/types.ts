@@ -54,6 +54,20 @@ export interface ModelInfo {
   totalBytes: number;
   /** Measured sample quality (manifest `quality`, written by npm run eval), when the manifest has it. */
   quality: ModelQuality | null;
+  /** Latent models: the nested tokenizer whose decoder session makes the pixels; null for pixel patches. */
+  tokenizer: TokenizerInfo | null;
+}
+
+/** What the page shows about a latent model's tokenizer (manifest `tokens` and its informational `tokenizer`). */
+export interface TokenizerInfo {
+  /** Channels per latent token (manifest `tokens.dim`). */
+  latentChannels: number;
+  decoderFile: string;
+  decoderBytes: number;
+  /** Encoder and decoder together, when the manifest says. */
+  parameters: number | null;
+  /** Held-out PSNR (dB) of the image decoded from the full latent grid, when the manifest says. */
+  reconstructionPsnr: number | null;
 }
 
 /** Sample quality against the real-data floor, in the feature space of a classifier trained on the data set. */

@@ -15,14 +15,16 @@ interface Props {
 export function Header({ modelId, runtime, models, loading }: Props) {
   const title = runtime?.model?.title ?? models.find((m) => m.id === modelId)?.title ?? modelId ?? '…';
   const choices = modelId && !models.some((m) => m.id === modelId) ? [...models, { id: modelId, title: modelId }] : models;
+  const switcher = models.length > 1;
   return (
     <header className="app-header">
       <Brand name="NestAR Studio" tagline="coarse-to-fine image generation, on your machine" />
       <div className="header-model">
-        <h1 className="model-title" data-testid="model-title">
+        {/* With a switcher, its selected entry names the model: the title stays for screen readers only. */}
+        <h1 className={switcher ? 'model-title visually-hidden' : 'model-title'} data-testid="model-title">
           {title}
         </h1>
-        {models.length > 1 && (
+        {switcher && (
           <select
             className="model-switch"
             aria-label="Model"

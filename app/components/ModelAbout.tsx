@@ -5,7 +5,10 @@ import { formatBytes } from '../format';
 export function ModelAbout({ info }: { info: ModelInfo }) {
   const arch = info.architecture === 'nestar' ? 'Nested autoregressive (NestAR)' : 'Raster autoregressive baseline';
   const side = info.imageSize / info.grid; // pixels per token side
-  const tokens = info.tokenLayout === 'latent' ? `latents of a nested tokenizer (${side}×${side} px each), decoded in the browser` : `pixel patches of ${side}×${side} px`;
+  const tok = info.tokenizer;
+  const tokens = tok
+    ? `${tok.latentChannels}-channel latents of a nested tokenizer, one per ${side}×${side} px block`
+    : `pixel patches of ${side}×${side} px`;
   return (
     <details className="card about">
       <summary>About this model</summary>
@@ -19,6 +22,17 @@ export function ModelAbout({ info }: { info: ModelInfo }) {
         </dd>
         <dt>Tokens</dt>
         <dd data-testid="model-token-layout">{tokens}</dd>
+        {tok && (
+          <>
+            <dt>Tokenizer</dt>
+            <dd data-testid="model-tokenizer">
+              {tok.decoderFile} ({formatBytes(tok.decoderBytes)}) runs here in the browser and turns each scale's latents into a full-size
+              picture
+              {tok.parameters !== null && ` · ${(tok.parameters / 1e6).toFixed(2)}M parameters with its encoder`}
+              {tok.reconstructionPsnr !== null && ` · held-out reconstruction ${tok.reconstructionPsnr.toFixed(1)} dB PSNR`}
+            </dd>
+          </>
+        )}
         <dt>Scales</dt>
         <dd>{info.scales.map((s) => `${s.grid}×${s.grid}`).join(' → ')}</dd>
         <dt>Sequential steps</dt>
