@@ -75,7 +75,7 @@ export function useNestar(): Nestar {
       });
       // Fallback only: should the 'done' event never arrive, finish the run from the call's result.
       setTimeout(() => {
-        if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs });
+        if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, lastScale: result.lastScale });
       }, 1000);
     } catch (e) {
       if (!live()) return;

@@ -152,7 +152,13 @@ export function createEngine(deps: EngineDeps): WorkerApi {
       run = { controller, done: generation.catch(() => undefined) };
       try {
         const result = await generation;
-        emit(onEvent, { type: 'done', images: result.images.map(copyImage), totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs });
+        emit(onEvent, {
+          type: 'done',
+          images: result.images.map(copyImage),
+          totalMs: result.totalMs,
+          firstPreviewMs: result.firstPreviewMs,
+          lastScale: result.lastScale,
+        });
         return Comlink.transfer(result, [...result.images.map((i) => i.data.buffer), ...result.tokens.map((t) => t.buffer)]);
       } catch (e) {
         const err = toNestarError(e);

@@ -24,7 +24,7 @@ export {
 export { fetchManifest, fetchModelFile, sha256Hex, verifyBytes, CACHE_NAME, type FileProgress, type ModelFetchOptions } from './modelCache';
 export { chooseBackend, describeAdapter, type BackendChoice } from './backend';
 export { createModelSessions, releaseModelSessions, OrtSessionRunner, type ModelSessions, type ModuleSessions, type Ort } from './ortRunner';
-export { runSchedule, validateRequest, type RunOptions, type ScaleProgress, type StepTrace } from './scheduler';
+export { prefixCells, runSchedule, validateRequest, type RunOptions, type ScaleProgress, type StepTrace } from './scheduler';
 export type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 export { integrate, velocityCalls, type Velocity } from './ode';
 export { bits, mix32, normal, streamOf, PRNG_ALGORITHM } from './prng';

@@ -225,6 +225,93 @@ describe('runSchedule', () => {
     expect(result.images.length).toBe(3);
   });
 
+  it('stops after any scale with the partial grid, and a continuation with the same seed equals the uninterrupted run', async () => {
+    const full = await runSchedule(manifest, new FakeRunner(manifest), request, { onScale: () => undefined });
+    expect([full.lastScale, full.complete]).toEqual([3, true]);
+    for (const stop of [1, 2]) {
+      const runner = new FakeRunner(manifest);
+      const scales: ScaleProgress[] = [];
+      const partial = await runSchedule(manifest, runner, { ...request, stopAfterScale: stop }, { onScale: (s) => scales.push(s) });
+      expect([partial.lastScale, partial.complete]).toEqual([stop, false]);
+      expect(scales.map((s) => s.scale)).toEqual(stop === 1 ? [1] : [1, 2]);
+      expect(runner.calls.filter((c) => c.startsWith('b')).length).toBe(stop === 1 ? 4 : 7);
+      expect(runner.live.size).toBe(0);
+      expect(partial.images[0]!.data).toEqual(scales.at(-1)!.images[0]!.data); // the image of a stopped run is its last preview
+
+      const continued = await runSchedule(manifest, new FakeRunner(manifest), { ...request, prefix: { scale: stop, tokens: partial.tokens } }, { onScale: (s) => scales.push(s) });
+      expect(continued.tokens).toEqual(full.tokens);
+      expect(continued.images.map((i) => i.data)).toEqual(full.images.map((i) => i.data));
+      expect(continued.complete).toBe(true);
+    }
+  });
+
+  it('a prefix: its scales are shown first, only finer steps run, its cells are kept bit for bit (shared or per image)', async () => {
+    const source = await runSchedule(manifest, new FakeRunner(manifest), { ...request, batch: 1, seed: 99 });
+    const runner = new FakeRunner(manifest);
+    const scales: ScaleProgress[] = [];
+    const varied = await runSchedule(manifest, runner, { ...request, batch: 3, prefix: { scale: 2, tokens: source.tokens } }, { onScale: (s) => scales.push(s) });
+    expect(scales.map((s) => [s.scale, s.stepsDone])).toEqual([
+      [1, 7],
+      [2, 7],
+      [3, 10],
+    ]);
+    expect(runner.calls.filter((c) => c.startsWith('b'))).toEqual(runner.calls.filter((c) => c.startsWith('b2:')));
+    expect(runner.calls.filter((c) => c.startsWith('b')).length).toBe(3);
+    const prefix = new Set([0, 4, 32, 36, 2, 6, 34, 38, 16, 20, 48, 52, 18, 22, 50, 54]); // the stride-2 sub-grid of 8x8
+    for (const tokens of varied.tokens) {
+      for (let cell = 0; cell < 64; cell++) {
+        const mine = tokens.subarray(cell * 12, (cell + 1) * 12);
+        const theirs = source.tokens[0]!.subarray(cell * 12, (cell + 1) * 12);
+        if (prefix.has(cell)) expect(mine).toEqual(theirs);
+        else expect(mine).not.toEqual(theirs);
+      }
+    }
+    expect(varied.tokens[0]).not.toEqual(varied.tokens[1]); // seeds seed + b: the finer scales differ per image
+  });
+
+  it('resumes mid-module by replaying the prefix steps of that module through the backbone only', async () => {
+    // A raster schedule with a 2x2 scale that is complete after cell 10 (step 10 of the one module).
+    const json = makeManifestJson({ grid: 4, architecture: 'raster' }) as { scales: object[] };
+    json.scales = [{ scale: 1, grid: 2, stride: 2, module: 0, step: 10 }, { scale: 2, grid: 4, stride: 1, module: 0, step: 15 }];
+    const raster = parseManifest(json);
+    const full = await runSchedule(raster, new FakeRunner(raster), { ...request, batch: 1 });
+    const partial = await runSchedule(raster, new FakeRunner(raster), { ...request, batch: 1, stopAfterScale: 1 });
+    const runner = new FakeRunner(raster);
+    const continued = await runSchedule(raster, runner, { ...request, batch: 1, prefix: { scale: 1, tokens: partial.tokens } });
+    expect(runner.calls.filter((c) => c.startsWith('b')).length).toBe(16); // 11 replayed + 5 sampled
+    expect(runner.calls.filter((c) => c.startsWith('f')).length).toBe(5 * 3);
+    expect(runner.released.map((kv) => kv.length)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect(continued.tokens).toEqual(full.tokens);
+  });
+
+  it('rejects bad prefixes and stop scales with BAD_REQUEST before any network call', async () => {
+    const tokens = [new Float32Array(64 * 12)];
+    const nan = new Float32Array(64 * 12);
+    nan[0] = Number.NaN;
+    const cases: [Partial<GenerateRequest>, string][] = [
+      [{ prefix: { scale: 3, tokens } }, 'prefix.scale must be one of the model\'s scales below the last (1, 2)'],
+      [{ prefix: { scale: 0, tokens } }, 'prefix.scale'],
+      [{ prefix: { scale: 1.5, tokens } }, 'prefix.scale'],
+      [{ prefix: { scale: 1, tokens: [] } }, 'prefix.tokens must be an array of 1 or batch (2)'],
+      [{ prefix: { scale: 1, tokens: [tokens[0]!, tokens[0]!, tokens[0]!] } }, 'prefix.tokens'],
+      [{ prefix: { scale: 1, tokens: [new Float32Array(10)] } }, 'prefix.tokens[0] must be a Float32Array of 64x12 = 768 values'],
+      [{ prefix: { scale: 1, tokens: [Array.from(tokens[0]!) as unknown as Float32Array] } }, 'prefix.tokens[0]'],
+      [{ prefix: { scale: 1, tokens: [nan] } }, 'prefix.tokens[0] has a non-finite value at cell 0'],
+      [{ prefix: null as unknown as undefined }, 'prefix must be'],
+      [{ stopAfterScale: 4 }, 'stopAfterScale must be one of the model\'s scales from 1 to 3'],
+      [{ stopAfterScale: 0 }, 'stopAfterScale'],
+      [{ prefix: { scale: 2, tokens }, stopAfterScale: 2 }, 'stopAfterScale must be one of the model\'s scales from 3 to 3 (after prefix.scale)'],
+    ];
+    for (const [patch, message] of cases) {
+      const runner = new FakeRunner(manifest);
+      const err = await runSchedule(manifest, runner, { ...request, ...patch }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NestarError);
+      expect((err as NestarError).code).toBe('BAD_REQUEST');
+      expect((err as NestarError).message).toContain(message);
+      expect(runner.calls.length).toBe(0);
+    }
+  });
+
   it('runs a raster manifest as data: n steps of one token, one scale', async () => {
     const raster = parseManifest(makeManifestJson({ grid: 4, architecture: 'raster' }));
     const runner = new FakeRunner(raster);

@@ -102,6 +102,22 @@ export interface GenerateRequest extends SamplingSettings {
   classIndex: number;
   seed: number; // uint32; image b of the batch uses seed + b
   batch: number;
+  /**
+   * Start after scale `prefix.scale` from these tokens instead of from scratch: the cells of scales <= that scale
+   * are copied from `prefix.tokens` exactly (cells of finer scales are ignored) and only the finer scales are
+   * sampled. With the seed of the run the tokens came from this continues that run exactly (the noise of a step
+   * depends only on seed, module and step); with a new seed it is a variation that keeps the coarse scales.
+   */
+  prefix?: GenerationPrefix;
+  /** Stop after this scale (a manifest scale number) and return its token grid; the last scale by default. */
+  stopAfterScale?: number;
+}
+
+export interface GenerationPrefix {
+  /** A manifest scale number, below the last scale. */
+  scale: number;
+  /** Token grids [tokenCount * dim] (GenerateResult.tokens of an earlier run): one shared by every image, or one per image. */
+  tokens: Float32Array[];
 }
 
 /** An RGBA image crossing the worker boundary as a transferable buffer. */
@@ -119,7 +135,7 @@ export type LoadEvent =
 export type GenerateEvent =
   /** One finished scale: `images[b]` is image b's preview at full size (docs/contract.md, "Previews"). */
   | { type: 'scale'; scale: number; grid: number; images: RgbaImage[]; elapsedMs: number; stepsDone: number; stepsTotal: number }
-  | { type: 'done'; images: RgbaImage[]; totalMs: number; firstPreviewMs: number };
+  | { type: 'done'; images: RgbaImage[]; totalMs: number; firstPreviewMs: number; lastScale: number };
 
 export type NestarEvent = LoadEvent | GenerateEvent;
 
@@ -127,8 +143,15 @@ export interface GenerateResult {
   images: RgbaImage[];
   totalMs: number;
   firstPreviewMs: number;
-  /** The generated token grid [batch][tokenCount * dim], for tests and benchmarks. */
+  /**
+   * The token grid [batch][tokenCount * dim]: every cell when the run finished, the cells of scales <= lastScale
+   * (zeros elsewhere) when it stopped early. Pass it back as `prefix.tokens` to continue or vary the image.
+   */
   tokens: Float32Array[];
+  /** The finest finished scale: the manifest's last scale for a whole image, `stopAfterScale` otherwise. */
+  lastScale: number;
+  /** True when the image is complete (lastScale is the manifest's last scale); `images` are then the final images. */
+  complete: boolean;
 }
 
 /** The API the worker exposes through comlink; the client wraps it 1:1 (`Remote<WorkerApi>`). */
