@@ -1,19 +1,37 @@
 /** NestAR Studio: the page. State comes from useNestar; the form state (what the visitor typed) lives here. */
-import { useEffect, useMemo, useState } from 'react';
-import type { ModelInfo } from '../src/types';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { GenerateRequest, ModelInfo } from '../src/types';
 import { BatchGrid } from './components/BatchGrid';
 import { Controls } from './components/Controls';
 import { DownloadButtons } from './components/DownloadButtons';
 import { ErrorBanner } from './components/ErrorBanner';
 import { Filmstrip } from './components/Filmstrip';
 import { Header } from './components/Header';
+import { LinkNotice } from './components/LinkNotice';
 import { LoadProgress } from './components/LoadProgress';
 import { ModelAbout } from './components/ModelAbout';
 import { PreviewCanvas } from './components/PreviewCanvas';
+import { RunActions } from './components/RunActions';
 import { RunStatus } from './components/RunStatus';
 import { Stats } from './components/Stats';
-import { defaultForm, toRequest, validate, type FormState } from './settings';
+import { defaultForm, randomSeed, toRequest, validate, variationBatch, type FormState } from './settings';
+import type { RunOrigin, RunState } from './studioState';
 import { useNestar } from './useNestar';
+import { hasImageSettings, linkFor, restoreLink, type LinkVariation } from './urlState';
+
+/** The settings of a request without its prefix or stop scale: what a new run from the same image starts with. */
+function plainRequest(r: GenerateRequest): GenerateRequest {
+  return { classIndex: r.classIndex, seed: r.seed, batch: r.batch, odeSteps: r.odeSteps, solver: r.solver, guidance: r.guidance, temperature: r.temperature };
+}
+
+/** The variation source of image `selected` of `run` when it is varied from `scale` (see RunOrigin). */
+function variationOrigin(run: RunState, selected: number, scale: number): RunOrigin {
+  const sourceSeed = (run.request!.seed + selected) >>> 0;
+  if (run.origin.kind !== 'variation') return { kind: 'variation', sourceSeed, scale, linkable: true };
+  // Scales up to the run's own source scale are its source's: the same variation of that source.
+  if (scale <= run.origin.scale) return { ...run.origin, scale };
+  return { kind: 'variation', sourceSeed, scale, linkable: false };
+}
 
 export function App() {
   const { state, source, generate, cancel, reload, dismissError } = useNestar();
@@ -21,11 +39,42 @@ export function App() {
   const [form, setForm] = useState<FormState | null>(null);
   const [selected, setSelected] = useState(0);
   const [cancelling, setCancelling] = useState(false);
+  const [urlProblems, setUrlProblems] = useState<string[]>([]);
+  /** The link the page was opened with is applied once, when its model is first ready. */
+  const linkApplied = useRef(false);
 
   useEffect(() => {
-    if (info) setForm((f) => f ?? defaultForm(info));
     document.title = info ? `${info.title} · NestAR Studio` : 'NestAR Studio';
+    if (!info || linkApplied.current) {
+      if (info) setForm((f) => f ?? defaultForm(info));
+      return;
+    }
+    linkApplied.current = true;
+    const base = defaultForm(info);
+    const url = source?.url;
+    if (!url || !hasImageSettings(url.settings)) {
+      setForm((f) => f ?? base);
+      setUrlProblems(url?.problems ?? []);
+      return;
+    }
+    const restored = restoreLink(url.settings, info, base);
+    setForm(restored.form);
+    const problems = [...url.problems, ...restored.problems];
+    setUrlProblems(problems);
+    if (restored.generate && problems.length === 0) void generateLinked(toRequest(restored.form), restored.variation);
   }, [info]);
+
+  /** The image a link names: a plain run, or (variation) the source up to its scale, then the variation from it. */
+  const generateLinked = async (request: GenerateRequest, variation: LinkVariation | null) => {
+    setSelected(0);
+    if (!variation) {
+      await generate(request);
+      return;
+    }
+    const source = await generate({ ...request, batch: 1, seed: variation.sourceSeed, stopAfterScale: variation.scale });
+    if (!source) return;
+    await generate({ ...request, batch: 1, prefix: { scale: variation.scale, tokens: source.tokens } }, { kind: 'variation', ...variation, linkable: true });
+  };
 
   const errors = useMemo(() => (info && form ? validate(form, info) : {}), [info, form]);
   const run = state.run;
@@ -44,15 +93,57 @@ export function App() {
     cancel();
   };
 
+  const ended = run.status === 'done' || run.status === 'cancelled';
+  const lastFrame = run.frames.at(-1);
+  const modelLastScale = info?.scales.at(-1)?.scale;
+  const continueFrom = ended && run.request && lastFrame && lastFrame.scale !== modelLastScale ? lastFrame : null;
+  const onContinue = () => {
+    if (!continueFrom || !run.request) return;
+    // Same seeds, so the finer scales are exactly those of an uninterrupted run.
+    void generate({ ...plainRequest(run.request), prefix: { scale: continueFrom.scale, tokens: continueFrom.tokens } }, run.origin);
+  };
+  const onVary = (scale: number) => {
+    const frame = run.frames.find((f) => f.scale === scale);
+    const tokens = frame?.tokens[selected];
+    if (!info || !run.request || !tokens) return;
+    const seed = randomSeed();
+    const origin = variationOrigin(run, selected, scale);
+    setSelected(0);
+    setForm((f) => (f ? { ...f, seed: String(seed) } : f));
+    void generate({ ...plainRequest(run.request), seed, batch: variationBatch(info), prefix: { scale, tokens: [tokens] } }, origin);
+  };
+
   const request = run.request;
   const cls = info?.classes.find((c) => c.index === (request?.classIndex ?? form?.classIndex));
   const seed = request ? (request.seed + selected) >>> 0 : null;
   const caption = cls ? `${cls.label} · ${cls.group}${seed !== null ? ` · seed ${seed}` : ''}` : '';
   const finalImage = run.final?.[selected] ?? null;
 
+  const backend = state.runtime?.backend ?? null;
+  const link =
+    info && request && cls && state.modelId && seed !== null && !(run.origin.kind === 'variation' && !run.origin.linkable)
+      ? linkFor(window.location.href, {
+          modelId: state.modelId,
+          backend,
+          classLabel: cls.label,
+          seed,
+          guidance: request.guidance,
+          temperature: request.temperature,
+          odeSteps: request.odeSteps,
+          solver: request.solver,
+          variation: run.origin.kind === 'variation' ? { sourceSeed: run.origin.sourceSeed, scale: run.origin.scale } : null,
+        })
+      : null;
+  const linkNote = run.origin.kind === 'variation' && !run.origin.linkable ? 'A variation of a variation from a finer scale has no link.' : null;
+  // The address bar follows the finished image, so reloading or bookmarking the page keeps it.
+  useEffect(() => {
+    if (link && run.status === 'done') window.history.replaceState(null, '', link);
+  }, [link, run.status]);
+
   return (
     <div className="app">
       <Header modelId={state.modelId} runtime={state.runtime} models={source?.index?.models ?? []} loading={state.load.status === 'loading'} />
+      <LinkNotice problems={urlProblems} onDismiss={() => setUrlProblems([])} />
       {state.error && <ErrorBanner
           error={state.error}
           modelId={state.modelId}
@@ -98,9 +189,12 @@ export function App() {
                   <RunStatus run={run} />
                   <Stats run={run} runtime={state.runtime} />
                   <DownloadButtons image={finalImage} basename={`nestar-${cls?.label ?? 'image'}-${seed ?? 0}`} />
+                  {request && (
+                    <RunActions continueFrom={continueFrom} onContinue={onContinue} link={link} linkNote={linkNote} disabled={running} />
+                  )}
                 </div>
               </div>
-              <Filmstrip info={info} run={run} selected={selected} />
+              <Filmstrip info={info} run={run} selected={selected} onVary={onVary} varyDisabled={running} />
               <BatchGrid info={info} run={run} selected={selected} onSelect={setSelected} />
               <ModelAbout info={info} />
             </>

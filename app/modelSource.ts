@@ -3,8 +3,10 @@
  *
  * `?model=<id>` picks a folder under models/; without it the `default` of models/index.json is used.
  * `?ep=webgpu|wasm` forces a backend (the runtime fails loudly if it cannot honour it); anything else is `auto`.
+ * The URL itself is parsed in urlState.ts (with the image settings a link carries).
  */
 import type { BackendRequest } from '../src/types';
+import { modelLink, parseUrl, type UrlState } from './urlState';
 
 export interface ModelIndexEntry {
   id: string;
@@ -24,6 +26,8 @@ export interface ModelSource {
   index: ModelIndex | null;
   /** True when the URL named the model (?model=) rather than the index's default. */
   explicit: boolean;
+  /** The whole URL as parsed: the image settings of a link and what in it was not understood. */
+  url: UrlState;
 }
 
 /** Used only when models/index.json cannot be read at all. */
@@ -60,17 +64,14 @@ export function modelFolderUrl(id: string): string {
 }
 
 export async function resolveModelSource(search: string = window.location.search): Promise<ModelSource> {
-  const params = new URLSearchParams(search);
+  const url = parseUrl(search);
   const index = await fetchModelIndex();
-  const requested = params.get('model');
+  const requested = url.model;
   const id = requested ?? index?.default ?? FALLBACK_MODEL_ID;
-  return { id, baseUrl: modelFolderUrl(id), backend: parseBackend(params.get('ep')), index, explicit: requested !== null };
+  return { id, baseUrl: modelFolderUrl(id), backend: url.backend, index, explicit: requested !== null, url };
 }
 
-/** The URL of this page with one query parameter changed (null removes it). */
-export function withParam(name: string, value: string | null): string {
-  const url = new URL(window.location.href);
-  if (value === null) url.searchParams.delete(name);
-  else url.searchParams.set(name, value);
-  return url.toString();
+/** This page opening model `id` (null: the default one), keeping the backend choice but no image settings. */
+export function withModel(id: string | null): string {
+  return modelLink(window.location.href, id);
 }

@@ -15,6 +15,8 @@ export interface FormState {
   odeSteps: string;
   solver: Solver;
   batch: number;
+  /** Stop after this scale (Continue finishes the image later); null = run to the whole image. */
+  stopAfter: number | null;
 }
 
 export type FieldName = 'seed' | 'guidance' | 'temperature' | 'odeSteps' | 'batch';
@@ -44,6 +46,7 @@ export function defaultForm(info: ModelInfo, seed: number = randomSeed()): FormS
     odeSteps: String(info.defaults.odeSteps),
     solver: info.defaults.solver,
     batch: batchChoices(info)[0]!,
+    stopAfter: null,
   };
 }
 
@@ -86,5 +89,12 @@ export function toRequest(form: FormState): GenerateRequest {
     odeSteps: Number(form.odeSteps),
     solver: form.solver,
     batch: form.batch,
+    ...(form.stopAfter !== null ? { stopAfterScale: form.stopAfter } : {}),
   };
+}
+
+/** The batch size of "Vary from here": 4, within the model's batch limits. */
+export function variationBatch(info: ModelInfo): number {
+  const [min, max] = info.limits.batch;
+  return Math.max(min, Math.min(4, max));
 }

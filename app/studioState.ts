@@ -21,7 +21,15 @@ export interface ScaleFrame {
   elapsedMs: number;
   stepsDone: number;
   stepsTotal: number;
+  /** Each image's token grid as of this scale: the prefix that Continue and "Vary from here" start from. */
+  tokens: Float32Array[];
 }
+
+/**
+ * Where a run's coarse scales came from: its own seed, or a variation of image `sourceSeed` (a batch-1 run) kept up to
+ * scale `scale`. `linkable` is false when that source was itself a variation from a finer scale (no link says how).
+ */
+export type RunOrigin = { kind: 'seed' } | { kind: 'variation'; sourceSeed: number; scale: number; linkable: boolean };
 
 export interface StudioError {
   code: ErrorCode;
@@ -38,10 +46,13 @@ export interface RunState {
   id: number;
   status: RunStatus;
   request: GenerateRequest | null;
+  origin: RunOrigin;
   frames: ScaleFrame[];
   final: RgbaImage[] | null;
   firstPreviewMs: number | null;
   totalMs: number | null;
+  /** The finest scale the finished run made (below the last scale when it stopped early); null until done. */
+  lastScale: number | null;
 }
 
 export interface StudioState {
@@ -55,13 +66,23 @@ export interface StudioState {
 export type StudioAction =
   | { type: 'load-start'; modelId: string }
   | LoadEvent
-  | { type: 'generate-start'; runId: number; request: GenerateRequest }
+  | { type: 'generate-start'; runId: number; request: GenerateRequest; origin?: RunOrigin }
   | (GenerateEvent & { runId: number })
   | { type: 'cancelled'; runId: number }
   | { type: 'error'; code: ErrorCode; message: string; during: 'load' | 'generate'; runId?: number }
   | { type: 'dismiss-error' };
 
-const emptyRun: RunState = { id: 0, status: 'idle', request: null, frames: [], final: null, firstPreviewMs: null, totalMs: null };
+const emptyRun: RunState = {
+  id: 0,
+  status: 'idle',
+  request: null,
+  origin: { kind: 'seed' },
+  frames: [],
+  final: null,
+  firstPreviewMs: null,
+  totalMs: null,
+  lastScale: null,
+};
 
 export const initialState: StudioState = {
   modelId: null,
@@ -70,6 +91,12 @@ export const initialState: StudioState = {
   run: emptyRun,
   error: null,
 };
+
+/** Whether `scale` is the loaded model's last (the whole image); true when no model info is known. */
+function isLastScale(state: StudioState, scale: number): boolean {
+  const last = state.runtime?.model?.scales.at(-1)?.scale;
+  return last === undefined || scale === last;
+}
 
 export function studioReducer(state: StudioState, action: StudioAction): StudioState {
   switch (action.type) {
@@ -93,7 +120,7 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
     case 'ready':
       return { ...state, runtime: action.info, load: { ...state.load, status: 'ready', compiling: null } };
     case 'generate-start':
-      return { ...state, error: null, run: { ...emptyRun, id: action.runId, status: 'running', request: action.request } };
+      return { ...state, error: null, run: { ...emptyRun, id: action.runId, status: 'running', request: action.request, origin: action.origin ?? { kind: 'seed' } } };
     case 'scale':
       // Events of an older run (e.g. one cancelled just before this run started) are dropped.
       if (action.runId !== state.run.id || state.run.status !== 'running') return state;
@@ -112,6 +139,7 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
               elapsedMs: action.elapsedMs,
               stepsDone: action.stepsDone,
               stepsTotal: action.stepsTotal,
+              tokens: action.tokens,
             },
           ],
         },
@@ -120,7 +148,15 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
       if (action.runId !== state.run.id || state.run.status !== 'running') return state;
       return {
         ...state,
-        run: { ...state.run, status: 'done', final: action.images, totalMs: action.totalMs, firstPreviewMs: action.firstPreviewMs },
+        run: {
+          ...state.run,
+          status: 'done',
+          // A run stopped before the last scale has no final image: its newest frame is what it made.
+          final: isLastScale(state, action.lastScale) ? action.images : null,
+          totalMs: action.totalMs,
+          firstPreviewMs: action.firstPreviewMs,
+          lastScale: action.lastScale,
+        },
       };
     case 'cancelled':
       if (action.runId !== state.run.id || state.run.status !== 'running') return state;

@@ -8,14 +8,15 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { createNestarClient, type NestarClient } from '../src/client';
 import { NestarError } from '../src/errors';
-import type { ErrorCode, GenerateRequest } from '../src/types';
+import type { ErrorCode, GenerateRequest, GenerateResult } from '../src/types';
 import { resolveModelSource, type ModelSource } from './modelSource';
-import { initialState, studioReducer, type StudioAction, type StudioState } from './studioState';
+import { initialState, studioReducer, type RunOrigin, type StudioAction, type StudioState } from './studioState';
 
 export interface Nestar {
   state: StudioState;
   source: ModelSource | null;
-  generate(request: GenerateRequest): Promise<void>;
+  /** Runs one generation; resolves with its result, or null when it was cancelled or failed (the state says why). */
+  generate(request: GenerateRequest, origin?: RunOrigin): Promise<GenerateResult | null>;
   cancel(): void;
   /** Loads the model again (after a lost device or a failed load). */
   reload(): void;
@@ -61,12 +62,12 @@ export function useNestar(): Nestar {
   }, [loadToken]);
 
   const runCounter = useRef(0);
-  const generate = useCallback(async (request: GenerateRequest) => {
+  const generate = useCallback(async (request: GenerateRequest, origin?: RunOrigin): Promise<GenerateResult | null> => {
     const client = clientRef.current;
-    if (!client) return;
+    if (!client) return null;
     const runId = ++runCounter.current;
     const live = () => clientRef.current === client;
-    dispatch({ type: 'generate-start', runId, request });
+    dispatch({ type: 'generate-start', runId, request, origin });
     try {
       // Scale and done events share one ordered channel; the call's own result travels on another, so the state
       // follows the events (the reducer ignores a second 'done').
@@ -77,10 +78,12 @@ export function useNestar(): Nestar {
       setTimeout(() => {
         if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, lastScale: result.lastScale });
       }, 1000);
+      return result;
     } catch (e) {
-      if (!live()) return;
+      if (!live()) return null;
       if (e instanceof NestarError && e.code === 'CANCELLED') dispatch({ type: 'cancelled', runId });
       else dispatch({ ...errorAction(e, 'generate'), runId } as StudioAction);
+      return null;
     }
   }, []);
 

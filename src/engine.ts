@@ -145,8 +145,17 @@ export function createEngine(deps: EngineDeps): WorkerApi {
         onScale: (p) =>
           emit(
             onEvent,
-            { type: 'scale', scale: p.scale, grid: p.grid, images: p.images, elapsedMs: p.elapsedMs, stepsDone: p.stepsDone, stepsTotal: p.stepsTotal },
-            p.images.map((image) => image.data.buffer),
+            {
+              type: 'scale',
+              scale: p.scale,
+              grid: p.grid,
+              images: p.images,
+              elapsedMs: p.elapsedMs,
+              stepsDone: p.stepsDone,
+              stepsTotal: p.stepsTotal,
+              tokens: p.tokens,
+            },
+            [...p.images.map((image) => image.data.buffer), ...p.tokens.map((t) => t.buffer)],
           ),
       });
       run = { controller, done: generation.catch(() => undefined) };

@@ -49,6 +49,17 @@ describe.each(FIXTURES)('stop, continue and vary on $id', ({ id, dir }) => {
     }
   });
 
+  it.skipIf(!existsSync(dir))('the tokens of a scale event (what a cancelled run keeps) continue the run exactly', async () => {
+    const full = await engine.generate({ ...request, batch: 1 }, () => undefined);
+    const events: GenerateEvent[] = [];
+    await engine.generate({ ...request, batch: 1 }, (e) => events.push(e));
+    const first = events.find((e) => e.type === 'scale' && e.scale === 1);
+    if (first?.type !== 'scale') throw new Error('no scale-1 event');
+    const continued = await engine.generate({ ...request, batch: 1, prefix: { scale: 1, tokens: first.tokens } }, () => undefined);
+    expect(continued.tokens[0]).toEqual(full.tokens[0]);
+    expect(continued.images[0]!.data).toEqual(full.images[0]!.data);
+  });
+
   it.skipIf(!existsSync(dir))('a variation of scale 1 keeps its 2x2 sub-grid bit for bit and changes the finer tokens', async () => {
     const source = await engine.generate({ ...request, batch: 1 }, () => undefined);
     const grid = 4;

@@ -24,6 +24,8 @@ export interface ScaleProgress {
   stride: number;
   images: RgbaImage[];
   subGridTokens: Float32Array[];
+  /** A copy of each image's whole token grid so far [G*G*dim] (cells of scales <= this one filled): a prefix. */
+  tokens: Float32Array[];
   elapsedMs: number;
   stepsDone: number;
   stepsTotal: number;
@@ -237,6 +239,7 @@ export async function runSchedule<Kv>(
       stride: s.stride,
       images,
       subGridTokens: tokens_B.map((tokens) => subGridTokens(tokens, manifest.grid, dim, s.stride)),
+      tokens: tokens_B.map((tokens) => tokens.slice()),
       elapsedMs,
       stepsDone,
       stepsTotal,

@@ -134,7 +134,17 @@ export type LoadEvent =
 
 export type GenerateEvent =
   /** One finished scale: `images[b]` is image b's preview at full size (docs/contract.md, "Previews"). */
-  | { type: 'scale'; scale: number; grid: number; images: RgbaImage[]; elapsedMs: number; stepsDone: number; stepsTotal: number }
+  | {
+      type: 'scale';
+      scale: number;
+      grid: number;
+      images: RgbaImage[];
+      elapsedMs: number;
+      stepsDone: number;
+      stepsTotal: number;
+      /** Token grids [tokenCount * dim] of every image so far (cells of scales <= this one): a prefix to continue or vary from. */
+      tokens: Float32Array[];
+    }
   | { type: 'done'; images: RgbaImage[]; totalMs: number; firstPreviewMs: number; lastScale: number };
 
 export type NestarEvent = LoadEvent | GenerateEvent;

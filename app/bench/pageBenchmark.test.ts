@@ -21,8 +21,8 @@ function fakeClient(calls: string[], name: string, msPerImage: number[]): Nestar
     generate: async (request: GenerateRequest, onEvent?: (e: GenerateEvent) => void): Promise<GenerateResult> => {
       calls.push(`${name}:${request.batch}:${request.seed}:${request.odeSteps}`);
       const ms = msPerImage[call++]! * request.batch;
-      onEvent?.({ type: 'scale', scale: 0, grid: 2, images: [], elapsedMs: ms / 4, stepsDone: 1, stepsTotal: 2 });
-      onEvent?.({ type: 'scale', scale: 1, grid: 8, images: [], elapsedMs: ms, stepsDone: 2, stepsTotal: 2 });
+      onEvent?.({ type: 'scale', scale: 0, grid: 2, images: [], elapsedMs: ms / 4, stepsDone: 1, stepsTotal: 2, tokens: [] });
+      onEvent?.({ type: 'scale', scale: 1, grid: 8, images: [], elapsedMs: ms, stepsDone: 2, stepsTotal: 2, tokens: [] });
       return { images: [], totalMs: ms, firstPreviewMs: ms / 4, tokens: [], lastScale: 1, complete: true };
     },
     cancel: async () => undefined,

@@ -1,6 +1,7 @@
 /** The generation form: class, seed, sampling settings (bounds from the manifest), batch size, Generate / Cancel. */
 import type { FormEvent } from 'react';
 import type { ModelInfo, Solver } from '../../src/types';
+import { gridLabel } from '../format';
 import { batchChoices, randomSeed, SOLVERS, type FieldErrors, type FormState } from '../settings';
 import { ClassPicker } from './ClassPicker';
 import { NumberField } from './NumberField';
@@ -88,6 +89,28 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
               ))}
             </select>
           </div>
+        </div>
+        <div className="field">
+          <div className="field-row">
+            <label className="field-label" htmlFor="stop-after">
+              Stop after
+            </label>
+            <span className="field-hint">Continue finishes it later</span>
+          </div>
+          <select
+            id="stop-after"
+            className="input"
+            value={form.stopAfter ?? ''}
+            onChange={(e) => onChange({ stopAfter: e.target.value === '' ? null : Number(e.target.value) })}
+            disabled={running}
+          >
+            <option value="">Whole image</option>
+            {info.scales.slice(0, -1).map((s) => (
+              <option key={s.scale} value={s.scale}>
+                Scale {s.scale} · {gridLabel(s.grid)}
+              </option>
+            ))}
+          </select>
         </div>
         <fieldset className="field" disabled={running}>
           <legend className="field-label">Batch size</legend>

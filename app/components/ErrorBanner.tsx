@@ -1,6 +1,6 @@
 /** What went wrong, switched on the runtime's error code, with the runtime's own message and a way forward. */
 import type { ErrorCode } from '../../src/types';
-import { withParam } from '../modelSource';
+import { withModel } from '../modelSource';
 import type { StudioError } from '../studioState';
 
 /** Codes that mean "this model folder is unusable": offer the site's default model instead. */
@@ -63,7 +63,7 @@ export function ErrorBanner({ error, modelId, explicitModel, onReload, onDismiss
         </p>
       </div>
       {explicitModel && MODEL_PROBLEMS.includes(error.code) && (
-        <a className="btn btn-secondary" href={withParam('model', null)}>
+        <a className="btn btn-secondary" href={withModel(null)}>
           Open the default model
         </a>
       )}

@@ -1,6 +1,6 @@
 /** Product header: name, the loaded model's title (with a switcher when the index lists several) and backend. */
 import type { ModelIndexEntry } from '../modelSource';
-import { withParam } from '../modelSource';
+import { withModel } from '../modelSource';
 import type { RuntimeInfo } from '../../src/types';
 import { BackendBadge } from './BackendBadge';
 import { Brand } from './Brand';
@@ -29,7 +29,7 @@ export function Header({ modelId, runtime, models, loading }: Props) {
             className="model-switch"
             aria-label="Model"
             value={modelId ?? ''}
-            onChange={(e) => window.location.assign(withParam('model', e.target.value))}
+            onChange={(e) => window.location.assign(withModel(e.target.value))}
           >
             {choices.map((m) => (
               <option key={m.id} value={m.id}>

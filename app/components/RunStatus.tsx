@@ -10,10 +10,12 @@ const TEXT: Record<RunState['status'], string> = {
 };
 
 export function RunStatus({ run }: { run: RunState }) {
+  // A run that stopped after a chosen scale is done, but its image is that scale's preview.
+  const stopped = run.status === 'done' && run.final === null && run.lastScale !== null;
   return (
-    <p className="run-status" role="status" data-testid="run-status" data-status={run.status}>
+    <p className="run-status" role="status" data-testid="run-status" data-status={run.status} data-stopped={stopped ? run.lastScale : undefined}>
       <span className="run-dot" aria-hidden="true" />
-      {TEXT[run.status]}
+      {stopped ? `Stopped after scale ${run.lastScale}` : TEXT[run.status]}
     </p>
   );
 }
