@@ -5,9 +5,17 @@
  * which Vite turns into an emitted asset (served as application/wasm by `vite preview`). It must not be
  * pre-bundled by the dev server (optimizeDeps would rewrite import.meta.url and lose the .wasm), and the worker
  * must be an ES module so that the runtime can `import` it.
+ *
+ * Cross-origin isolation: COOP `same-origin` + COEP `require-corp` on every response make the page and its worker
+ * cross-origin isolated, which is what gives them SharedArrayBuffer and so onnxruntime's multi-threaded WASM
+ * (src/backend.ts: chooseWasmThreads). Everything the page loads is same-origin, so COEP blocks nothing. Static
+ * hosts need the same two headers (README "Hosting"); without them the page runs on one thread and says why.
+ * NESTAR_NO_ISOLATION=1 serves without them, as such a host would (the e2e uses it to check that path).
  */
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+
+const isolation = process.env.NESTAR_NO_ISOLATION === '1' ? {} : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default defineConfig({
   root: '.',
@@ -28,5 +36,6 @@ export default defineConfig({
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
     assetsInlineLimit: (file) => (/\.(wasm|onnx)$/.test(file) ? false : undefined),
   },
-  preview: { port: 4173, strictPort: true },
+  server: { headers: isolation },
+  preview: { port: 4173, strictPort: true, headers: isolation },
 });

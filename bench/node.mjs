@@ -1,4 +1,5 @@
-// Node backends: onnxruntime-web's wasm backend (the engine the page runs, single-threaded as in the page) and,
+// Node backends: onnxruntime-web's wasm backend (the engine the page runs, here on one thread; the page runs 1-4,
+// src/backend.ts, and `npm run bench:threads` compares thread counts) and,
 // when it is installed, onnxruntime-node's CPU provider.
 import { join } from 'node:path';
 import { interleaved } from './interleave.mjs';
@@ -8,7 +9,7 @@ export async function nodeBackends(wanted) {
   const out = [];
   if (wanted.includes('node-wasm')) {
     const ort = await import('onnxruntime-web');
-    ort.env.wasm.numThreads = 1; // the page has no cross-origin isolation, hence one thread
+    ort.env.wasm.numThreads = 1; // one thread: the cost curve measures calls and FLOPs, not the thread pool
     out.push({ name: 'node-wasm', ort, ep: 'wasm' });
   }
   if (wanted.includes('node-cpu')) {

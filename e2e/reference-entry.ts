@@ -21,7 +21,7 @@ export interface ReferenceModel {
 }
 
 export async function openReferenceModel(modelDir: string): Promise<ReferenceModel> {
-  ort.env.wasm.numThreads = 1; // as in the page (no cross-origin isolation there)
+  ort.env.wasm.numThreads = 1; // the page runs 1-4 threads (backend.ts); the e2e checks its images against this one-thread reference
   const model = await openModelDir(ort, modelDir);
   return {
     async generate(request) {

@@ -2,9 +2,9 @@
 // NestAR Studio end to end: build the app, serve dist/ with `vite preview`, drive Debian's Chromium headless
 // (WASM and SwiftShader WebGPU) through every scenario, print a summary, exit non-zero on any failure.
 //
-//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e,f,g]
+//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e,f,g,h]
 //
-// Screenshots go to test-results/e2e/. The reference images and previews of (a)/(b)/(g) are computed in Node by src's
+// Screenshots go to test-results/e2e/. The reference images and previews of (a)/(b)/(g)/(h) are computed in Node by src's
 // scheduler on onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
 import { build, startPreview } from '../harness/server.mjs';
 import { defaultModel, listedInIndex, makeCorruptCopy, modelFolder } from './models.mjs';
@@ -56,10 +56,10 @@ async function main() {
   const { limits, defaults } = model.manifest.sampling;
 
   try {
-    const a = await run('a', 'WASM: load, generate, scales in order, matches the Node reference; batch of 8', () =>
+    const a = await run('a', 'WASM: cross-origin isolated, more than one thread; load, generate, scales in order, matches the Node reference; batch of 8', () =>
       generationScenario(ctx, 'wasm', { batch8: true, screenshots: { idle: 'idle', done: 'finished', batch: 'batch-8' } }),
     );
-    if (a) timings.push({ backend: 'wasm', ...a });
+    if (a) timings.push({ ...a, backend: `wasm (${a.threads.threads} threads)` });
 
     // SwiftShader is 30-50x slower than WASM here: fewer ODE steps keep the run short (the reference uses the same).
     const webgpuSteps = Math.max(limits.ode_steps[0], Math.min(defaults.ode_steps, Number(process.env.E2E_WEBGPU_ODE_STEPS ?? 4)));
@@ -85,6 +85,15 @@ async function main() {
       check(listedInIndex(PIXEL_PATCH_ID), `models/index.json does not list ${PIXEL_PATCH_ID}, so the switcher does not offer it`);
       check(v1.manifest.tokens.layout === 'pixel_patch', `${PIXEL_PATCH_ID} has token layout ${v1.manifest.tokens.layout}, expected pixel_patch`);
       return generationScenario({ ...ctx, model: v1, reference: v1Reference }, 'wasm', { switchTo: PIXEL_PATCH_ID, screenshots: { done: 'finished-v1' } });
+    });
+
+    await run('h', 'Served without COOP/COEP (a static host that cannot set headers): 1 WASM thread, the stats say why, the image still matches', async () => {
+      const plain = await startPreview({ isolated: false });
+      try {
+        return await generationScenario({ ...ctx, baseUrl: plain.url }, 'wasm', { isolated: false, warmRunBelowMs: 0 });
+      } finally {
+        plain.stop();
+      }
     });
   } finally {
     server.stop();

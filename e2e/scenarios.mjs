@@ -84,12 +84,34 @@ async function checkAbout(page, model) {
 }
 
 /**
- * (a)/(b)/(g): load on one backend (with `switchTo`: the default model first, then model `switchTo` from the header's
+ * The page's cross-origin isolation and the WASM thread count its stats show (src/backend.ts: chooseWasmThreads).
+ * `isolated`: served with COOP/COEP (then more than one thread wherever the browser reports more than one core);
+ * otherwise exactly one thread, and the stats say the page is not cross-origin isolated.
+ */
+export async function checkThreads(page, isolated) {
+  const env = await page.evaluate(() => ({ isolated: crossOriginIsolated, shared: typeof SharedArrayBuffer === 'function', cores: navigator.hardwareConcurrency }));
+  const stat = page.locator('[data-testid="stat-threads"]');
+  const threads = Number(await stat.getAttribute('data-threads'));
+  const text = await stat.innerText();
+  const reason = (await stat.getAttribute('title')) ?? '';
+  check(env.isolated === isolated && env.shared === isolated, `crossOriginIsolated is ${env.isolated} (SharedArrayBuffer ${env.shared ? 'present' : 'missing'}), expected ${isolated}`);
+  if (isolated) {
+    check(env.cores > 1, `navigator.hardwareConcurrency is ${env.cores}: this check needs more than one core`);
+    check(threads === Math.min(env.cores, 4), `stats show ${threads} WASM threads on ${env.cores} cores, expected ${Math.min(env.cores, 4)}`);
+  } else {
+    check(threads === 1, `stats show ${threads} WASM threads without cross-origin isolation, expected 1`);
+    check(/not cross-origin isolated/.test(text) && /COOP\/COEP/.test(reason), `the stats do not say why there is one thread: "${text}" / "${reason}"`);
+  }
+  return { threads, cores: env.cores, isolated: env.isolated, reason };
+}
+
+/**
+ * (a)/(b)/(g)/(h): load on one backend (with `switchTo`: the default model first, then model `switchTo` from the header's
  * switcher), generate class X seed Y batch 1, check the scales arrive coarse to fine, the final image is not blank and
  * matches the Node reference, and so does every preview, each closer to the image than the last; then (wasm) a batch
  * of 8 whose image 0 equals the batch-1 image.
  */
-export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, switchTo, warmRunBelowMs = 120_000, screenshots = {} } = {}) {
+export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, switchTo, warmRunBelowMs = 120_000, screenshots = {}, isolated = true } = {}) {
   const { baseUrl, model, reference, log } = ctx;
   const browser = await openBrowser();
   const { page, problems } = browser;
@@ -103,6 +125,8 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
     out.adapter = await page.getAttribute('[data-testid="backend-badge"]', 'title');
     const badgeText = await page.innerText('[data-testid="backend-badge"]');
     check(badgeText.includes(ep === 'webgpu' ? 'WebGPU' : 'WASM'), `backend badge reads "${badgeText}"`);
+    out.threads = await checkThreads(page, isolated);
+    log(`    ${out.threads.threads} WASM thread(s) on ${out.threads.cores} cores: ${out.threads.reason}`);
     if (screenshots.idle) out.idleShot = await shot(page, screenshots.idle);
 
     const cls = pickClass(model.manifest);

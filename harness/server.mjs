@@ -30,12 +30,17 @@ export function freePort() {
   });
 }
 
-/** `vite preview` of dist/ on a free port; resolves once it answers. */
-export async function startPreview() {
+/**
+ * `vite preview` of dist/ on a free port; resolves once it answers. It sends the COOP/COEP headers of vite.config.ts
+ * (the page is cross-origin isolated and runs threaded WASM); `{ isolated: false }` leaves them out, as a static host
+ * that cannot set headers would.
+ */
+export async function startPreview({ isolated = true } = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NESTAR_NO_ISOLATION: isolated ? '0' : '1' },
   });
   let log = '';
   child.stdout.on('data', (d) => (log += d));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, type GpuAdapterLike, type GpuLike } from './backend';
+import { applyWasmThreads, chooseBackend, chooseWasmThreads, MAX_WASM_THREADS, threadEnvironment, type GpuAdapterLike, type GpuLike } from './backend';
 
 const gpuWith = (adapter: GpuAdapterLike | null): GpuLike => ({ requestAdapter: async () => adapter });
 const real: GpuAdapterLike = { info: { vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: false } };
@@ -26,5 +26,48 @@ describe('chooseBackend', () => {
     expect(await chooseBackend('webgpu', gpuWith(swiftshader))).toMatchObject({ backend: 'webgpu', gpuAdapter: swiftshader });
     await expect(chooseBackend('webgpu', gpuWith(null))).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     await expect(chooseBackend('webgpu', undefined)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
+});
+
+describe('chooseWasmThreads', () => {
+  const isolated = (hardwareConcurrency: number | undefined) => ({ crossOriginIsolated: true, hardwareConcurrency });
+
+  it('isolated: one thread per logical core, capped at MAX_WASM_THREADS', () => {
+    expect(MAX_WASM_THREADS).toBe(4);
+    expect(chooseWasmThreads(isolated(2))).toEqual({ count: 2, isolated: true, reason: '2 threads: one per logical core' });
+    expect(chooseWasmThreads(isolated(3)).count).toBe(3);
+    expect(chooseWasmThreads(isolated(4)).count).toBe(4);
+    expect(chooseWasmThreads(isolated(16))).toMatchObject({ count: 4, reason: expect.stringContaining('of 16; capped at 4') });
+    expect(chooseWasmThreads(isolated(2.5)).count).toBe(2);
+  });
+
+  it('isolated but one core, or a core count the browser does not give: 1 thread, with why', () => {
+    expect(chooseWasmThreads(isolated(1))).toMatchObject({ count: 1, isolated: true, reason: '1 thread: one logical core' });
+    for (const cores of [undefined, 0, -2, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(chooseWasmThreads(isolated(cores))).toMatchObject({ count: 1, isolated: true, reason: expect.stringMatching(/unknown/) });
+    }
+  });
+
+  it('not cross-origin isolated: 1 thread whatever the cores, and the reason names the missing headers', () => {
+    for (const cores of [1, 2, 8, undefined]) {
+      const t = chooseWasmThreads({ crossOriginIsolated: false, hardwareConcurrency: cores });
+      expect(t.count).toBe(1);
+      expect(t.isolated).toBe(false);
+      expect(t.reason).toMatch(/not cross-origin isolated.*COOP\/COEP/);
+    }
+  });
+
+  it('applyWasmThreads sets ort.env.wasm.numThreads to the chosen count', () => {
+    const ort = { env: { wasm: {} as { numThreads?: number } } };
+    expect(applyWasmThreads(ort, isolated(8)).count).toBe(4);
+    expect(ort.env.wasm.numThreads).toBe(4);
+    applyWasmThreads(ort, { crossOriginIsolated: false, hardwareConcurrency: 8 });
+    expect(ort.env.wasm.numThreads).toBe(1);
+  });
+
+  it('threadEnvironment: Node counts as isolated (SharedArrayBuffer needs no headers there)', () => {
+    const env = threadEnvironment();
+    expect(env.crossOriginIsolated).toBe(true);
+    expect(env.hardwareConcurrency).toBe((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency);
   });
 });

@@ -1,12 +1,12 @@
 /**
- * The one place that picks where the model runs (DESIGN.md section 4):
+ * The one place that picks where the model runs (DESIGN.md section 4), and with how many WASM threads:
  * - `auto`: WebGPU when the adapter is a real GPU; WASM when there is no adapter or only a software one
  *   (SwiftShader is 30-50x slower than WASM, RECIPES.md).
  * - `webgpu` / `wasm`: honoured or BACKEND_UNAVAILABLE, never silently downgraded. A forced `webgpu` on a software
  *   adapter is honoured: it is a real WebGPU implementation, and the browser tests use it.
  */
 import { NestarError } from './errors';
-import type { Backend, BackendRequest } from './types';
+import type { Backend, BackendRequest, WasmThreads } from './types';
 
 // The few WebGPU shapes used here (TypeScript's DOM/WebWorker libs do not ship WebGPU types).
 export interface GpuAdapterInfoLike {
@@ -83,4 +83,51 @@ export async function chooseBackend(
   }
   if (avoidWebGpu) return { backend: 'wasm', adapter: described, reason: `WASM: ${avoidWebGpu}`, gpuAdapter: null };
   return { backend: 'webgpu', adapter: described, reason: `WebGPU on a real GPU (${described})`, gpuAdapter: adapter };
+}
+
+/**
+ * onnxruntime-web's WASM thread pool. More than 4 threads buys little on models this small (each session call is
+ * a few ms, and every parallel op pays a fork/join) and takes cores from the page; onnxruntime caps its own default
+ * at 4 too. (Its own default is ceil(cores / 2), 1 on a 2-core machine, hence the explicit setting.)
+ */
+export const MAX_WASM_THREADS = 4;
+
+/** What the thread count depends on; `threadEnvironment()` reads it from the running context. */
+export interface ThreadEnvironment {
+  /**
+   * Threads need SharedArrayBuffer, which a browser grants only to a cross-origin isolated context (COOP
+   * `same-origin` + COEP `require-corp` on the page and its worker; README "Hosting"). Node has it without headers.
+   */
+  crossOriginIsolated: boolean;
+  /** navigator.hardwareConcurrency (logical cores); undefined where there is no navigator (Node 20). */
+  hardwareConcurrency: number | undefined;
+}
+
+export function threadEnvironment(): ThreadEnvironment {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
+  const node = typeof g.process?.versions?.node === 'string';
+  return { crossOriginIsolated: g.crossOriginIsolated ?? node, hardwareConcurrency: g.navigator?.hardwareConcurrency };
+}
+
+/** The WASM thread count for `env`: min(hardwareConcurrency, MAX_WASM_THREADS) when isolated, else 1, with why. */
+export function chooseWasmThreads(env: ThreadEnvironment = threadEnvironment()): WasmThreads {
+  const { crossOriginIsolated: isolated, hardwareConcurrency: cores } = env;
+  if (!isolated) {
+    return { count: 1, isolated, reason: '1 thread: the page is not cross-origin isolated (its server sends no COOP/COEP headers), so there is no SharedArrayBuffer' };
+  }
+  if (cores === undefined || !Number.isFinite(cores) || cores < 1) return { count: 1, isolated, reason: '1 thread: the number of cores is unknown' };
+  const count = Math.min(Math.floor(cores), MAX_WASM_THREADS);
+  if (count === 1) return { count, isolated, reason: '1 thread: one logical core' };
+  const capped = cores > MAX_WASM_THREADS ? ` (of ${cores}; capped at ${MAX_WASM_THREADS})` : '';
+  return { count, isolated, reason: `${count} threads: one per logical core${capped}` };
+}
+
+/**
+ * Decides the thread count and hands it to onnxruntime. Call it before the first session is created: the WASM
+ * runtime starts once per JavaScript context with the count it finds, and ignores later changes.
+ */
+export function applyWasmThreads(ort: { env: { wasm: { numThreads?: number } } }, env: ThreadEnvironment = threadEnvironment()): WasmThreads {
+  const threads = chooseWasmThreads(env);
+  ort.env.wasm.numThreads = threads.count;
+  return threads;
 }

@@ -156,4 +156,14 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
     expect(providers.slice(0, 4).every((p) => p.join() === 'webgpu')).toBe(true);
     expect(providers.slice(4).every((p) => p.join() === 'wasm')).toBe(true);
   });
+
+  it('sets ort.env.wasm.numThreads when created (before any session) and reports the count and why in RuntimeInfo', async () => {
+    const threadEnvironment = { crossOriginIsolated: false, hardwareConcurrency: 8 };
+    const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined, threadEnvironment });
+    expect(ort.env.wasm.numThreads).toBe(1);
+    expect((await engine.info()).wasmThreads).toMatchObject({ count: 1, isolated: false, reason: expect.stringMatching(/not cross-origin isolated/) });
+    const info = await engine.load({ baseUrl: BASE, backend: 'wasm' }, () => undefined);
+    expect(info.wasmThreads).toEqual((await engine.info()).wasmThreads);
+    await engine.unload();
+  });
 });

@@ -5,7 +5,7 @@
  * NOT_LOADED before load, DEVICE_LOST when the GPU goes away (sessions dropped, the next `auto` load uses WASM).
  */
 import * as Comlink from 'comlink';
-import { chooseBackend, navigatorGpu, type BackendChoice, type GpuLike } from './backend';
+import { applyWasmThreads, chooseBackend, navigatorGpu, type BackendChoice, type GpuLike, type ThreadEnvironment } from './backend';
 import { NestarError, toNestarError } from './errors';
 import { sessionFiles, toModelInfo, type Manifest } from './manifest';
 import { fetchManifest, fetchModelFile, type FetchLike } from './modelCache';
@@ -21,6 +21,8 @@ export interface EngineDeps {
   caches?: CacheStorage | null;
   /** navigator.gpu by default. */
   gpu?: () => GpuLike | undefined;
+  /** What the WASM thread count is decided from (backend.ts); the running context by default. */
+  threadEnvironment?: ThreadEnvironment;
 }
 
 interface Loaded {
@@ -46,6 +48,8 @@ function emit<E>(onEvent: ((e: E) => unknown) | undefined, event: E, transfer: T
 
 export function createEngine(deps: EngineDeps): WorkerApi {
   const { ort } = deps;
+  // Before any session: onnxruntime starts its WASM runtime once, with the thread count set at that moment.
+  const wasmThreads = applyWasmThreads(ort, deps.threadEnvironment);
   let loaded: Loaded | null = null;
   let loading = false;
   let run: { controller: AbortController; done: Promise<unknown> } | null = null;
@@ -58,6 +62,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
       backend: null,
       adapter: lastChoice?.adapter ?? null,
       reason: deviceLost ? `not loaded: ${deviceLost}` : 'not loaded',
+      wasmThreads,
       model: null,
     };
 
@@ -120,7 +125,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
           onCompile: (file) => emit(onEvent, { type: 'compile', file }),
         });
         if (choice.backend === 'webgpu') watchDevice();
-        const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, model: toModelInfo(manifest) };
+        const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, wasmThreads, model: toModelInfo(manifest) };
         loaded = { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), choice, info };
         emit(onEvent, { type: 'ready', info });
         return info;

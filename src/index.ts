@@ -22,7 +22,7 @@ export {
   type ScheduleStep,
 } from './manifest';
 export { fetchManifest, fetchModelFile, sha256Hex, verifyBytes, CACHE_NAME, type FileProgress, type ModelFetchOptions } from './modelCache';
-export { chooseBackend, describeAdapter, type BackendChoice } from './backend';
+export { applyWasmThreads, chooseBackend, chooseWasmThreads, describeAdapter, MAX_WASM_THREADS, threadEnvironment, type BackendChoice, type ThreadEnvironment } from './backend';
 export { createModelSessions, releaseModelSessions, OrtSessionRunner, type ModelSessions, type ModuleSessions, type Ort } from './ortRunner';
 export { prefixCells, runSchedule, validateRequest, type RunOptions, type ScaleProgress, type StepTrace } from './scheduler';
 export type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';

@@ -89,7 +89,18 @@ export interface RuntimeInfo {
   adapter: string | null;
   /** Why `auto` chose what it chose, for display. */
   reason: string;
+  /** onnxruntime's WASM thread pool (src/backend.ts: chooseWasmThreads), fixed when the worker starts. */
+  wasmThreads: WasmThreads;
   model: ModelInfo | null;
+}
+
+export interface WasmThreads {
+  /** Threads onnxruntime's WASM backend runs on (1 = no pool). */
+  count: number;
+  /** Whether the context is cross-origin isolated (SharedArrayBuffer available); without it count is 1. */
+  isolated: boolean;
+  /** Why this count, for display. */
+  reason: string;
 }
 
 export interface LoadOptions {

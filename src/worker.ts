@@ -8,8 +8,12 @@ import { createEngine } from './engine';
 import { registerErrorTransfer } from './errors';
 import type { WorkerApi } from './types';
 
-registerErrorTransfer();
-const engine = createEngine({ ort });
+/**
+ * With more than one WASM thread, onnxruntime's bundled Emscripten runtime starts its pthreads as module workers of
+ * this very script (named "em-pthread..."). There the runtime answers Emscripten's own messages; the engine and
+ * comlink must stay out, or comlink would reply to each of them.
+ */
+const isPthread = (self as { name?: string }).name?.startsWith('em-pthread') ?? false;
 
 /**
  * Event callbacks arrive as comlink proxies, each holding a MessageChannel; release it once the call is over so
@@ -26,11 +30,17 @@ function releaseAfter<T>(callback: unknown, call: Promise<T>): Promise<T> {
   });
 }
 
-const api: WorkerApi = {
-  load: (options, onEvent) => releaseAfter(onEvent, engine.load(options, onEvent)),
-  generate: (request, onEvent) => releaseAfter(onEvent, engine.generate(request, onEvent)),
-  cancel: () => engine.cancel(),
-  unload: () => engine.unload(),
-  info: () => engine.info(),
-};
-Comlink.expose(api);
+function serve(): void {
+  registerErrorTransfer();
+  const engine = createEngine({ ort }); // decides ort.env.wasm.numThreads (backend.ts) before any session
+  const api: WorkerApi = {
+    load: (options, onEvent) => releaseAfter(onEvent, engine.load(options, onEvent)),
+    generate: (request, onEvent) => releaseAfter(onEvent, engine.generate(request, onEvent)),
+    cancel: () => engine.cancel(),
+    unload: () => engine.unload(),
+    info: () => engine.info(),
+  };
+  Comlink.expose(api);
+}
+
+if (!isPthread) serve();

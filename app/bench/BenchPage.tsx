@@ -71,12 +71,12 @@ export function BenchPage() {
         const id = ids[arch];
         setPhase({ status: 'running', what: `loading ${id}` });
         const client = createNestarClient();
-        loaded[arch] = { client, id, info: { backend: null, adapter: null, reason: '', model: null } };
+        loaded[arch] = { client, id, info: { backend: null, adapter: null, reason: '', wasmThreads: { count: 1, isolated: false, reason: '' }, model: null } };
         const info = await client.load({ baseUrl: modelFolderUrl(id), backend }, (e) => {
           if (e.type === 'download' && e.loaded === e.total) append(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);
         });
         loaded[arch] = { client, id, info };
-        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}`);
+        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}, ${info.wasmThreads.reason}`);
       }
       setPhase({ status: 'running', what: 'measuring' });
       const report = await runPageBenchmark(loaded as BenchClients, settings, append);

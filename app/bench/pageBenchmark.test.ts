@@ -33,7 +33,7 @@ function fakeClient(calls: string[], name: string, msPerImage: number[]): Nestar
 }
 
 function runtime(model: ModelInfo, backend: 'wasm' | 'webgpu' = 'wasm'): RuntimeInfo {
-  return { backend, adapter: null, reason: '', model };
+  return { backend, adapter: null, reason: '', wasmThreads: { count: 1, isolated: false, reason: '' }, model };
 }
 
 describe('runPageBenchmark', () => {

@@ -1,4 +1,4 @@
-/** Run statistics measured in the worker: time to first preview, total time, sequential steps, backend. */
+/** Run statistics measured in the worker: time to first preview, total time, sequential steps, backend, WASM threads. */
 import type { RuntimeInfo } from '../../src/types';
 import { formatMs } from '../format';
 import type { RunState } from '../studioState';
@@ -7,6 +7,7 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
   const last = run.frames[run.frames.length - 1];
   const steps = last ? `${last.stepsDone} / ${last.stepsTotal}` : `– / ${runtime?.model?.sequentialSteps ?? '–'}`;
   const ode = run.request ? `${run.request.odeSteps} × ${run.request.solver}` : '–';
+  const threads = runtime?.wasmThreads;
   const perImage = run.totalMs !== null && run.request ? run.totalMs / run.request.batch : null;
   return (
     <dl className="stats" data-testid="stats">
@@ -34,6 +35,13 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
       <div className="stat">
         <dt>Backend</dt>
         <dd data-testid="stat-backend">{runtime?.backend ?? '–'}</dd>
+      </div>
+      <div className="stat">
+        <dt>WASM threads</dt>
+        <dd data-testid="stat-threads" data-threads={threads?.count ?? ''} data-isolated={threads ? String(threads.isolated) : ''} title={threads?.reason}>
+          {threads?.count ?? '–'}
+          {threads && !threads.isolated && <small> (page not cross-origin isolated)</small>}
+        </dd>
       </div>
     </dl>
   );
