@@ -3,13 +3,13 @@
 // first run of each is a warm-up (session compilation, allocator growth, JIT) and is not kept.
 
 /**
- * `generate(architecture, batch, seed)` -> one Timing. Returns {nestar: Timing[], raster: Timing[]}.
- * Seeds differ per repeat so no cache of results can flatter a repeat.
+ * `generate(name, batch, seed)` -> one Timing. Returns {[name]: Timing[]} for `names` (NestAR against raster unless
+ * told otherwise). Seeds differ per repeat so no cache of results can flatter a repeat.
  */
-export async function interleaved(generate, batch, repeats, log = () => {}) {
-  const runs = { nestar: [], raster: [] };
+export async function interleaved(generate, batch, repeats, log = () => {}, names = ['nestar', 'raster']) {
+  const runs = Object.fromEntries(names.map((name) => [name, []]));
   for (let r = -1; r < repeats; r++) {
-    for (const arch of ['nestar', 'raster']) {
+    for (const arch of names) {
       const t = await generate(arch, batch, 1000 + r);
       log(`    ${r < 0 ? 'warm-up' : `run ${r + 1}/${repeats}`} ${arch}: ${t.totalMs.toFixed(0)} ms`);
       if (r >= 0) runs[arch].push(t);
