@@ -72,6 +72,15 @@ async function main() {
       cancelScenario(ctx, 'wasm', { heavy: { batch: Math.min(8, limits.batch[1]), odeSteps: limits.ode_steps[1], solver: 'heun' } }),
     );
 
+    // (i)-(l): issue 10's features (e2e/features.mjs), all on WASM, exact to the pixel where the feature promises it.
+    const features = () => import('./features.mjs');
+    await run('i', 'Stop after a middle scale, Continue: pixel-identical to an uninterrupted run (image and every preview)', async () => (await features()).stopContinueScenario(ctx));
+    await run('j', 'Vary from here: 4 variations keep the chosen scale pixel-identical, differ after it; their link remakes the variation', async () =>
+      (await features()).variationScenario(ctx),
+    );
+    await run('k', 'Copy link -> a fresh browser restores the settings and makes a pixel-identical image', async () => (await features()).urlRoundTripScenario(ctx));
+    await run('l', 'Unknown and invalid URL parameters give a notice naming each, no run, no crash', async () => (await features()).badUrlScenario(ctx));
+
     await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
       corrupt: await brokenModelScenario(ctx, CORRUPT_ID, 'MODEL_CORRUPT', 'Model files are corrupt', 'error-banner'),
       missing: await brokenModelScenario(ctx, 'does-not-exist', 'MODEL_NOT_FOUND', 'Model not found', 'error-missing'),

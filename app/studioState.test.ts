@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifest, toModelInfo } from '../src/manifest';
+import { makeManifestJson } from '../src/testManifest';
+import type { GenerateRequest, RgbaImage, RuntimeInfo } from '../src/types';
+import { initialState, studioReducer, type StudioAction, type StudioState } from './studioState';
+
+const info = toModelInfo(parseManifest(makeManifestJson({ grid: 8 }))); // scales 1..3
+const runtime: RuntimeInfo = { backend: 'wasm', adapter: null, reason: '', wasmThreads: { count: 1, isolated: false, reason: '' }, model: info };
+const request: GenerateRequest = { classIndex: 0, seed: 1, batch: 1, odeSteps: 2, solver: 'euler', guidance: 2, temperature: 1 };
+const image: RgbaImage = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
+const tokens = [new Float32Array(3)];
+
+function fold(actions: StudioAction[]): StudioState {
+  return actions.reduce(studioReducer, { ...initialState, runtime, load: { ...initialState.load, status: 'ready' } });
+}
+const scale = (s: number, runId = 1): StudioAction => ({ type: 'scale', runId, scale: s, grid: 1 << s, images: [image], elapsedMs: s, stepsDone: s, stepsTotal: 3, tokens });
+
+describe('studioReducer: stop, continue, vary', () => {
+  it('a run stopped after a scale is done with no final image, its frames keep their tokens', () => {
+    const state = fold([{ type: 'generate-start', runId: 1, request: { ...request, stopAfterScale: 2 } }, scale(1), scale(2), { type: 'done', runId: 1, images: [image], totalMs: 5, firstPreviewMs: 1, lastScale: 2 }]);
+    expect([state.run.status, state.run.final, state.run.lastScale]).toEqual(['done', null, 2]);
+    expect(state.run.frames.map((f) => f.tokens)).toEqual([tokens, tokens]);
+    expect(state.run.origin).toEqual({ kind: 'seed' });
+  });
+
+  it('a whole run has its final image; a variation run records its origin', () => {
+    const origin = { kind: 'variation' as const, sourceSeed: 9, scale: 1, linkable: true };
+    const state = fold([{ type: 'generate-start', runId: 1, request, origin }, scale(1), scale(2), scale(3), { type: 'done', runId: 1, images: [image], totalMs: 5, firstPreviewMs: 1, lastScale: 3 }]);
+    expect([state.run.status, state.run.final, state.run.lastScale, state.run.origin]).toEqual(['done', [image], 3, origin]);
+  });
+
+  it('a cancelled run keeps the scales that finished', () => {
+    const state = fold([{ type: 'generate-start', runId: 1, request }, scale(1), { type: 'cancelled', runId: 1 }]);
+    expect([state.run.status, state.run.frames.length]).toEqual(['cancelled', 1]);
+  });
+});

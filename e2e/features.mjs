@@ -1,0 +1,247 @@
+// Issue 10's browser scenarios (WASM): stop and continue, variations from a scale, the URL round trip, bad URL
+// parameters. Each opens its own fresh browser profile. Exactness is checked on pixels the page shows: WASM in one
+// page is deterministic, so "the same image" means every channel of every pixel equal.
+import { join } from 'node:path';
+import { openBrowser } from '../harness/browser.mjs';
+import { BANNER, openStudio, readCanvas, readForm, setForm } from '../harness/page.mjs';
+import { compareImages } from './pixels.mjs';
+import { pickClass, SHOTS } from './scenarios.mjs';
+
+const FINAL_CANVAS = '[data-testid="preview-canvas"][data-final="true"]';
+const STAGE = '[data-testid="preview-canvas"]';
+const FILM_CANVAS = '[data-testid="scale-frame"] canvas';
+/** Few ODE steps keep these runs short; exactness does not depend on the step count. */
+const ODE_STEPS = 4;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function identical(a, b) {
+  const diff = compareImages(a, b, 0);
+  return diff.sameSize && diff.max === 0;
+}
+
+/**
+ * Runs `click` (null: nothing, the page starts runs itself) and waits until `runs` more runs than before have
+ * started and the last of them has ended (RunStatus' data-run counts the page's runs). Returns the final status.
+ */
+async function runAndWait(page, click, { runs = 1, timeoutMs = 300_000, from } = {}) {
+  const before = from ?? Number((await page.getAttribute('[data-testid="run-status"]', 'data-run')) ?? 0);
+  if (click) await click();
+  await page.waitForSelector(
+    `[data-testid="run-status"][data-run="${before + runs}"]:is([data-status="done"], [data-status="cancelled"], [data-status="failed"])`,
+    { timeout: timeoutMs },
+  );
+  return page.getAttribute('[data-testid="run-status"]', 'data-status');
+}
+
+/** A middle scale of the model (not the first, not the last), the one the scenarios stop after and vary from. */
+function middleScale(model) {
+  const scales = model.manifest.scales;
+  return scales[Math.max(0, Math.floor((scales.length - 1) / 2))];
+}
+
+async function openWasm(ctx, extra = {}) {
+  const browser = await openBrowser();
+  const opened = await openStudio(browser.page, ctx.baseUrl, { ...ctx.modelParam, ep: 'wasm', ...extra }, 300_000);
+  return { browser, opened };
+}
+
+/**
+ * (i) "Stop after" a middle scale: the run ends there (its filmstrip stops at that scale, no final image), Continue
+ * finishes it, and the result is pixel-identical to an uninterrupted run of the same settings; so is each preview.
+ */
+export async function stopContinueScenario(ctx) {
+  const { model } = ctx;
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const stop = middleScale(model);
+    const stopIndex = model.manifest.scales.indexOf(stop);
+    await setForm(page, { classLabel: pickClass(model.manifest).label, seed: ctx.seed, odeSteps: ODE_STEPS });
+    await page.getByLabel('Stop after', { exact: true }).selectOption(String(stop.scale));
+
+    let status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `the stopped run ended ${status}`);
+    check((await page.getAttribute('[data-testid="run-status"]', 'data-stopped')) === String(stop.scale), 'the status does not say the run stopped after the chosen scale');
+    check((await page.$$('[data-testid="scale-frame"]')).length === stopIndex + 1, `the filmstrip does not stop at scale ${stop.scale}`);
+    check((await page.$(FINAL_CANVAS)) === null, 'a run stopped early shows a final image');
+    const stoppedStage = await readCanvas(page, STAGE);
+    const stoppedShot = join(SHOTS, 'stopped.png');
+    await page.screenshot({ path: stoppedShot, fullPage: true });
+
+    const continueButton = page.getByTestId('continue');
+    check((await continueButton.getAttribute('data-scale')) === String(stop.scale), 'Continue does not resume after the stop scale');
+    status = await runAndWait(page, () => continueButton.click());
+    check(status === 'done', `the continued run ended ${status}`);
+    check((await page.getByTestId('continue').count()) === 0, 'Continue is still offered after the image is complete');
+    const continued = await readCanvas(page, FINAL_CANVAS);
+    const continuedPreviews = [];
+    for (let i = 0; i < model.manifest.scales.length; i++) continuedPreviews.push(await readCanvas(page, FILM_CANVAS, i));
+    check(identical(continuedPreviews[stopIndex], stoppedStage), 'the continued run shows a different preview at the stop scale than the stopped run');
+
+    await page.getByLabel('Stop after', { exact: true }).selectOption('');
+    status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `the uninterrupted run ended ${status}`);
+    const whole = await readCanvas(page, FINAL_CANVAS);
+    const diff = compareImages(continued, whole, 0);
+    check(diff.sameSize && diff.max === 0, `stop + continue differs from the uninterrupted run: ${JSON.stringify(diff)}`);
+    for (let i = 0; i < model.manifest.scales.length; i++) {
+      check(identical(await readCanvas(page, FILM_CANVAS, i), continuedPreviews[i]), `preview ${i} of the continued run differs from the uninterrupted run's`);
+    }
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { stopScale: stop.scale, shot: stoppedShot };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * (j) "Vary from here" on a middle scale of a finished batch-1 image: a batch of 4 whose previews up to that scale are
+ * pixel-identical to the source's (the prefix tokens are kept bit for bit), whose finals differ from the source and
+ * from each other. Then the variation's link, opened in a fresh browser, makes the same variation.
+ */
+export async function variationScenario(ctx) {
+  const { model } = ctx;
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  const out = {};
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const vary = middleScale(model);
+    const varyIndex = model.manifest.scales.indexOf(vary);
+    await setForm(page, { classLabel: pickClass(model.manifest).label, seed: ctx.seed, odeSteps: ODE_STEPS, batch: 1 });
+    let status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `the source run ended ${status}`);
+    const source = await readCanvas(page, FINAL_CANVAS);
+    const sourcePreviews = [];
+    for (let i = 0; i <= varyIndex; i++) sourcePreviews.push(await readCanvas(page, FILM_CANVAS, i));
+
+    const button = page.locator(`[data-testid="vary-from-here"][data-scale="${vary.scale}"]`);
+    check((await page.getByTestId('vary-from-here').count()) === model.manifest.scales.length - 1, 'not every scale but the last offers "Vary from here"');
+    status = await runAndWait(page, () => button.click());
+    check(status === 'done', `the variation run ended ${status}`);
+    const cells = page.getByTestId('batch-canvas');
+    const count = await cells.count();
+    check(count === 4, `the variation made ${count} images, expected 4`);
+    const finals = [];
+    for (let b = 0; b < count; b++) {
+      await page.locator('.batch-cell').nth(b).click();
+      for (let i = 0; i <= varyIndex; i++) {
+        check(identical(await readCanvas(page, FILM_CANVAS, i), sourcePreviews[i]), `variation ${b}: preview of scale ${i + 1} differs from the source's`);
+      }
+      finals.push(await readCanvas(page, FINAL_CANVAS));
+      check(!identical(finals[b], source), `variation ${b} is the source image itself`);
+    }
+    for (let a = 0; a < count; a++) for (let b = a + 1; b < count; b++) check(!identical(finals[a], finals[b]), `variations ${a} and ${b} are the same image`);
+    out.shot = join(SHOTS, 'variations.png');
+    await page.screenshot({ path: out.shot, fullPage: true });
+
+    // The link of variation 0 (its own seed, the source's seed and the scale) in a fresh browser.
+    await page.locator('.batch-cell').nth(0).click();
+    await page.getByTestId('copy-link').click();
+    const link = await page.getByTestId('link-field').inputValue();
+    const url = new URL(link);
+    check(url.searchParams.get('source_seed') === String(ctx.seed) && url.searchParams.get('source_scale') === String(vary.scale), `the variation link lacks its source: ${link}`);
+    out.link = link;
+    out.linkDiff = await openLinkAndCompare(link, finals[0], { runs: 2, previews: sourcePreviews, exact: false });
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return out;
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Opens `link` in a fresh browser, waits for the `runs` it starts, and compares the final image with `expected`:
+ * pixel-identical when `exact`, else within WASM's batch tolerance (a variation made in a batch of 4 is remade as
+ * batch 1). `previews`: the first previews, which must be pixel-identical either way.
+ */
+async function openLinkAndCompare(link, expected, { runs = 1, previews = [], exact = true } = {}) {
+  const browser = await openBrowser();
+  const { page, problems } = browser;
+  try {
+    await page.goto(link);
+    const status = await runAndWait(page, null, { runs, from: 0 });
+    check(status === 'done', `the linked image's run ended ${status}`);
+    check((await page.getByTestId('url-problems').count()) === 0, `the link gave a notice: ${await page.getByTestId('url-problems').allInnerTexts()}`);
+    const image = await readCanvas(page, FINAL_CANVAS);
+    for (const [i, preview] of previews.entries()) check(identical(await readCanvas(page, FILM_CANVAS, i), preview), `the linked image's preview ${i} differs`);
+    const diff = compareImages(image, expected, exact ? 0 : 2);
+    if (exact) check(diff.sameSize && diff.max === 0, `the image from the link differs: ${JSON.stringify(diff)}`);
+    else check(diff.sameSize && diff.mean <= 0.5 && diff.outliers <= 0.01, `the image from the link differs beyond WASM's batch tolerance: ${JSON.stringify(diff)}`);
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { ...diff, form: await readForm(page), url: page.url() };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * (k) Copy link on a finished image with non-default settings; a fresh browser (no cache, no state) opening that link
+ * restores the settings and generates a pixel-identical image.
+ */
+export async function urlRoundTripScenario(ctx) {
+  const { model } = ctx;
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const { limits } = model.manifest.sampling;
+    const settings = {
+      classLabel: pickClass(model.manifest).label,
+      seed: 3141592653,
+      odeSteps: ODE_STEPS,
+      solver: 'euler',
+      guidance: Math.min(limits.guidance[1], 1.75),
+      temperature: Math.max(limits.temperature[0], 0.85),
+      batch: 1,
+    };
+    await setForm(page, settings);
+    const status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `the run ended ${status}`);
+    const image = await readCanvas(page, FINAL_CANVAS);
+    await page.getByTestId('copy-link').click();
+    const link = await page.getByTestId('link-field').inputValue();
+    check(page.url() === link, `the address bar (${page.url()}) does not follow the finished image (${link})`);
+    const out = await openLinkAndCompare(link, image);
+    const { form } = out;
+    check(
+      form.classLabel === settings.classLabel && form.seed === settings.seed && form.odeSteps === settings.odeSteps && form.solver === settings.solver && form.guidance === settings.guidance && form.temperature === settings.temperature,
+      `the linked page restored ${JSON.stringify(form)}, expected ${JSON.stringify(settings)}`,
+    );
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { link, ...out };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** (l) Unknown and invalid URL parameters: a notice names each, nothing crashes, nothing runs, Generate works. */
+export async function badUrlScenario(ctx) {
+  const { browser, opened } = await openWasm(ctx, { class: 'no-such-class', seed: 'abc', guidance: '1e9', solver: 'rk4', source_scale: '99', colour: 'red' });
+  const { page, problems } = browser;
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const notice = page.getByTestId('url-problems');
+    await notice.waitFor({ timeout: 10_000 });
+    const text = await notice.innerText();
+    for (const word of ['class=no-such-class', 'seed', 'guidance', 'solver=rk4', 'source_seed', 'colour']) check(text.includes(word), `the notice does not mention ${word}: ${text}`);
+    await page.waitForTimeout(1000);
+    check((await page.getAttribute('[data-testid="run-status"]', 'data-status')) === 'idle', 'a link with bad parameters started a run');
+    check((await page.$(BANNER)) === null, 'bad URL parameters gave an error banner');
+    const shot = join(SHOTS, 'bad-url.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    check((await notice.count()) === 0, 'the notice stays after Dismiss');
+    await setForm(page, { odeSteps: ODE_STEPS });
+    const status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `Generate after a bad link ended ${status}`);
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { notice: text, shot };
+  } finally {
+    await browser.close();
+  }
+}
