@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// Threaded WASM: the same model on onnxruntime-web's wasm backend with 1 thread and with N threads, side by side.
+// `npm run bench:threads [-- options]`; prints the table and writes bench/threads.json.
+//
+// onnxruntime starts its WASM runtime once per JavaScript context, with the thread count it finds then (the page
+// decides it in src/backend.ts), so each thread count lives in its own Node process, forked once. The parent sends
+// them the same generations in turn, one at a time (1, N, 1, N, ...), so drift in the machine's load hits every count
+// alike; the first run of each is a warm-up. Reported: ms per image per count, and the speed-up as the median of the
+// per-repeat ratios (each ratio from two neighbouring runs), next to the ratio of medians.
+import { fork, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadEntry, ROOT } from './bundle.mjs';
+import { modelId, TOKEN_COUNTS, ARCHS } from './options.mjs';
+import { fmt, summarize } from './stats.mjs';
+
+const MODELS = join(ROOT, '.cache', 'bench-models');
+const ENTRY = join(ROOT, '.cache', 'bench-build', 'entry.mjs'); // what loadEntry() builds
+
+export const THREADS_USAGE = `npm run bench:threads [-- options]
+  --tokens=256        one bench token count (${TOKEN_COUNTS.join(', ')})
+  --batch=8           images per generation
+  --repeats=5         kept runs per thread count (after one warm-up each)
+  --threads=1,2       thread counts compared; the first is the baseline of the speed-up
+  --archs=nestar      models: nestar, raster or both (nestar,raster)
+  --help              this text`;
+
+const DEFAULTS = { tokens: '256', batch: '8', repeats: '5', threads: '1,2', archs: 'nestar' };
+
+/** Parses the options above; throws an Error naming the bad argument. Pure, for bench/threads.test.mjs. */
+export function parseThreadOptions(argv) {
+  const given = {};
+  let help = false;
+  for (const arg of argv) {
+    const m = /^--([a-z]+)(?:=(.*))?$/s.exec(arg);
+    if (!m) throw new Error(`unexpected argument "${arg}": options are written --name=value`);
+    const [, name, value] = m;
+    if (name === 'help' && value === undefined) help = true;
+    else if (!(name in DEFAULTS)) throw new Error(`unknown option --${name} (known: ${Object.keys(DEFAULTS).map((n) => `--${n}`).join(', ')}, --help)`);
+    else if (value === undefined || value === '') throw new Error(`--${name} needs a value, e.g. --${name}=${DEFAULTS[name]}`);
+    else if (name in given) throw new Error(`--${name} is given twice`);
+    else given[name] = value;
+  }
+  const text = { ...DEFAULTS, ...given };
+  const count = (name, s) => {
+    if (!/^[0-9]+$/.test(s) || Number(s) < 1) throw new Error(`--${name}=${text[name]}: expected whole numbers >= 1`);
+    return Number(s);
+  };
+  const list = (name) => {
+    const items = text[name].split(',');
+    const dup = items.find((x, i) => items.indexOf(x) !== i);
+    if (dup !== undefined) throw new Error(`--${name}=${text[name]}: ${dup} is listed twice`);
+    return items;
+  };
+  const tokens = count('tokens', text.tokens);
+  if (!TOKEN_COUNTS.includes(tokens)) throw new Error(`--tokens=${text.tokens}: not a bench token count (${TOKEN_COUNTS.join(', ')})`);
+  const threads = list('threads').map((t) => count('threads', t));
+  if (threads.length < 2) throw new Error(`--threads=${text.threads}: give at least two counts to compare`);
+  const archs = list('archs');
+  const bad = archs.find((a) => !ARCHS.includes(a));
+  if (bad !== undefined) throw new Error(`--archs=${text.archs}: unknown model "${bad}" (${ARCHS.join(', ')})`);
+  return { tokens, batch: count('batch', text.batch), repeats: count('repeats', text.repeats), threads, archs, help, changed: Object.keys(given) };
+}
+
+/** Median of the per-repeat ratios baseline/other (> 1: `other` is faster) and the ratio of the medians. */
+export function speedup(baselineMs, otherMs) {
+  if (baselineMs.length !== otherMs.length || baselineMs.length === 0) throw new Error('speedup: needs paired, non-empty runs');
+  return {
+    pairedMedian: summarize(baselineMs.map((b, i) => b / otherMs[i])).median,
+    ofMedians: summarize(baselineMs).median / summarize(otherMs).median,
+  };
+}
+
+// ---- child: one thread count, its models open, generations on request ----
+async function child(threads, tokens, archs) {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = threads; // before the first session (the runtime starts with it)
+  const entry = await import(pathToFileURL(ENTRY).href);
+  const models = {};
+  for (const arch of archs) models[arch] = await entry.openBenchModel(ort, join(MODELS, modelId(arch, tokens)), 'wasm');
+  process.on('message', async ({ arch, batch, seed }) => {
+    try {
+      process.send({ timing: await models[arch].generate(batch, seed) });
+    } catch (e) {
+      process.send({ error: e instanceof Error ? e.stack : String(e) });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ ready: true, threads: ort.env.wasm.numThreads });
+}
+
+function startChild(threads, tokens, archs) {
+  const proc = fork(new URL(import.meta.url).pathname, ['--child', String(threads), String(tokens), archs.join(',')], { stdio: 'inherit' });
+  let pending = null;
+  const ready = new Promise((resolve, reject) => {
+    proc.once('message', (m) => (m.ready ? resolve(m) : reject(new Error(`child ${threads}: ${JSON.stringify(m)}`))));
+    proc.once('exit', (code) => reject(new Error(`the ${threads}-thread process exited (${code}) before it was ready`)));
+  });
+  proc.on('message', (m) => {
+    if (!pending || m.ready) return;
+    const { resolve, reject } = pending;
+    pending = null;
+    if (m.error) reject(new Error(`${threads} threads: ${m.error}`));
+    else resolve(m.timing);
+  });
+  return {
+    ready,
+    generate: (arch, batch, seed) =>
+      new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        proc.send({ arch, batch, seed });
+      }),
+    stop: () => proc.connected && proc.disconnect(),
+  };
+}
+
+function otherLoad() {
+  const found = spawnSync('pgrep', ['-f', 'models/train.py'], { encoding: 'utf8' });
+  return found.status === 0 ? 'models/train.py was running on the same cores' : null;
+}
+
+/**
+ * This process's scheduling priority. With Linux autogroups on, `nice` only ranks processes within one session;
+ * against a trainer in another session, what counts is the session's autogroup nice (/proc/self/autogroup).
+ */
+function priority() {
+  let autogroup = null;
+  try {
+    autogroup = readFileSync('/proc/self/autogroup', 'utf8').trim();
+  } catch {
+    // not Linux, or no autogroups
+  }
+  return { nice: os.getPriority(), autogroup };
+}
+
+async function main(argv) {
+  const options = parseThreadOptions(argv);
+  if (options.help) return console.log(THREADS_USAGE);
+  const { tokens, batch, repeats, threads, archs } = options;
+  const log = (line) => console.log(line);
+  log(`writing the bench models (${archs.map((a) => modelId(a, tokens)).join(', ')}; cached in ${MODELS})`);
+  const exported = spawnSync('/usr/bin/python3', [join(ROOT, 'models', 'bench_models.py'), '--out', MODELS, '--tokens', String(tokens)], { stdio: 'inherit' });
+  if (exported.status !== 0) throw new Error(`models/bench_models.py failed (exit ${exported.status})`);
+  await loadEntry(); // builds ENTRY once, for every child
+  const started = Date.now();
+  const children = threads.map((t) => startChild(t, tokens, archs));
+  try {
+    await Promise.all(children.map((c) => c.ready));
+    const runs = Object.fromEntries(archs.map((a) => [a, threads.map(() => [])]));
+    for (let r = -1; r < repeats; r++) {
+      for (const arch of archs) {
+        for (const [i, c] of children.entries()) {
+          const t = await c.generate(arch, batch, 1000 + r);
+          log(`  ${r < 0 ? 'warm-up' : `run ${r + 1}/${repeats}`} ${arch} ${threads[i]} thread(s): ${t.totalMs.toFixed(0)} ms (${(t.totalMs / batch).toFixed(0)} ms/image)`);
+          if (r >= 0) runs[arch][i].push(t.totalMs / batch);
+        }
+      }
+    }
+    const load = otherLoad();
+    const results = {
+      meta: {
+        command: ['npm run bench:threads', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+        date: new Date().toISOString(),
+        cpus: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        load,
+        priority: priority(),
+        tokens,
+        batch,
+        repeats,
+        seconds: Math.round((Date.now() - started) / 1000),
+      },
+      records: archs.flatMap((arch) =>
+        threads.map((t, i) => ({
+          arch,
+          threads: t,
+          msPerImage: summarize(runs[arch][i]),
+          runsMsPerImage: runs[arch][i],
+          speedupVsBaseline: i === 0 ? null : speedup(runs[arch][0], runs[arch][i]),
+        })),
+      ),
+    };
+    writeFileSync(join(ROOT, 'bench', 'threads.json'), JSON.stringify(results, null, 1) + '\n');
+    log(`\nonnxruntime-web wasm in Node ${process.version}, n = ${tokens}, batch ${batch}, ${repeats} interleaved runs per count, ${os.cpus().length} cores${load ? ` (${load})` : ''}`);
+    log('model    threads  ms/image median (min-max)   speed-up vs ' + threads[0] + ' (median of paired ratios; ratio of medians)');
+    for (const rec of results.records) {
+      const s = rec.msPerImage;
+      const up = rec.speedupVsBaseline ? `${rec.speedupVsBaseline.pairedMedian.toFixed(2)}x; ${rec.speedupVsBaseline.ofMedians.toFixed(2)}x` : 'baseline';
+      log(`${rec.arch.padEnd(8)} ${String(rec.threads).padStart(7)}  ${`${fmt(s.median)} (${fmt(s.min)}-${fmt(s.max)})`.padEnd(26)} ${up}`);
+    }
+    log(`wrote bench/threads.json in ${results.meta.seconds} s`);
+  } finally {
+    for (const c of children) c.stop();
+  }
+}
+
+if (process.argv[2] === '--child') {
+  child(Number(process.argv[3]), Number(process.argv[4]), process.argv[5].split(',')).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(`npm run bench:threads: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  });
+}
