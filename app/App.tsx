@@ -17,7 +17,8 @@ import { Stats } from './components/Stats';
 import { defaultForm, randomSeed, toRequest, validate, variationBatch, type FormState } from './settings';
 import type { RunOrigin, RunState } from './studioState';
 import { useNestar } from './useNestar';
-import { hasImageSettings, linkFor, restoreLink, type LinkVariation } from './urlState';
+import { readTextChunks } from './pngText';
+import { hasImageSettings, linkFor, parseUrl, pngEntries, pngSearch, restoreLink, type LinkSettings, type LinkVariation } from './urlState';
 
 /** The settings of a request without its prefix or stop scale: what a new run from the same image starts with. */
 function plainRequest(r: GenerateRequest): GenerateRequest {
@@ -57,12 +58,57 @@ export function App() {
       setUrlProblems(url?.problems ?? []);
       return;
     }
-    const restored = restoreLink(url.settings, info, base);
+    applyLink(info, url.settings, url.problems);
+  }, [info]);
+
+  /** Restores a link's settings (from the URL or a dropped PNG) and, when all are valid, generates its image. */
+  const applyLink = (model: ModelInfo, settings: LinkSettings, problemsSoFar: string[]) => {
+    const restored = restoreLink(settings, model, defaultForm(model));
     setForm(restored.form);
-    const problems = [...url.problems, ...restored.problems];
+    const problems = [...problemsSoFar, ...restored.problems];
     setUrlProblems(problems);
     if (restored.generate && problems.length === 0) void generateLinked(toRequest(restored.form), restored.variation);
-  }, [info]);
+  };
+
+  /** A PNG this page saved: its text chunks are a link; another model's PNG opens that model. */
+  const openPng = async (file: File) => {
+    const search = pngSearch(readTextChunks(new Uint8Array(await file.arrayBuffer())));
+    if (!search) {
+      setUrlProblems([`${file.name} carries no NestAR settings (only PNGs saved by this page do).`]);
+      return;
+    }
+    const url = parseUrl(search);
+    if (url.model !== null && url.model !== state.modelId) {
+      window.location.assign(new URL(search, window.location.href).href);
+      return;
+    }
+    if (!info) return;
+    if (running) {
+      setUrlProblems([`Wait for the current run to end (or cancel it) before opening ${file.name}.`]);
+      return;
+    }
+    applyLink(info, url.settings, url.problems);
+  };
+  const openPngRef = useRef(openPng);
+  openPngRef.current = openPng;
+  useEffect(() => {
+    // The whole page is a drop target for PNGs.
+    const over = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    const drop = (e: DragEvent) => {
+      const file = e.dataTransfer?.files[0];
+      if (!file) return;
+      e.preventDefault();
+      void openPngRef.current(file);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
 
   /** The image a link names: a plain run, or (variation) the source up to its scale, then the variation from it. */
   const generateLinked = async (request: GenerateRequest, variation: LinkVariation | null) => {
@@ -134,6 +180,7 @@ export function App() {
           variation: run.origin.kind === 'variation' ? { sourceSeed: run.origin.sourceSeed, scale: run.origin.scale } : null,
         })
       : null;
+  const pngText = link && info ? pngEntries(link, backend, info.files) : [];
   const linkNote = run.origin.kind === 'variation' && !run.origin.linkable ? 'A variation of a variation from a finer scale has no link.' : null;
   // The address bar follows the finished image, so reloading or bookmarking the page keeps it.
   useEffect(() => {
@@ -188,10 +235,24 @@ export function App() {
                 <div className="stage-side">
                   <RunStatus run={run} />
                   <Stats run={run} runtime={state.runtime} />
-                  <DownloadButtons image={finalImage} basename={`nestar-${cls?.label ?? 'image'}-${seed ?? 0}`} />
+                  <DownloadButtons image={finalImage} basename={`nestar-${cls?.label ?? 'image'}-${seed ?? 0}`} text={pngText} />
                   {request && (
                     <RunActions continueFrom={continueFrom} onContinue={onContinue} link={link} linkNote={linkNote} disabled={running} />
                   )}
+                  <label className="btn btn-ghost file-button" title="Or drop a PNG saved by this page anywhere on it">
+                    Open a saved PNG
+                    <input
+                      type="file"
+                      accept="image/png"
+                      className="visually-hidden"
+                      data-testid="open-png"
+                      onChange={(e) => {
+                        const file = e.target.files?.[0];
+                        e.target.value = '';
+                        if (file) void openPng(file);
+                      }}
+                    />
+                  </label>
                 </div>
               </div>
               <Filmstrip info={info} run={run} selected={selected} onVary={onVary} varyDisabled={running} />

@@ -1,5 +1,6 @@
 /** Picking the newest image of a run, and PNG export through a canvas (nearest-neighbour upscaling). */
 import type { RgbaImage } from '../src/types';
+import { withTextChunks } from './pngText';
 import type { RunState } from './studioState';
 
 /** Image b of the newest thing the run produced: the final image, else the latest finished scale. */
@@ -26,8 +27,11 @@ export async function pngBlob(image: RgbaImage, scale: number): Promise<Blob> {
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'));
 }
 
-export async function downloadPng(image: RgbaImage, scale: number, filename: string): Promise<void> {
-  const url = URL.createObjectURL(await pngBlob(image, scale));
+/** Saves the image as a PNG; `text`: entries written as PNG text chunks (the image's settings, pngText.ts). */
+export async function downloadPng(image: RgbaImage, scale: number, filename: string, text: [string, string][] = []): Promise<void> {
+  let blob = await pngBlob(image, scale);
+  if (text.length > 0) blob = new Blob([withTextChunks(new Uint8Array(await blob.arrayBuffer()), text)], { type: 'image/png' });
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

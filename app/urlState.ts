@@ -177,3 +177,35 @@ export function modelLink(page: string, id: string | null): string {
   if (ep !== null) url.searchParams.set('ep', ep);
   return url.toString();
 }
+
+// ---- the same settings in a downloaded PNG (pngText.ts writes and reads the chunks) ----
+
+const PNG_PREFIX = 'nestar:';
+
+/**
+ * The PNG text entries of an image: each URL parameter of its link under `nestar:<parameter>` (so a dropped PNG is
+ * read exactly like a link), the link itself, the backend that ran it, and every model file with its sha256.
+ */
+export function pngEntries(link: string, backend: string | null, files: { name: string; sha256: string }[]): [string, string][] {
+  const params = new URL(link).searchParams;
+  const entries: [string, string][] = [['Software', 'NestAR Studio']];
+  for (const name of URL_PARAMETERS) {
+    const value = params.get(name);
+    if (value !== null) entries.push([`${PNG_PREFIX}${name}`, value]);
+  }
+  entries.push([`${PNG_PREFIX}backend`, backend ?? 'unknown']);
+  entries.push([`${PNG_PREFIX}files`, files.map((f) => `${f.name} sha256:${f.sha256}`).join('\n')]);
+  entries.push([`${PNG_PREFIX}link`, link]);
+  return entries;
+}
+
+/** The query string a PNG's `nestar:` entries amount to (for parseUrl), or null when it carries no NestAR seed. */
+export function pngSearch(text: Map<string, string>): string | null {
+  if (!text.has(`${PNG_PREFIX}seed`)) return null;
+  const params = new URLSearchParams();
+  for (const name of URL_PARAMETERS) {
+    const value = text.get(`${PNG_PREFIX}${name}`);
+    if (value !== undefined) params.set(name, value);
+  }
+  return `?${params.toString()}`;
+}

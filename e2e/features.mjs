@@ -245,3 +245,91 @@ export async function badUrlScenario(ctx) {
     await browser.close();
   }
 }
+
+/** tEXt and uncompressed iTXt chunks of a PNG file (keyword -> text), read independently of the page's code. */
+function pngText(bytes) {
+  const out = new Map();
+  let at = 8;
+  while (at + 12 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    const data = bytes.subarray(at + 8, at + 8 + length);
+    const zero = data.indexOf(0);
+    if (type === 'tEXt' && zero > 0) out.set(data.toString('latin1', 0, zero), data.toString('latin1', zero + 1));
+    if (type === 'iTXt' && zero > 0 && data[zero + 1] === 0) {
+      const language = data.indexOf(0, zero + 3);
+      const translated = data.indexOf(0, language + 1);
+      out.set(data.toString('latin1', 0, zero), data.toString('utf8', translated + 1));
+    }
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  return out;
+}
+
+/**
+ * (m) Download PNG: the file's pixels are the image's, its text chunks hold the settings, the model id, every model
+ * file's sha256 and the backend. Dropped on a fresh page, it restores the settings and makes a pixel-identical image.
+ */
+export async function pngRoundTripScenario(ctx) {
+  const { model } = ctx;
+  const { readFileSync } = await import('node:fs');
+  const { decode } = await import('fast-png');
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  let file;
+  let image;
+  const settings = { classLabel: pickClass(model.manifest).label, seed: 2718281828, odeSteps: ODE_STEPS, solver: 'heun', batch: 1 };
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    await setForm(page, settings);
+    const status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `the run ended ${status}`);
+    image = await readCanvas(page, FINAL_CANVAS);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /full resolution/ }).click()]);
+    file = join(SHOTS, 'download.png');
+    await download.saveAs(file);
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+  } finally {
+    await browser.close();
+  }
+
+  const bytes = readFileSync(file);
+  const png = decode(bytes);
+  check(png.width === image.width && png.height === image.height, `the PNG is ${png.width}x${png.height}, the image ${image.width}x${image.height}`);
+  // Expand to RGBA whatever the encoder chose (an opaque image may be stored as RGB).
+  const data = [];
+  for (let i = 0; i < png.width * png.height; i++) {
+    for (let c = 0; c < 3; c++) data.push(png.data[i * png.channels + c]);
+    data.push(255);
+  }
+  check(identical({ width: png.width, height: png.height, data }, image), 'the PNG\'s pixels are not the image\'s');
+  const text = pngText(bytes);
+  const expectText = { 'nestar:model': model.id, 'nestar:ep': 'wasm', 'nestar:backend': 'wasm', 'nestar:class': settings.classLabel, 'nestar:seed': String(settings.seed), 'nestar:steps': String(ODE_STEPS), 'nestar:solver': 'heun' };
+  for (const [k, v] of Object.entries(expectText)) check(text.get(k) === v, `PNG text ${k} is ${JSON.stringify(text.get(k))}, expected ${JSON.stringify(v)}`);
+  for (const [name, f] of Object.entries(model.manifest.files)) check((text.get('nestar:files') ?? '').includes(`${name} sha256:${f.sha256}`), `PNG text nestar:files lacks ${name}'s sha256`);
+
+  // A fresh browser: drop the file on the page.
+  const fresh = await openWasm(ctx);
+  try {
+    check(fresh.opened.ready, `model did not load: ${fresh.opened.message}`);
+    const p = fresh.browser.page;
+    const before = Number(await p.getAttribute('[data-testid="run-status"]', 'data-run'));
+    await p.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, Array.from(bytes));
+    const status = await runAndWait(p, null, { from: before });
+    check(status === 'done', `the run from the dropped PNG ended ${status}`);
+    const form = await readForm(p);
+    check(form.classLabel === settings.classLabel && form.seed === settings.seed && form.odeSteps === ODE_STEPS && form.solver === 'heun', `the dropped PNG restored ${JSON.stringify(form)}`);
+    const again = await readCanvas(p, FINAL_CANVAS);
+    const diff = compareImages(again, image, 0);
+    check(diff.sameSize && diff.max === 0, `the image from the dropped PNG differs: ${JSON.stringify(diff)}`);
+    check(fresh.browser.problems.pageErrors.length === 0, `uncaught page errors: ${fresh.browser.problems.pageErrors.join(' | ')}`);
+    return { file, text: Object.fromEntries([...text].filter(([k]) => k !== 'nestar:files')) };
+  } finally {
+    await fresh.browser.close();
+  }
+}

@@ -80,6 +80,9 @@ async function main() {
     );
     await run('k', 'Copy link -> a fresh browser restores the settings and makes a pixel-identical image', async () => (await features()).urlRoundTripScenario(ctx));
     await run('l', 'Unknown and invalid URL parameters give a notice naming each, no run, no crash', async () => (await features()).badUrlScenario(ctx));
+    await run('m', 'Download PNG: its pixels and text chunks (settings, model files sha256, backend); dropped on a fresh page it remakes the image', async () =>
+      (await features()).pngRoundTripScenario(ctx),
+    );
 
     await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
       corrupt: await brokenModelScenario(ctx, CORRUPT_ID, 'MODEL_CORRUPT', 'Model files are corrupt', 'error-banner'),

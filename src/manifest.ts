@@ -400,6 +400,9 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
       batch: [...manifest.limits.batch],
     },
     totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
+    files: Object.entries(manifest.files)
+      .map(([name, f]) => ({ name, bytes: f.bytes, sha256: f.sha256 }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     quality: manifest.quality ? { ...manifest.quality } : null,
     tokenizer:
       manifest.tokenLayout === 'latent'

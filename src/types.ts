@@ -52,6 +52,8 @@ export interface ModelInfo {
   /** Inclusive [min, max] of each numeric setting, from the manifest. */
   limits: { odeSteps: [number, number]; guidance: [number, number]; temperature: [number, number]; batch: [number, number] };
   totalBytes: number;
+  /** Every file of the model (ONNX sessions, decoder) with its size and sha256, sorted by name: what exactly ran. */
+  files: { name: string; bytes: number; sha256: string }[];
   /** Measured sample quality (manifest `quality`, written by npm run eval), when the manifest has it. */
   quality: ModelQuality | null;
   /** Latent models: the nested tokenizer whose decoder session makes the pixels; null for pixel patches. */

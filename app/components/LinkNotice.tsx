@@ -4,7 +4,7 @@ export function LinkNotice({ problems, onDismiss }: { problems: string[]; onDism
   return (
     <div className="banner banner-notice" role="alert" data-testid="url-problems">
       <div className="banner-body">
-        <strong className="banner-title">Some settings in the link were not used</strong>
+        <strong className="banner-title">Some settings of the link or PNG were not used</strong>
         <ul>
           {problems.map((p) => (
             <li key={p} data-testid="url-problem">
