@@ -181,6 +181,7 @@ export function App() {
         })
       : null;
   const pngText = link && info ? pngEntries(link, backend, info.files) : [];
+  const growth = run.final ? run.frames.map((f) => f.images[selected]).filter((im): im is NonNullable<typeof im> => im !== undefined) : [];
   const linkNote = run.origin.kind === 'variation' && !run.origin.linkable ? 'A variation of a variation from a finer scale has no link.' : null;
   // The address bar follows the finished image, so reloading or bookmarking the page keeps it.
   useEffect(() => {
@@ -235,7 +236,7 @@ export function App() {
                 <div className="stage-side">
                   <RunStatus run={run} />
                   <Stats run={run} runtime={state.runtime} />
-                  <DownloadButtons image={finalImage} basename={`nestar-${cls?.label ?? 'image'}-${seed ?? 0}`} text={pngText} />
+                  <DownloadButtons image={finalImage} growth={growth} basename={`nestar-${cls?.label ?? 'image'}-${seed ?? 0}`} text={pngText} />
                   {request && (
                     <RunActions continueFrom={continueFrom} onContinue={onContinue} link={link} linkNote={linkNote} disabled={running} />
                   )}

@@ -1,4 +1,4 @@
-import { encode } from 'fast-png';
+import { decodeApng, encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { assembleApng, pngChunks } from './apng';
 
@@ -23,6 +23,16 @@ describe('assembleApng', () => {
     expect(sequences).toEqual(sequences.map((_, i) => i));
     const last = chunks.filter((c) => c.type === 'fcTL')[2]!.data;
     expect(new DataView(last.buffer, last.byteOffset).getUint16(20)).toBe(1500);
+  });
+
+  it('decodes (fast-png) to the frames it was made of, with their delays', () => {
+    const apng = decodeApng(assembleApng([frame(10), frame(200)], [600, 2000]));
+    expect([apng.width, apng.numberOfFrames, apng.numberOfPlays]).toEqual([4, 2, 0]);
+    expect(apng.frames.map((f) => Array.from(f.data.slice(0, 4)))).toEqual([
+      [10, 10, 10, 10],
+      [200, 200, 200, 200],
+    ]);
+    expect(apng.frames.map((f) => f.delayNumber / f.delayDenominator)).toEqual([0.6, 2]);
   });
 
   it('refuses frames of different sizes and an empty animation', () => {

@@ -333,3 +333,63 @@ export async function pngRoundTripScenario(ctx) {
     await fresh.browser.close();
   }
 }
+
+/** Every `factor`-th pixel of an upscaled RGBA(channels) image: the picture at its native size, as RGBA. */
+function downsample(data, width, channels, factor) {
+  const side = width / factor;
+  const out = [];
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const o = (y * factor * width + x * factor) * channels;
+      out.push(data[o], data[o + 1], data[o + 2], 255);
+    }
+  }
+  return { width: side, height: side, data: out };
+}
+
+/**
+ * (n) The growth animation (an APNG, one frame per scale, each the scale's preview upscaled crisply, the last the
+ * image) and the filmstrip PNG (every preview side by side), both with the image's settings in their text chunks.
+ */
+export async function growthScenario(ctx) {
+  const { model } = ctx;
+  const { readFileSync } = await import('node:fs');
+  const { decode, decodeApng } = await import('fast-png');
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    await setForm(page, { classLabel: pickClass(model.manifest).label, seed: ctx.seed, odeSteps: ODE_STEPS, batch: 1 });
+    const status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `the run ended ${status}`);
+    const scales = model.manifest.scales.length;
+    const previews = [];
+    for (let i = 0; i < scales; i++) previews.push(await readCanvas(page, FILM_CANVAS, i));
+
+    const save = async (testId, name) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+      const file = join(SHOTS, name);
+      await download.saveAs(file);
+      return readFileSync(file);
+    };
+    const apngBytes = await save('download-growth', 'growth.png');
+    const apng = decodeApng(apngBytes);
+    check(apng.numberOfFrames === scales && apng.frames.length === scales, `the animation has ${apng.numberOfFrames} frames, expected one per scale (${scales})`);
+    const factor = apng.width / model.manifest.image.size;
+    check(Number.isInteger(factor) && factor >= 1, `the animation is ${apng.width} px wide, not a whole multiple of ${model.manifest.image.size}`);
+    apng.frames.forEach((f, i) => {
+      check(identical(downsample(f.data, apng.width, apng.channels, factor), previews[i]), `animation frame ${i} is not scale ${i + 1}'s preview`);
+    });
+    check(pngText(apngBytes).get('nestar:seed') === String(ctx.seed), 'the animation does not carry the seed in its text chunks');
+
+    const stripBytes = await save('download-filmstrip', 'filmstrip.png');
+    const strip = decode(stripBytes);
+    const side = model.manifest.image.size * factor;
+    check(strip.height === side && strip.width === scales * side + (scales - 1) * 8, `the filmstrip PNG is ${strip.width}x${strip.height}`);
+    check(pngText(stripBytes).get('nestar:seed') === String(ctx.seed), 'the filmstrip PNG does not carry the seed');
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { frames: apng.numberOfFrames, width: apng.width, strip: `${strip.width}x${strip.height}` };
+  } finally {
+    await browser.close();
+  }
+}

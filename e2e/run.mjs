@@ -83,6 +83,7 @@ async function main() {
     await run('m', 'Download PNG: its pixels and text chunks (settings, model files sha256, backend); dropped on a fresh page it remakes the image', async () =>
       (await features()).pngRoundTripScenario(ctx),
     );
+    await run('n', 'Growth animation (APNG, one frame per scale, each the preview) and filmstrip PNG downloads', async () => (await features()).growthScenario(ctx));
 
     await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
       corrupt: await brokenModelScenario(ctx, CORRUPT_ID, 'MODEL_CORRUPT', 'Model files are corrupt', 'error-banner'),

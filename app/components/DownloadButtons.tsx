@@ -1,12 +1,20 @@
 /** PNG export of the selected final image: at full resolution (the model's native size) or upscaled. */
 import type { RgbaImage } from '../../src/types';
-import { downloadPng } from '../images';
+import { downloadFilmstrip, downloadGrowth, downloadPng } from '../images';
 
 /** Upscaled exports aim at this many pixels a side (nearest neighbour, so every model pixel stays a square). */
 const UPSCALED_SIDE = 512;
 
-/** `text`: the image's settings, written into the PNG as text chunks (dropping it on the page restores them). */
-export function DownloadButtons({ image, basename, text }: { image: RgbaImage | null; basename: string; text: [string, string][] }) {
+interface Props {
+  image: RgbaImage | null;
+  /** The finished image's previews, coarse to fine (the last is the image); empty until the image is finished. */
+  growth: RgbaImage[];
+  basename: string;
+  /** The image's settings, written into every PNG as text chunks (dropping one on the page restores them). */
+  text: [string, string][];
+}
+
+export function DownloadButtons({ image, growth, basename, text }: Props) {
   const factor = image ? Math.max(2, Math.round(UPSCALED_SIDE / image.width)) : 1;
   return (
     <div className="downloads" role="group" aria-label="Download">
@@ -29,6 +37,28 @@ export function DownloadButtons({ image, basename, text }: { image: RgbaImage | 
       >
         <span>Download PNG {image ? `${image.width * factor}×${image.height * factor}` : ''}</span>
         <span className="muted">{image ? `upscaled ×${factor}` : 'upscaled'}</span>
+      </button>
+      <button
+        type="button"
+        className="btn btn-secondary"
+        disabled={growth.length === 0}
+        onClick={() => void downloadGrowth(growth, `${basename}-growth.png`, text)}
+        title="An animated PNG: one frame per scale, coarse to fine"
+        data-testid="download-growth"
+      >
+        <span>Growth animation</span>
+        <span className="muted">animated PNG, {growth.length || '–'} frames</span>
+      </button>
+      <button
+        type="button"
+        className="btn btn-secondary"
+        disabled={growth.length === 0}
+        onClick={() => void downloadFilmstrip(growth, `${basename}-filmstrip.png`, text)}
+        title="Every scale side by side in one PNG"
+        data-testid="download-filmstrip"
+      >
+        <span>Filmstrip</span>
+        <span className="muted">one PNG strip</span>
       </button>
     </div>
   );
