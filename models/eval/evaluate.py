@@ -244,7 +244,7 @@ def markdown(results: dict) -> str:
         f"within-class precision/recall per class on equal-size sets, averaged over classes. s / image: the "
         f"sampling time of this run (Node, wasm, 1 thread, batches of up to 16 of one class), not a benchmark.",
         "",
-        "**Equal training budget** (default settings of each model: "
+        "**Shipped models and the equal-budget comparison** (default settings of each model: "
         f"{results['defaults_text']}):",
         "",
         *table_head(("", "model"), ("s / image",)),
@@ -414,8 +414,9 @@ def main():
         return row["metrics"] if g == row["defaults"]["guidance"] else evaluate(model_dir, {"guidance": g})[0]
 
     results["sweep_model"] = SWEEP_MODEL
-    if chosen is not None and SWEEP_MODEL not in chosen:
-        results["sweep"] = previous["sweep"] if previous.get("sweep_model") == SWEEP_MODEL else []
+    if chosen is not None and (SWEEP_MODEL not in chosen or not sweep):
+        # Not swept in this run: the earlier run's sweep stays, under the model it swept.
+        results["sweep"], results["sweep_model"] = previous["sweep"], previous.get("sweep_model")
     elif SWEEP_MODEL in rows:
         default_guidance = rows[SWEEP_MODEL]["defaults"]["guidance"]
         for g in sorted(set(sweep) | {default_guidance}):
