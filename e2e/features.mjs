@@ -393,3 +393,80 @@ export async function growthScenario(ctx) {
     await browser.close();
   }
 }
+
+/** Presses Tab until `predicate` (run in the page on document.activeElement) holds; returns whether it did. */
+async function tabTo(page, predicate, arg, maxTabs = 120) {
+  for (let i = 0; i < maxTabs; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(predicate, arg)) return true;
+  }
+  return false;
+}
+
+/** The focused element draws a visible focus indicator (an outline, from :focus-visible). */
+async function focusVisible(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return false;
+    const target = el.matches('input.visually-hidden') ? el.parentElement : el;
+    const style = getComputedStyle(target);
+    return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  });
+}
+
+/**
+ * (o) Keyboard only, at desktop and at phone width (375 px): reach Generate with Tab, run it with Enter, reach the
+ * full-resolution download and save it with Enter, reach "Vary from here" and run it; every stop shows a visible
+ * focus ring; at 375 px nothing overflows sideways. Screenshots of both widths.
+ */
+export async function keyboardScenario(ctx) {
+  const out = {};
+  for (const [name, viewport] of [
+    ['desktop', { width: 1280, height: 900 }],
+    ['phone', { width: 375, height: 800 }],
+  ]) {
+    const browser = await openBrowser({ viewport, deviceScaleFactor: name === 'phone' ? 2 : 1 });
+    const { page, problems } = browser;
+    try {
+      const opened = await openStudio(page, ctx.baseUrl, { ...ctx.modelParam, ep: 'wasm' }, 300_000);
+      check(opened.ready, `model did not load: ${opened.message}`);
+      await setForm(page, { odeSteps: ODE_STEPS }); // only to keep the run short; everything below is keyboard
+      await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+      const before = Number(await page.getAttribute('[data-testid="run-status"]', 'data-run'));
+      check(await tabTo(page, () => document.activeElement?.textContent?.trim() === 'Generate'), `${name}: Tab never reaches Generate`);
+      check(await focusVisible(page), `${name}: Generate has no visible focus`);
+      await page.keyboard.press('Enter');
+      const status = await runAndWait(page, null, { from: before });
+      check(status === 'done', `${name}: the keyboard run ended ${status}`);
+
+      check(await tabTo(page, () => /full resolution/.test(document.activeElement?.textContent ?? '')), `${name}: Tab never reaches the PNG download`);
+      check(await focusVisible(page), `${name}: the download button has no visible focus`);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+      out[`${name}Download`] = download.suggestedFilename();
+
+      for (const testId of ['copy-link', 'download-growth']) {
+        await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+        check(await tabTo(page, (id) => document.activeElement?.getAttribute('data-testid') === id, testId), `${name}: Tab never reaches ${testId}`);
+        check(await focusVisible(page), `${name}: ${testId} has no visible focus`);
+      }
+      check(await tabTo(page, () => document.activeElement?.getAttribute('data-testid') === 'vary-from-here'), `${name}: Tab never reaches "Vary from here"`);
+      check(await focusVisible(page), `${name}: "Vary from here" has no visible focus`);
+      const runs = Number(await page.getAttribute('[data-testid="run-status"]', 'data-run'));
+      await page.keyboard.press('Enter');
+      check((await runAndWait(page, null, { from: runs })) === 'done', `${name}: the keyboard variation did not finish`);
+      check((await page.getByTestId('batch-canvas').count()) === 4, `${name}: the keyboard variation did not make 4 images`);
+
+      if (name === 'phone') {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        check(overflow <= 0, `at 375 px the page is ${overflow} px wider than the screen`);
+      }
+      out[`${name}Shot`] = join(SHOTS, `keyboard-${name}.png`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: out[`${name}Shot`], fullPage: true });
+      check(problems.pageErrors.length === 0, `${name}: uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    } finally {
+      await browser.close();
+    }
+  }
+  return out;
+}

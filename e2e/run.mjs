@@ -84,6 +84,9 @@ async function main() {
       (await features()).pngRoundTripScenario(ctx),
     );
     await run('n', 'Growth animation (APNG, one frame per scale, each the preview) and filmstrip PNG downloads', async () => (await features()).growthScenario(ctx));
+    await run('o', 'Keyboard only at desktop and 375 px: Generate, download, Copy link, Vary from here, each with visible focus; no sideways overflow', async () =>
+      (await features()).keyboardScenario(ctx),
+    );
 
     await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
       corrupt: await brokenModelScenario(ctx, CORRUPT_ID, 'MODEL_CORRUPT', 'Model files are corrupt', 'error-banner'),
