@@ -7,6 +7,7 @@ import { DownloadButtons } from './components/DownloadButtons';
 import { ErrorBanner } from './components/ErrorBanner';
 import { Filmstrip } from './components/Filmstrip';
 import { Header } from './components/Header';
+import { History } from './components/History';
 import { LinkNotice } from './components/LinkNotice';
 import { LoadProgress } from './components/LoadProgress';
 import { ModelAbout } from './components/ModelAbout';
@@ -17,6 +18,7 @@ import { Stats } from './components/Stats';
 import { defaultForm, randomSeed, toRequest, validate, variationBatch, type FormState } from './settings';
 import type { RunOrigin, RunState } from './studioState';
 import { useNestar } from './useNestar';
+import { openHistory, type HistoryEntry, type HistoryStore } from './history';
 import { readTextChunks } from './pngText';
 import { hasImageSettings, linkFor, parseUrl, pngEntries, pngSearch, restoreLink, type LinkSettings, type LinkVariation } from './urlState';
 
@@ -35,7 +37,7 @@ function variationOrigin(run: RunState, selected: number, scale: number): RunOri
 }
 
 export function App() {
-  const { state, source, generate, cancel, reload, dismissError } = useNestar();
+  const { state, source, generate, cancel, reload, dismissError, restore } = useNestar();
   const info: ModelInfo | null = state.load.status === 'ready' ? (state.runtime?.model ?? null) : null;
   const [form, setForm] = useState<FormState | null>(null);
   const [selected, setSelected] = useState(0);
@@ -166,13 +168,14 @@ export function App() {
   const finalImage = run.final?.[selected] ?? null;
 
   const backend = state.runtime?.backend ?? null;
-  const link =
-    info && request && cls && state.modelId && seed !== null && !(run.origin.kind === 'variation' && !run.origin.linkable)
+  /** The link of image b of the current run, or null while none can be made. */
+  const linkOf = (b: number): string | null =>
+    info && request && cls && state.modelId && !(run.origin.kind === 'variation' && !run.origin.linkable)
       ? linkFor(window.location.href, {
           modelId: state.modelId,
           backend,
           classLabel: cls.label,
-          seed,
+          seed: (request.seed + b) >>> 0,
           guidance: request.guidance,
           temperature: request.temperature,
           odeSteps: request.odeSteps,
@@ -180,9 +183,55 @@ export function App() {
           variation: run.origin.kind === 'variation' ? { sourceSeed: run.origin.sourceSeed, scale: run.origin.scale } : null,
         })
       : null;
+  const link = linkOf(selected);
   const pngText = link && info ? pngEntries(link, backend, info.files) : [];
   const growth = run.final ? run.frames.map((f) => f.images[selected]).filter((im): im is NonNullable<typeof im> => im !== undefined) : [];
   const linkNote = run.origin.kind === 'variation' && !run.origin.linkable ? 'A variation of a variation from a finer scale has no link.' : null;
+  // History: every finished run that made its scales here (not one restored from history) adds its image 0.
+  const [history, setHistory] = useState<HistoryEntry[]>([]);
+  const historyStore = useRef<Promise<HistoryStore> | null>(null);
+  useEffect(() => {
+    historyStore.current = openHistory();
+    void historyStore.current
+      .then((s) => s.list())
+      .then(setHistory)
+      .catch(() => undefined);
+  }, []);
+  const recordedRun = useRef(0);
+  const firstLink = linkOf(0);
+  const firstImage = run.final?.[0];
+  useEffect(() => {
+    if (run.status !== 'done' || !firstImage || run.frames.length === 0 || !firstLink || !request || !cls || recordedRun.current === run.id) return;
+    recordedRun.current = run.id;
+    const entry = { createdAt: Date.now(), link: firstLink, label: `${cls.label} · seed ${request.seed}`, image: firstImage };
+    void historyStore.current
+      ?.then((s) => s.add(entry))
+      .then(setHistory)
+      .catch(() => undefined);
+  }, [run.status, run.id, firstImage, firstLink, request, cls, run.frames.length]);
+  const onRestore = (entry: HistoryEntry) => {
+    const url = parseUrl(new URL(entry.link).search);
+    if (url.model !== state.modelId) {
+      window.location.assign(entry.link); // another model: its link loads it and makes the image again
+      return;
+    }
+    if (!info) return;
+    const restored = restoreLink(url.settings, info, defaultForm(info));
+    setForm(restored.form);
+    setSelected(0);
+    setUrlProblems(restored.problems);
+    restore({
+      request: { ...toRequest(restored.form), batch: 1 },
+      origin: restored.variation ? { kind: 'variation', ...restored.variation, linkable: true } : { kind: 'seed' },
+      image: entry.image,
+      lastScale: info.scales.at(-1)!.scale,
+    });
+  };
+  const onClearHistory = () => {
+    setHistory([]);
+    void historyStore.current?.then((s) => s.clear()).catch(() => undefined);
+  };
+
   // The address bar follows the finished image, so reloading or bookmarking the page keeps it.
   useEffect(() => {
     if (link && run.status === 'done') window.history.replaceState(null, '', link);
@@ -258,6 +307,7 @@ export function App() {
               </div>
               <Filmstrip info={info} run={run} selected={selected} onVary={onVary} varyDisabled={running} />
               <BatchGrid info={info} run={run} selected={selected} onSelect={setSelected} />
+              <History entries={history} onRestore={onRestore} onClear={onClearHistory} disabled={running} />
               <ModelAbout info={info} />
             </>
           )}

@@ -70,7 +70,9 @@ export type StudioAction =
   | (GenerateEvent & { runId: number })
   | { type: 'cancelled'; runId: number }
   | { type: 'error'; code: ErrorCode; message: string; during: 'load' | 'generate'; runId?: number }
-  | { type: 'dismiss-error' };
+  | { type: 'dismiss-error' }
+  /** Shows a stored image (history) as a finished run of `request`, without running anything. */
+  | { type: 'restore'; request: GenerateRequest; origin: RunOrigin; image: RgbaImage; lastScale: number };
 
 const emptyRun: RunState = {
   id: 0,
@@ -169,5 +171,12 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
     }
     case 'dismiss-error':
       return { ...state, error: null };
+    case 'restore':
+      if (state.run.status === 'running') return state;
+      return {
+        ...state,
+        error: null,
+        run: { ...emptyRun, id: state.run.id, status: 'done', request: action.request, origin: action.origin, final: [action.image], lastScale: action.lastScale },
+      };
   }
 }

@@ -21,6 +21,8 @@ export interface Nestar {
   /** Loads the model again (after a lost device or a failed load). */
   reload(): void;
   dismissError(): void;
+  /** Shows a stored image as the current one (history), with the request that made it. */
+  restore(action: Omit<Extract<StudioAction, { type: 'restore' }>, 'type'>): void;
 }
 
 function errorAction(e: unknown, during: 'load' | 'generate'): StudioAction {
@@ -94,5 +96,7 @@ export function useNestar(): Nestar {
   const reload = useCallback(() => setLoadToken((n) => n + 1), []);
   const dismissError = useCallback(() => dispatch({ type: 'dismiss-error' }), []);
 
-  return { state, source, generate, cancel, reload, dismissError };
+  const restore = useCallback((action: Omit<Extract<StudioAction, { type: 'restore' }>, 'type'>) => dispatch({ type: 'restore', ...action }), []);
+
+  return { state, source, generate, cancel, reload, dismissError, restore };
 }

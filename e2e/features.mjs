@@ -470,3 +470,48 @@ export async function keyboardScenario(ctx) {
   }
   return out;
 }
+
+/**
+ * (p) History: two finished images appear as thumbnails (newest first) and survive a reload (IndexedDB); clicking
+ * the older one brings back its settings and its exact pixels without a run; Clear empties it for good.
+ */
+export async function historyScenario(ctx) {
+  const { model } = ctx;
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const images = [];
+    for (const seed of [11, 22]) {
+      await setForm(page, { classLabel: pickClass(model.manifest).label, seed, odeSteps: ODE_STEPS, batch: 1 });
+      const status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+      check(status === 'done', `run with seed ${seed} ended ${status}`);
+      images.push(await readCanvas(page, FINAL_CANVAS));
+    }
+    await page.waitForSelector('[data-testid="history"][data-count="2"]', { timeout: 10_000 });
+    // The address bar holds the last image's link, so the reload makes it again: history keeps one entry for it.
+    await page.reload();
+    check((await runAndWait(page, null, { from: 0 })) === 'done', 'the reload did not remake the last image');
+    await page.waitForSelector('[data-testid="history"][data-count="2"]', { timeout: 10_000 });
+    const items = page.getByTestId('history-item');
+    check((await items.nth(0).getAttribute('aria-label')).includes('seed 22'), 'the newest history entry is not first');
+    const runs = await page.getAttribute('[data-testid="run-status"]', 'data-run');
+    await items.nth(1).click();
+    await page.waitForSelector(FINAL_CANVAS, { timeout: 10_000 });
+    check((await page.getAttribute('[data-testid="run-status"]', 'data-run')) === runs, 'restoring from history started a run');
+    check(identical(await readCanvas(page, FINAL_CANVAS), images[0]), 'the restored image differs from the one made with seed 11');
+    check((await readForm(page)).seed === 11, 'the restored settings do not have seed 11');
+    const shot = join(SHOTS, 'history.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    await page.getByTestId('history-clear').click();
+    check((await page.getByTestId('history-item').count()) === 0, 'Clear left history entries');
+    await page.goto(new URL(`?${new URLSearchParams({ ...ctx.modelParam, ep: "wasm" })}`, ctx.baseUrl).href); // no image in the URL: nothing is made again
+    await page.waitForSelector('[data-testid="backend-badge"]:not([data-backend=""])', { timeout: 300_000 });
+    await page.waitForTimeout(500);
+    check((await page.getByTestId('history-item').count()) === 0, 'history came back after Clear and a reload');
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { shot };
+  } finally {
+    await browser.close();
+  }
+}

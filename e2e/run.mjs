@@ -87,6 +87,9 @@ async function main() {
     await run('o', 'Keyboard only at desktop and 375 px: Generate, download, Copy link, Vary from here, each with visible focus; no sideways overflow', async () =>
       (await features()).keyboardScenario(ctx),
     );
+    await run('p', 'History: finished images as thumbnails that survive a reload, restore settings and exact pixels without a run, Clear', async () =>
+      (await features()).historyScenario(ctx),
+    );
 
     await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
       corrupt: await brokenModelScenario(ctx, CORRUPT_ID, 'MODEL_CORRUPT', 'Model files are corrupt', 'error-banner'),
