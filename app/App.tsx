@@ -17,6 +17,7 @@ import { RunStatus } from './components/RunStatus';
 import { Stats } from './components/Stats';
 import { defaultForm, randomSeed, toRequest, validate, variationBatch, type FormState } from './settings';
 import type { RunOrigin, RunState } from './studioState';
+import { useLiveScrub } from './useLiveScrub';
 import { useNestar } from './useNestar';
 import { openHistory, type HistoryEntry, type HistoryStore } from './history';
 import { readTextChunks } from './pngText';
@@ -125,6 +126,10 @@ export function App() {
   };
 
   const errors = useMemo(() => (info && form ? validate(form, info) : {}), [info, form]);
+  // Live: one image (batch 1, whole image) per settings change while the switch is on.
+  const [live, setLive] = useState(false);
+  const liveRequest = live && form && Object.keys(errors).length === 0 ? { ...toRequest({ ...form, stopAfter: null }), batch: 1 } : null;
+  const { imagesPerSecond } = useLiveScrub(liveRequest, generate, cancel);
   const run = state.run;
   const running = run.status === 'running';
   useEffect(() => {
@@ -260,6 +265,9 @@ export function App() {
               onCancel={onCancel}
               running={running}
               cancelling={cancelling}
+              live={live}
+              onLiveChange={setLive}
+              liveRate={imagesPerSecond}
             />
           ) : state.load.status === 'failed' ? (
             <div className="card empty-card small">Settings appear once a model is loaded.</div>

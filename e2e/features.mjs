@@ -515,3 +515,53 @@ export async function historyScenario(ctx) {
     await browser.close();
   }
 }
+
+/**
+ * (q) Live mode: with the switch on, six quick seed changes and an arrow-key class change while runs are going:
+ * no BUSY banner (never two runs in flight), the page settles on the last setting (its image equals a plain
+ * Generate of that setting afterwards), and a rate is shown.
+ */
+export async function liveScenario(ctx) {
+  const { model } = ctx;
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    await setForm(page, { classLabel: pickClass(model.manifest).label, seed: 100, odeSteps: ODE_STEPS, batch: 1 });
+    await page.getByTestId('live').check();
+    const seedField = page.getByLabel('Seed', { exact: true });
+    for (let seed = 101; seed <= 106; seed++) {
+      await seedField.fill(String(seed));
+      await page.waitForTimeout(150);
+    }
+    // Arrow keys walk the classes (a radio group): focus the selected class, move to the next one.
+    await page.getByRole('radio', { name: pickClass(model.manifest).label, exact: true }).focus();
+    await page.keyboard.press('ArrowRight');
+    const lastClass = await page.textContent('[data-testid="selected-class"]');
+    check(lastClass !== pickClass(model.manifest).label, 'the arrow key did not change the class');
+    // Settled: done, and no new run for 2 s.
+    let runs = -1;
+    for (let i = 0; i < 120; i++) {
+      await page.waitForSelector('[data-testid="run-status"][data-status="done"]', { timeout: 300_000 });
+      const now = await page.getAttribute('[data-testid="run-status"]', 'data-run');
+      if (now === runs) break;
+      runs = now;
+      await page.waitForTimeout(2000);
+    }
+    check((await page.$(BANNER)) === null, `an error banner appeared while scrubbing: ${(await page.$(BANNER)) ? await page.innerText(BANNER) : ''}`);
+    const rate = Number(await page.getAttribute('[data-testid="live-rate"]', 'data-rate'));
+    check(rate > 0, 'no images/s shown in live mode');
+    const form = await readForm(page);
+    check(form.seed === 106 && form.classLabel === lastClass, `the form ended on ${JSON.stringify(form)}`);
+    const liveImage = await readCanvas(page, FINAL_CANVAS);
+
+    await page.getByTestId('live').uncheck();
+    const status = await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click());
+    check(status === 'done', `the plain run ended ${status}`);
+    check(identical(await readCanvas(page, FINAL_CANVAS), liveImage), 'live mode did not end on the image of the last setting');
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { runs: Number(runs), imagesPerSecond: rate };
+  } finally {
+    await browser.close();
+  }
+}

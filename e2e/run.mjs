@@ -90,6 +90,9 @@ async function main() {
     await run('p', 'History: finished images as thumbnails that survive a reload, restore settings and exact pixels without a run, Clear', async () =>
       (await features()).historyScenario(ctx),
     );
+    await run('q', 'Live mode: quick seed and arrow-key class changes, never two runs in flight, ends on the last setting, shows images/s', async () =>
+      (await features()).liveScenario(ctx),
+    );
 
     await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
       corrupt: await brokenModelScenario(ctx, CORRUPT_ID, 'MODEL_CORRUPT', 'Model files are corrupt', 'error-banner'),

@@ -16,17 +16,23 @@ interface Props {
   onCancel(): void;
   running: boolean;
   cancelling: boolean;
+  /** Live mode: every change regenerates, so the fields stay editable during runs. */
+  live: boolean;
+  onLiveChange(live: boolean): void;
+  /** Finished live images per second, when known. */
+  liveRate: number | null;
 }
 
-export function Controls({ info, form, errors, onChange, onGenerate, onCancel, running, cancelling }: Props) {
+export function Controls({ info, form, errors, onChange, onGenerate, onCancel, running, cancelling, live, onLiveChange, liveRate }: Props) {
   const invalid = Object.keys(errors).length > 0;
+  const locked = running && !live;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!running && !invalid) onGenerate();
   };
   return (
     <form className="controls" onSubmit={submit} aria-label="Generation settings" noValidate>
-      <ClassPicker classes={info.classes} value={form.classIndex} onChange={(classIndex) => onChange({ classIndex })} disabled={running} />
+      <ClassPicker classes={info.classes} value={form.classIndex} onChange={(classIndex) => onChange({ classIndex })} disabled={locked} />
 
       <div className="card settings-card">
         <SeedField
@@ -34,7 +40,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
           onChange={(seed) => onChange({ seed })}
           onRoll={() => onChange({ seed: String(randomSeed()) })}
           error={errors.seed}
-          disabled={running}
+          disabled={locked}
         />
         <div className="field-pair">
           <NumberField
@@ -45,7 +51,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             step={0.1}
             error={errors.guidance}
             slider
-            disabled={running}
+            disabled={locked}
           />
           <NumberField
             label="Temperature"
@@ -55,7 +61,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             step={0.05}
             error={errors.temperature}
             slider
-            disabled={running}
+            disabled={locked}
           />
         </div>
         <div className="field-pair">
@@ -66,7 +72,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             range={info.limits.odeSteps}
             step={1}
             error={errors.odeSteps}
-            disabled={running}
+            disabled={locked}
           />
           <div className="field">
             <div className="field-row">
@@ -80,7 +86,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
               className="input"
               value={form.solver}
               onChange={(e) => onChange({ solver: e.target.value as Solver })}
-              disabled={running}
+              disabled={locked}
             >
               {SOLVERS.map((s) => (
                 <option key={s} value={s}>
@@ -102,7 +108,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             className="input"
             value={form.stopAfter ?? ''}
             onChange={(e) => onChange({ stopAfter: e.target.value === '' ? null : Number(e.target.value) })}
-            disabled={running}
+            disabled={locked}
           >
             <option value="">Whole image</option>
             {info.scales.slice(0, -1).map((s) => (
@@ -112,7 +118,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             ))}
           </select>
         </div>
-        <fieldset className="field" disabled={running}>
+        <fieldset className="field" disabled={locked}>
           <legend className="field-label">Batch size</legend>
           <div className="segmented" role="radiogroup" aria-label="Batch size">
             {batchChoices(info).map((b) => (
@@ -125,13 +131,25 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
         </fieldset>
       </div>
 
+      <label className="live-toggle">
+        <input type="checkbox" checked={live} onChange={(e) => onLiveChange(e.target.checked)} data-testid="live" />
+        <span>
+          <strong>Live</strong> · regenerate (one image) as you change the class, seed, guidance or temperature
+        </span>
+      </label>
+      {live && (
+        <p className="muted small live-rate" role="status" data-testid="live-rate" data-rate={liveRate ?? ''}>
+          {liveRate === null ? 'Live: waiting for the first image' : `Live: ${liveRate.toFixed(liveRate < 10 ? 2 : 1)} images/s`}
+        </p>
+      )}
+
       <div className="actions">
-        {running ? (
+        {running && !live ? (
           <button type="button" className="btn btn-secondary btn-wide" onClick={onCancel} disabled={cancelling}>
             {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         ) : (
-          <button type="submit" className="btn btn-primary btn-wide" disabled={invalid} aria-describedby={invalid ? 'form-invalid' : undefined}>
+          <button type="submit" className="btn btn-primary btn-wide" disabled={invalid || running} aria-describedby={invalid ? 'form-invalid' : undefined}>
             Generate
           </button>
         )}
