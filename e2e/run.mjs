@@ -2,7 +2,10 @@
 // NestAR Studio end to end: build the app, serve dist/ with `vite preview`, drive Debian's Chromium headless
 // (WASM and SwiftShader WebGPU) through every scenario, print a summary, exit non-zero on any failure.
 //
-//   node e2e/run.mjs [--no-build] [--only=a,b,c,d,e,f,g,h]
+//   node e2e/run.mjs [--no-build] [--only=a,b,c,...,q]
+//
+// (i)-(q) are issue 10's features (e2e/features.mjs): stop/continue, variations, links, PNG text, growth
+// animation, keyboard and phone width, history, live mode.
 //
 // Screenshots go to test-results/e2e/. The reference images and previews of (a)/(b)/(g)/(h) are computed in Node by src's
 // scheduler on onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
