@@ -565,3 +565,40 @@ export async function liveScenario(ctx) {
     await browser.close();
   }
 }
+
+/**
+ * (r) Cancel keeps what finished: cancel a long run after its first scale, the finished scales stay on screen and
+ * Continue finishes the image, pixel-identical to an uninterrupted run of the same settings.
+ */
+export async function cancelContinueScenario(ctx) {
+  const { model } = ctx;
+  const { browser, opened } = await openWasm(ctx);
+  const { page, problems } = browser;
+  try {
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const { limits } = model.manifest.sampling;
+    // Long enough per scale that Cancel lands before the last one.
+    await setForm(page, { classLabel: pickClass(model.manifest).label, seed: ctx.seed, odeSteps: Math.min(limits.ode_steps[1], 48), solver: 'heun', batch: 1 });
+    const before = Number(await page.getAttribute('[data-testid="run-status"]', 'data-run'));
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.waitForSelector('[data-testid="scale-frame"]', { timeout: 300_000 });
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const status = await runAndWait(page, null, { from: before });
+    check(status === 'cancelled', `the run ended ${status} (done: it finished before the cancel landed)`);
+    const kept = await page.$$('[data-testid="scale-frame"]');
+    check(kept.length >= 1 && kept.length < model.manifest.scales.length, `after Cancel the filmstrip shows ${kept.length} scales`);
+    const keptPreviews = [];
+    for (let i = 0; i < kept.length; i++) keptPreviews.push(await readCanvas(page, FILM_CANVAS, i));
+
+    check((await runAndWait(page, () => page.getByTestId('continue').click())) === 'done', 'Continue after Cancel did not finish');
+    const continued = await readCanvas(page, FINAL_CANVAS);
+    for (const [i, p] of keptPreviews.entries()) check(identical(await readCanvas(page, FILM_CANVAS, i), p), `Continue changed the kept preview ${i}`);
+    check((await runAndWait(page, () => page.getByRole('button', { name: 'Generate', exact: true }).click())) === 'done', 'the uninterrupted run did not finish');
+    const diff = compareImages(await readCanvas(page, FINAL_CANVAS), continued, 0);
+    check(diff.sameSize && diff.max === 0, `cancel + continue differs from the uninterrupted run: ${JSON.stringify(diff)}`);
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return { keptScales: kept.length };
+  } finally {
+    await browser.close();
+  }
+}

@@ -2,10 +2,10 @@
 // NestAR Studio end to end: build the app, serve dist/ with `vite preview`, drive Debian's Chromium headless
 // (WASM and SwiftShader WebGPU) through every scenario, print a summary, exit non-zero on any failure.
 //
-//   node e2e/run.mjs [--no-build] [--only=a,b,c,...,q]
+//   node e2e/run.mjs [--no-build] [--only=a,b,c,...,r]
 //
-// (i)-(q) are issue 10's features (e2e/features.mjs): stop/continue, variations, links, PNG text, growth
-// animation, keyboard and phone width, history, live mode.
+// (i)-(r) are issue 10's features (e2e/features.mjs): stop/continue, variations, links, PNG text, growth
+// animation, keyboard and phone width, history, live mode, cancel/continue.
 //
 // Screenshots go to test-results/e2e/. The reference images and previews of (a)/(b)/(g)/(h) are computed in Node by src's
 // scheduler on onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
@@ -95,6 +95,9 @@ async function main() {
     );
     await run('q', 'Live mode: quick seed and arrow-key class changes, never two runs in flight, ends on the last setting, shows images/s', async () =>
       (await features()).liveScenario(ctx),
+    );
+    await run('r', 'Cancel after the first scale keeps the finished scales; Continue then equals an uninterrupted run, pixel for pixel', async () =>
+      (await features()).cancelContinueScenario(ctx),
     );
 
     await run('d', 'Corrupt model -> MODEL_CORRUPT banner; missing model -> MODEL_NOT_FOUND banner', async () => ({
