@@ -48,6 +48,7 @@ class TrainConfig:
     threads: int = 0
     device: str = "auto"
     override: str = ""  # JSON of model config fields that differ from the preset (ablations), e.g. '{"flow_width": 256}'
+    data_root: str = ""  # folder holding emoji-<size>/ (default: the repo's .cache, where npm run data builds it)
     tokenizer: str = ""  # latent presets: the nested tokenizer (models/train_tokenizer.py) whose latents are modelled
 
 
@@ -111,7 +112,7 @@ def main():
     ckpt_path = os.path.join(cfg.out, "checkpoint.pt")
     state = resume_or_start(cfg, model_config, ckpt_path)
 
-    data = EmojiDataset("train", model_config.image_size)
+    data = EmojiDataset("train", model_config.image_size, **({"root": cfg.data_root} if cfg.data_root else {}))
     if len(data.classes) != model_config.num_classes:
         raise SystemExit(f"data set has {len(data.classes)} classes, preset {cfg.preset} expects "
                          f"{model_config.num_classes}")

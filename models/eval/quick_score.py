@@ -47,7 +47,7 @@ def main():
                                                            "temperature": 0.8})
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", default=None, help="JSON file the scores are added to (keyed by checkpoint path)")
+    p.add_argument("--out", default=None, help="JSON file the scores are added to (keyed by checkpoint and settings)")
     args = p.parse_args()
     configure_threads(args.threads)
     train, heldout = EmojiDataset("train"), EmojiDataset("eval")
@@ -67,7 +67,7 @@ def main():
         m = scorer.score(images, labels)
         m.update(seconds_per_image=s_per_image, steps=state["step"], hours=state["elapsed_s"] / 3600,
                  settings=args.settings, model_config=state["model_config"])
-        results[path] = m
+        results[f"{path} {json.dumps(args.settings, sort_keys=True)}"] = m
         log(f"{path}: FID {m['fid']:.2f} (floor {results['floor']['fid']:.2f}) recall {m['recall']:.3f} "
             f"class acc {m['class_accuracy']:.3f} recall in class {m['class_recall']:.3f} "
             f"({state['step']} steps, {s_per_image:.3f} s/image)")

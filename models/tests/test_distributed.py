@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 
+import numpy as np
 import torch
 
 TRAIN = os.path.join(os.path.dirname(__file__), "..", "train.py")
@@ -19,7 +20,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_two_ranks(out: str, steps: int):
+def fake_data_set(root: str, size: int = 16, classes: int = 70, per_class: int = 2) -> str:
+    """A random emoji-<size> folder in the builder's format, so the test needs no rendered data set."""
+    folder = os.path.join(root, f"emoji-{size}")
+    os.makedirs(folder, exist_ok=True)
+    count = classes * per_class
+    np.random.default_rng(0).integers(0, 256, count * size * size * 3, dtype=np.uint8).tofile(
+        os.path.join(folder, "images.u8"))
+    index = {"size": size, "count": count, "classes": [{"name": f"class {c}", "group": "g"} for c in range(classes)],
+             "items": [{"class": i % classes, "split": "train"} for i in range(count)]}
+    with open(os.path.join(folder, "index.json"), "w") as f:
+        json.dump(index, f)
+    return root
+
+
+def run_two_ranks(out: str, steps: int, data_root: str):
     port = free_port()
     procs = []
     for rank in range(2):
@@ -28,7 +43,7 @@ def run_two_ranks(out: str, steps: int):
         procs.append(subprocess.Popen(
             [sys.executable, TRAIN, "--preset", "tiny", "--out", out, "--batch-size", "8", "--max-steps", str(steps),
              "--warmup-steps", "2", "--checkpoint-every", "2", "--log-every", "1", "--sample-every", "100000",
-             "--threads", "1", "--device", "cpu"],
+             "--threads", "1", "--device", "cpu", "--data-root", data_root],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     outputs = [p.communicate(timeout=240)[0] for p in procs]
     for rank, (p, text) in enumerate(zip(procs, outputs)):
@@ -38,13 +53,14 @@ def run_two_ranks(out: str, steps: int):
 
 def test_two_process_run_trains_saves_and_resumes(tmp_path):
     out = str(tmp_path / "ddp")
-    first = run_two_ranks(out, 3)
+    data_root = fake_data_set(str(tmp_path / "data"))
+    first = run_two_ranks(out, 3, data_root)
     assert "2 x cpu" in first[0]  # rank 0 reports the world it trained in
     state = torch.load(os.path.join(out, "checkpoint.pt"))
     assert state["step"] == 3 and state["samples_seen"] == 3 * 8
     weights = {k: v.clone() for k, v in state["model"].items()}
 
-    second = run_two_ranks(out, 5)
+    second = run_two_ranks(out, 5, data_root)
     assert "resumed" in second[0] and "at step 3" in second[0]
     state = torch.load(os.path.join(out, "checkpoint.pt"))
     assert state["step"] == 5
