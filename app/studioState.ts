@@ -13,17 +13,9 @@ export interface FileProgress {
   fromCache: boolean;
 }
 
-/** One finished scale of a run: `images[b]` is image b's preview at that scale. */
-export interface ScaleFrame {
-  scale: number;
-  grid: number;
-  images: RgbaImage[];
-  elapsedMs: number;
-  stepsDone: number;
-  stepsTotal: number;
-  /** Each image's token grid as of this scale: the prefix that Continue and "Vary from here" start from. */
-  tokens: Float32Array[];
-}
+/** One finished scale of a run: `images[b]` is image b's preview at that scale, `tokens` each image's token grid as
+ * of this scale (the prefix that Continue and "Vary from here" start from). The runtime's scale event, kept. */
+export type ScaleFrame = Omit<Extract<GenerateEvent, { type: 'scale' }>, 'type'>;
 
 /**
  * Where a run's coarse scales came from: its own seed, or a variation of image `sourceSeed` (a batch-1 run) kept up to
