@@ -3,6 +3,7 @@
 
   /usr/bin/python3 models/train.py --preset emoji32-nestar --out runs/emoji32-nestar --hours 3
   torchrun --nproc_per_node 8 models/train.py --preset emoji32-nestar --out runs/big --batch-size 512
+  /usr/bin/python3 models/train.py --preset emoji64-nestar --tokenizer runs/tokenizer64/tokenizer.pt --out runs/emoji64-nestar
 
 Resumable: rerunning the same command continues from <out>/checkpoint.pt (the model config must match).
 Writes <out>/checkpoint.pt, <out>/log.jsonl (loss curve) and <out>/samples/step_<k>.png (one image per class).
@@ -119,8 +120,10 @@ def main():
     tokenizer_state = None
     if model_config.token_layout == "latent":
         # The tokenizer travels inside the generator's checkpoint: a resumed run keeps the latents it started with.
-        if state and "tokenizer" in state:
+        if state and state.get("tokenizer"):
             tokenizer_state = state["tokenizer"]
+            if cfg.tokenizer and main_process:
+                print(f"resuming: using the tokenizer stored in {ckpt_path}, not {cfg.tokenizer}", flush=True)
         elif cfg.tokenizer:
             tokenizer_state = checkpoint.tokenizer_entry(cfg.tokenizer)
         else:

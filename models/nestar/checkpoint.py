@@ -1,4 +1,5 @@
 """Checkpoints that carry the config needed to rebuild their model, written atomically."""
+import json
 import os
 
 import torch
@@ -45,7 +46,6 @@ def tokenizer_entry(path: str) -> dict:
     metrics_path = os.path.join(os.path.dirname(path), "metrics.json")
     metrics = None
     if os.path.exists(metrics_path):
-        import json
         with open(metrics_path) as f:
             metrics = json.load(f)
     return {"config": state["config"], "model": state["model"], "step": state["step"],
