@@ -337,7 +337,11 @@ export async function benchPageScenario(ctx, { odeSteps = 2, repeats = 2 } = {})
     await page.getByTestId('bench-repeats').fill('50');
     await runButton.click();
     await page.getByTestId('bench-stop').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="bench-log"]')?.textContent?.endsWith('stopped'), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="bench-log"]')?.textContent?.endsWith('stopped'), null, { timeout: 30_000 })
+      .catch(async (e) => {
+        const logText = (await page.getByTestId('bench-log').innerText().catch(() => '(no log)')).slice(-400);
+        throw new Error(`Stop did not end the run within 30 s (${e.message}); the log ends: ${logText}`);
+      });
     check(await runButton.isEnabled(), 'Run stays disabled after Stop');
     check((await page.getByTestId('bench-error').count()) === 0, 'Stop shows an error');
     check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { createNestarClient } from '../../src/client';
-import { isNestarError } from '../../src/errors';
+import { isNestarError, NestarError } from '../../src/errors';
 import type { BackendRequest } from '../../src/types';
 import type { Architecture } from '../../bench/interleave.mjs';
 import { Brand } from '../components/Brand';
@@ -38,6 +38,9 @@ export function BenchPage() {
   const [copied, setCopied] = useState(false);
   // Filled one model at a time while loading, so Stop may find only the first.
   const clients = useRef<Partial<BenchClients> | null>(null);
+  // Set by Stop: a run checks it after each model load, so a Stop that lands between two loads (when the first
+  // model's client is already there and the second not yet) still ends the run instead of starting the second.
+  const stopRequested = useRef(false);
 
   const disposeClients = () => {
     if (clients.current) for (const arch of ARCHITECTURES) clients.current[arch]?.client.dispose();
@@ -64,10 +67,15 @@ export function BenchPage() {
     setLog([]);
     setCopied(false);
     disposeClients(); // fresh workers: the backend may have changed, and nothing of a previous run may warm this one
+    stopRequested.current = false;
+    const loaded: Partial<BenchClients> = {};
+    const throwIfStopped = () => {
+      if (stopRequested.current) throw new NestarError('CANCELLED', 'the benchmark was stopped');
+    };
     try {
-      const loaded: Partial<BenchClients> = {};
       clients.current = loaded;
       for (const arch of ARCHITECTURES) {
+        throwIfStopped();
         const id = ids[arch];
         setPhase({ status: 'running', what: `loading ${id}` });
         const client = createNestarClient();
@@ -78,6 +86,7 @@ export function BenchPage() {
         loaded[arch] = { client, id, info };
         append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}, ${info.wasmThreads.reason}`);
       }
+      throwIfStopped();
       setPhase({ status: 'running', what: 'measuring' });
       const report = await runPageBenchmark(loaded as BenchClients, settings, append);
       setPhase({ status: 'done', report });
@@ -90,10 +99,12 @@ export function BenchPage() {
       }
     } finally {
       disposeClients();
+      for (const arch of ARCHITECTURES) loaded[arch]?.client.dispose(); // also one created after Stop
     }
   };
 
   const stop = () => {
+    stopRequested.current = true;
     disposeClients(); // pending calls reject with CANCELLED
   };
 
