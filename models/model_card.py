@@ -18,9 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.grid import images_of, save_class_grid  # noqa: E402
-from nestar.layout import images_from_tokens  # noqa: E402
+from nestar.layout import previews_of  # noqa: E402
 from nestar.reconstructions import preview_grid  # noqa: E402
-from nestar.sampler import sample  # noqa: E402
 from nestar.tokenizer import images_to_input  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
@@ -62,10 +61,8 @@ def save_filmstrip(model, tokenizer, settings, classes: list, path: str, picks=(
     canvas = Image.new("RGB", (len(model.scales) * (size + 4) + 150, len(rows) * (size + 4)), "white")
     draw = ImageDraw.Draw(canvas)
     for r, k in enumerate(rows):
-        tokens = sample(model, k, 0, settings, 1)
-        for s, scale in enumerate(model.scales):
-            img = images_from_tokens(cfg, tokens, tokenizer, stride=cfg.grid >> scale.scale)[0].numpy()
-            canvas.paste(Image.fromarray(img), (s * (size + 4) + 2, r * (size + 4) + 2))
+        for s, preview in enumerate(previews_of(model, tokenizer, k, 0, settings, 1)[:, 0]):
+            canvas.paste(Image.fromarray(preview.numpy()), (s * (size + 4) + 2, r * (size + 4) + 2))
         draw.text((len(model.scales) * (size + 4) + 6, r * (size + 4) + size // 2 - 6), classes[k]["name"][:22],
                   fill=(60, 60, 60))
     canvas.save(path)

@@ -42,6 +42,8 @@ from nestar.runtime import configure_threads  # noqa: E402
 
 FEATURE_NET = os.path.join(ROOT, "models", "checkpoints", "feature_net.pt")
 SAMPLE_CACHE = os.path.join(ROOT, "runs", "eval", "samples")
+# Image i of class c is drawn with seed (seed_base + c * CLASS_SEED_STRIDE + i) mod 2^32: classes never share seeds.
+CLASS_SEED_STRIDE = 100_003
 README_START = "<!-- quality:start (written by npm run eval) -->"
 README_END = "<!-- quality:end -->"
 
@@ -108,7 +110,7 @@ def draw_samples(model_dir: str, settings: dict, counts: list, seed_base: int):
     with open(os.path.join(ROOT, model_dir, "manifest.json")) as f:
         manifest = json.load(f)
     plan = {"modelDir": os.path.join(ROOT, model_dir), "settings": settings, "counts": counts,
-            "seedBase": seed_base, "classSeedStride": 100_003, "maxBatch": manifest["sampling"]["limits"]["batch"][1]}
+            "seedBase": seed_base, "classSeedStride": CLASS_SEED_STRIDE, "maxBatch": manifest["sampling"]["limits"]["batch"][1]}
     files = {k: v["sha256"] for k, v in manifest["files"].items()}
     key = hashlib.sha256(json.dumps([files, settings, counts, seed_base]).encode()).hexdigest()[:16]
     out = os.path.join(SAMPLE_CACHE, key + ".u8")

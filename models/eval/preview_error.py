@@ -18,17 +18,9 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from nestar import checkpoint  # noqa: E402
-from nestar.layout import images_from_tokens  # noqa: E402
+from nestar.layout import previews_of  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
-from nestar.sampler import SamplingSettings, sample  # noqa: E402
-
-
-def previews_of(model, tokenizer, class_index: int, seed: int, settings: SamplingSettings, batch: int):
-    """uint8 [S, B, H, W, 3]: the preview of every scale (the last one is the image)."""
-    tokens = sample(model, class_index, seed, settings, batch)
-    cfg = model.config
-    return torch.stack([images_from_tokens(cfg, tokens, tokenizer, stride=cfg.grid >> s.scale)
-                        for s in model.scales])
+from nestar.sampler import SamplingSettings  # noqa: E402
 
 
 def measure(path: str, samples: int, settings: SamplingSettings, per_class_batch: int = 4):
@@ -70,6 +62,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     configure_threads(args.threads)
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     results = {}
     for path in args.checkpoints:
         r, strip = measure(path, args.samples, SamplingSettings(**args.settings))
@@ -81,7 +74,6 @@ def main():
         cells = ", ".join(f"{g}x{g}: {m:.4f}" for g, m in zip(r["scales"], r["mse_vs_final"]))
         print(f"{name} ({r['layout']}, {r['image_size']} px, {r['samples']} samples): MSE vs final {cells}",
               flush=True)
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
 

@@ -17,7 +17,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
-from evaluate import Scorer, class_counts, feature_net, log  # noqa: E402
+from evaluate import CLASS_SEED_STRIDE, Scorer, class_counts, feature_net, log  # noqa: E402
 from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.grid import images_of  # noqa: E402
@@ -34,7 +34,7 @@ def draw(path: str, counts: list, settings: SamplingSettings, seed: int, max_bat
     for c, count in enumerate(counts):
         for first in range(0, count, max_batch):
             batch = min(max_batch, count - first)
-            images.append(images_of(model, c, (seed + c * 100_003 + first) % 2**32, settings, batch, tokenizer))
+            images.append(images_of(model, c, (seed + c * CLASS_SEED_STRIDE + first) % 2**32, settings, batch, tokenizer))
             labels += [c] * batch
     return torch.cat(images), np.array(labels), (time.time() - start) / len(labels), state
 

@@ -8,18 +8,19 @@ Mirrors: src/tokens.ts (pixel_patch) and src/latentDecoder.ts (latent).
 """
 import torch
 
-from .tokenizer import ExportedDecoder, NestedTokenizer
+from .sampler import sample
+from .tokenizer import ExportedDecoder, NestedTokenizer, expand_subgrid
 from .tokens import denormalize, unpatchify
 
 
 def expand_cells(tokens_BNC, grid: int, stride: int):
-    """The preview rule on a token grid: cell (r, c) takes the value of cell (r - r % stride, c - c % stride)."""
+    """The preview rule on a token grid [B, G*G, C] (cells row-major): tokenizer.expand_subgrid on the same values."""
     if stride == 1:
         return tokens_BNC
     B, N, C = tokens_BNC.shape
-    x = tokens_BNC.reshape(B, grid, grid, C)[:, ::stride, ::stride]
-    x = x.repeat_interleave(stride, dim=1).repeat_interleave(stride, dim=2)
-    return x.reshape(B, N, C)
+    z = tokens_BNC.transpose(1, 2).reshape(B, C, grid, grid)
+    scale = (grid // stride).bit_length() - 1
+    return expand_subgrid(z, scale).reshape(B, C, N).transpose(1, 2)
 
 
 def decoded_pixels(tokenizer: NestedTokenizer, tokens_BNC):
@@ -39,3 +40,10 @@ def images_from_tokens(config, tokens_BNC, tokenizer: NestedTokenizer = None, st
     sub = tokens_BNC.reshape(B, config.grid, config.grid, C)[:, ::stride, ::stride].reshape(B, -1, C)
     images = denormalize(unpatchify(sub, config.patch_size, config.channels), config.norm_mean, config.norm_std)
     return images.repeat_interleave(stride, dim=1).repeat_interleave(stride, dim=2)
+
+
+def previews_of(model, tokenizer, class_index: int, seed: int, settings, batch: int):
+    """uint8 [S, B, H, W, 3]: every scale's full-size preview of freshly sampled images (the last is the image)."""
+    tokens = sample(model, class_index, seed, settings, batch)
+    cfg = model.config
+    return torch.stack([images_from_tokens(cfg, tokens, tokenizer, stride=cfg.grid >> s.scale) for s in model.scales])
