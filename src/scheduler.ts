@@ -80,11 +80,12 @@ export function validateRequest(manifest: Manifest, request: GenerateRequest): v
     if (!Array.isArray(tokens) || (tokens.length !== 1 && tokens.length !== request.batch)) {
       throw new NestarError('BAD_REQUEST', `prefix.tokens must be an array of 1 or batch (${request.batch}) token grids`);
     }
+    const cells = prefixCells(manifest, prefix.scale);
     tokens.forEach((grid: unknown, b) => {
       if (!(grid instanceof Float32Array) || grid.length !== perImage) {
         throw new NestarError('BAD_REQUEST', `prefix.tokens[${b}] must be a Float32Array of ${manifest.tokenCount}x${manifest.tokenDim} = ${perImage} values`);
       }
-      for (const cell of prefixCells(manifest, prefix.scale)) {
+      for (const cell of cells) {
         for (let d = 0; d < manifest.tokenDim; d++) {
           if (!Number.isFinite(grid[cell * manifest.tokenDim + d]!)) throw new NestarError('BAD_REQUEST', `prefix.tokens[${b}] has a non-finite value at cell ${cell}`);
         }
