@@ -23,8 +23,10 @@ from nestar import checkpoint, prng  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.layout import expand_cells  # noqa: E402
 from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE_OUTPUTS, DECODER_DYNAMIC_AXES,  # noqa: E402
-                                DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, FLOW_DYNAMIC_AXES, FLOW_INPUTS,
-                                FLOW_OUTPUTS, BackboneStep, example_backbone_inputs)
+                                DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, FEW_STEP_DYNAMIC_AXES, FEW_STEP_INPUTS,
+                                FEW_STEP_OUTPUTS, FLOW_DYNAMIC_AXES, FLOW_INPUTS, FLOW_OUTPUTS, BackboneStep,
+                                example_backbone_inputs)
+from nestar.few_step_head import FewStepSampler  # noqa: E402
 from nestar.tokenizer import ExportedDecoder  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
@@ -89,6 +91,22 @@ def parity_cases(model, generator):
     return cases
 
 
+def few_step_parity_cases(model, generator):
+    """The one-call sampler graph against the PyTorch heads evaluated step by step (few_step_sample's loop)."""
+    cases = []
+    dim, fs = model.config.token_dim, model.few_step_config
+    lo, hi = fs.guidance
+    for k, (net, head) in enumerate(zip(model.backbones, model.few_step_heads)):
+        for rows in (1, 6):
+            args = (torch.randn(rows, net.width, generator=generator), torch.randn(rows, dim, generator=generator),
+                    lo + (hi - lo) * torch.rand(rows, 1, generator=generator))
+            with torch.no_grad():
+                tokens = FewStepSampler(head, fs.evaluations)(*args)
+            cases.append({"file": f"module{k + 1}.fewstep.onnx", "inputs": dict(zip(FEW_STEP_INPUTS, map(encode, args))),
+                          "outputs": {"tokens": encode(tokens)}})
+    return cases
+
+
 def check_with_onnxruntime(folder, cases):
     """Runs the cases with onnxruntime-web (wasm) in Node; returns the max abs error over all outputs."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -116,13 +134,29 @@ def tokens_entry(cfg, state):
                           "metrics": tok.get("metrics")}}
 
 
-def build_manifest(model, state, classes, data_index, files, args):
+def few_step_entry(model, few_state):
+    """The manifest's `few_step` (docs/contract.md, "Few-step sampler"), or None without distilled heads."""
+    if model.few_step_heads is None:
+        return None
+    fs = model.few_step_config
+    return {"evaluations": fs.evaluations, "guidance": list(fs.guidance), "temperature": list(fs.temperature),
+            "reference": {"solver": fs.teacher_solver, "ode_steps": fs.teacher_ode_steps},
+            "parameters": sum(p.numel() for p in model.few_step_heads.parameters()),
+            "distillation": {"steps": few_state["step"], "hours": round(few_state["elapsed_s"] / 3600, 3),
+                             "hardware": few_state.get("hardware"),
+                             # per module, per K: squared distance of the K-evaluation tokens to the reference
+                             # path's, relative to their variance (nestar/distillation.endpoint_error)
+                             "endpoint_error": few_state.get("metrics")}}
+
+
+def build_manifest(model, state, classes, data_index, files, args, few_state=None):
     cfg = model.config
     modules = []
     for k, (steps, net) in enumerate(zip(model.schedule, model.backbones)):
         attn = net.transformer.blocks[0].attn
         modules.append({
             "name": f"module{k + 1}", "backbone": f"module{k + 1}.backbone.onnx", "flow_head": f"module{k + 1}.flow.onnx",
+            **({"few_step": f"module{k + 1}.fewstep.onnx"} if model.few_step_heads is not None else {}),
             "width": net.width, "depth": len(net.transformer.blocks), "flow_width": cfg.flow_width,
             "flow_depth": cfg.flow_depth,
             "parameters": sum(p.numel() for p in net.parameters()) + sum(p.numel() for p in model.heads[k].parameters()),
@@ -154,7 +188,10 @@ def build_manifest(model, state, classes, data_index, files, args):
         "io": {"backbone": {"inputs": BACKBONE_INPUTS, "outputs": BACKBONE_OUTPUTS},
                "flow_head": {"inputs": FLOW_INPUTS, "outputs": FLOW_OUTPUTS},
                **({"decoder": {"inputs": DECODER_INPUTS, "outputs": DECODER_OUTPUTS}}
-                  if cfg.token_layout == "latent" else {})},
+                  if cfg.token_layout == "latent" else {}),
+               **({"few_step": {"inputs": FEW_STEP_INPUTS, "outputs": FEW_STEP_OUTPUTS}}
+                  if model.few_step_heads is not None else {})},
+        "few_step": few_step_entry(model, few_state),
         "sampling": {"defaults": {"ode_steps": defaults.ode_steps, "solver": defaults.solver,
                                   "guidance": defaults.guidance, "temperature": defaults.temperature},
                      "guidance_schedule": "constant", "limits": LIMITS},
@@ -185,6 +222,18 @@ def export(checkpoint_path, out_dir, args, classes=None):
                      os.path.join(out_dir, name), FLOW_INPUTS, FLOW_OUTPUTS, FLOW_DYNAMIC_AXES)
         files[name] = file_entry(os.path.join(out_dir, name))
     cases = parity_cases(model, g)
+    few_state = None
+    if getattr(args, "few_step", None):
+        few_state = checkpoint.attach_few_step(model, state, args.few_step)
+        for k, (net, head) in enumerate(zip(model.backbones, model.few_step_heads)):
+            name = f"module{k + 1}.fewstep.onnx"
+            example = (torch.randn(3, net.width), torch.randn(3, cfg.token_dim), torch.full((3, 1), 3.0))
+            export_graph(FewStepSampler(head, model.few_step_config.evaluations).eval(), example,
+                         os.path.join(out_dir, name), FEW_STEP_INPUTS, FEW_STEP_OUTPUTS, FEW_STEP_DYNAMIC_AXES)
+            files[name] = file_entry(os.path.join(out_dir, name))
+        cases += few_step_parity_cases(model, g)
+    elif getattr(args, "defaults", None) and args.defaults.get("solver") == "few_step":
+        raise SystemExit("default solver few_step needs --few-step <few_step.pt> (models/distill.py)")
     tokenizer = checkpoint.tokenizer_of(state)
     if cfg.token_layout == "latent":
         decoder = ExportedDecoder(tokenizer).eval()
@@ -202,7 +251,7 @@ def export(checkpoint_path, out_dir, args, classes=None):
         classes, index = data.classes, data.index
     if len(classes) != cfg.num_classes:
         raise SystemExit(f"data set has {len(classes)} classes, the model {cfg.num_classes}")
-    manifest = build_manifest(model, state, classes, index, files, args)
+    manifest = build_manifest(model, state, classes, index, files, args, few_state)
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     total = sum(v["bytes"] for v in files.values())
@@ -219,6 +268,8 @@ def main():
     p.add_argument("--description", default="Class-conditional 32x32 emoji, generated coarse to fine.")
     p.add_argument("--defaults", type=json.loads, default=None, help='e.g. \'{"ode_steps": 16, "guidance": 3}\'')
     p.add_argument("--quality", type=lambda s: json.load(open(s)), default=None, help="quality JSON to embed")
+    p.add_argument("--few-step", default=None, help="few-step heads of this checkpoint (models/distill.py): also "
+                   "export the one-call few-step sampler graphs")
     args = p.parse_args()
     export(args.checkpoint, args.out_dir, args)
 

@@ -5,6 +5,7 @@ import os
 import torch
 
 from .config import ModelConfig
+from .few_step_head import FewStepConfig, FewStepHead
 from .model import NestAR
 from .tokenizer import NestedTokenizer, TokenizerConfig
 
@@ -61,3 +62,35 @@ def tokenizer_of(state: dict):
     tok = NestedTokenizer(TokenizerConfig.from_dict(entry["config"]))
     tok.load_state_dict(entry["model"])
     return tok.eval()
+
+
+FEW_STEP_FORMAT = "nestar-few-step"
+
+
+def teacher_fingerprint(state: dict) -> dict:
+    """What a few-step file records of the generator it was distilled from, to refuse any other one."""
+    return {"model_config": state["model_config"], "step": state["step"]}
+
+
+def load_few_step(path: str) -> dict:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no few-step heads at {path}: distil them with models/distill.py")
+    state = torch.load(path, map_location="cpu")
+    if not isinstance(state, dict) or state.get("format") != FEW_STEP_FORMAT:
+        raise ValueError(f"{path} is not a few-step head file (models/distill.py)")
+    return state
+
+
+def attach_few_step(model: NestAR, generator_state: dict, path: str) -> dict:
+    """Loads models/distill.py's heads into model.few_step_heads (eval mode) after checking that they were distilled
+    from this generator; returns the file's state."""
+    state = load_few_step(path)
+    if state["teacher"] != teacher_fingerprint(generator_state):
+        raise ValueError(f"{path} was distilled from another generator (step {state['teacher']['step']}), "
+                         f"not this one (step {generator_state['step']})")
+    cfg = model.config
+    heads = torch.nn.ModuleList(FewStepHead(cfg.token_dim, w, cfg.flow_width, cfg.flow_depth) for w in cfg.module_widths)
+    for head, weights in zip(heads, state["heads"]):
+        head.load_state_dict(weights)
+    model.few_step_heads, model.few_step_config = heads.eval(), FewStepConfig.from_dict(state["config"])
+    return state

@@ -59,11 +59,14 @@ class FlowHead(nn.Module):
 
     def forward(self, z_ND, x_NC, t_N1):
         """One velocity evaluation: z_ND condition, x_NC point on the path, t_N1 time in [0, 1] -> v_NC."""
-        c = self.cond(z_ND) + self.time(timestep_embedding(t_N1, self.width))
+        return self.trunk(x_NC, self.cond(z_ND) + self.time(timestep_embedding(t_N1, self.width)))
+
+    def trunk(self, x_NC, c_ND):
+        """The residual MLP on x, modulated by the summed condition c (few_step_head.py adds more to c)."""
         h = self.input(x_NC)
         for block in self.blocks:
-            h = block(h, c)
-        shift, scale = self.final_modulation(c).chunk(2, dim=-1)
+            h = block(h, c_ND)
+        shift, scale = self.final_modulation(c_ND).chunk(2, dim=-1)
         return self.output(self.final_norm(h) * (1 + scale) + shift)
 
     def loss(self, z_ND, x_NC, draws: int, generator=None, time_sampling: str = "uniform"):

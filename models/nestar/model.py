@@ -69,6 +69,8 @@ class NestAR(nn.Module):
         self.backbones = nn.ModuleList(ModuleNet(config, w, d) for w, d in zip(config.module_widths, config.module_depths))
         self.heads = nn.ModuleList(FlowHead(config.token_dim, w, config.flow_width, config.flow_depth)
                                    for w in config.module_widths)
+        # Distilled few-step heads (few_step_head.py), attached after training by checkpoint.attach_few_step.
+        self.few_step_heads, self.few_step_config = None, None
         for k, steps in enumerate(self.schedule):
             content = [c for s in steps for c in s.content_cells]
             queries = [c for s in steps for c in s.query_cells]

@@ -1,4 +1,5 @@
-"""The exported graphs: one backbone step (explicit cache in, cache out) and one flow-head velocity evaluation.
+"""The exported graphs: one backbone step (explicit cache in, cache out), one flow-head velocity evaluation, and the
+few-step sampler (few_step_head.FewStepSampler: all of a token's head evaluations in one call).
 Tensor names here are the contract's (docs/contract.md) and are copied into the manifest's `io`."""
 import torch
 from torch import nn
@@ -15,6 +16,9 @@ BACKBONE_DYNAMIC_AXES = {
     "past_kv": {2: "batch", 4: "past_len"}, "z": {0: "batch", 1: "query_len"}, "present_kv": {2: "batch", 4: "total_len"},
 }
 FLOW_DYNAMIC_AXES = {"z": {0: "rows"}, "x": {0: "rows"}, "t": {0: "rows"}, "v": {0: "rows"}}
+FEW_STEP_INPUTS = ["z", "x0", "guidance"]
+FEW_STEP_OUTPUTS = ["tokens"]
+FEW_STEP_DYNAMIC_AXES = {"z": {0: "rows"}, "x0": {0: "rows"}, "guidance": {0: "rows"}, "tokens": {0: "rows"}}
 # The latent layout's decoder (nestar.tokenizer.ExportedDecoder): normalised latent tokens -> pixels in [0, 1].
 DECODER_INPUTS = ["tokens"]
 DECODER_OUTPUTS = ["pixels"]

@@ -1,13 +1,15 @@
 """The reference sampler: the browser's scheduler (src/scheduler.ts) must reproduce it to float tolerance.
 
 It runs exactly what the exported graphs run: one backbone call per step with an explicit key/value cache, then an
-ODE over the flow head from t = 0 (noise) to t = 1 (tokens), with classifier-free guidance on the velocity."""
+ODE over the flow head from t = 0 (noise) to t = 1 (tokens), with classifier-free guidance on the velocity; or, with
+solver "few_step", the few-step head's K evaluations on the conditional z alone (few_step_head.py)."""
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from . import prng
+from .few_step_head import few_step_sample
 from .model import NestAR, step_bias
 from .schedule import NO_PARENT
 
@@ -20,8 +22,8 @@ class SamplingSettings:
     temperature: float = 1.0
 
     def validate(self):
-        if self.solver not in ("euler", "heun"):
-            raise ValueError(f"solver must be 'euler' or 'heun', got {self.solver!r}")
+        if self.solver not in ("euler", "heun", "few_step"):
+            raise ValueError(f"solver must be 'euler', 'heun' or 'few_step', got {self.solver!r}")
         if not 1 <= self.ode_steps <= 1000:
             raise ValueError(f"ode_steps must be in [1, 1000], got {self.ode_steps}")
         if not 0 <= self.temperature <= 10 or not -10 <= self.guidance <= 100:
@@ -34,9 +36,12 @@ def starting_noise(seeds, module: int, step: int, count: int, dim: int):
     return torch.from_numpy(np.stack([prng.normal(s, stream, count * dim).reshape(count, dim) for s in seeds]))
 
 
-def integrate(velocity, x0, steps: int, solver: str):
-    """dx/dt = velocity(x, t) from t = 0 to 1 in `steps` equal steps (Euler or Heun)."""
+def integrate(velocity, x0, steps: int, solver: str, trajectory: list = None):
+    """dx/dt = velocity(x, t) from t = 0 to 1 in `steps` equal steps (Euler or Heun). `trajectory`, if given,
+    receives x at t = 0, dt, ..., 1 (the few-step head's distillation targets)."""
     x, dt = x0, 1.0 / steps
+    if trajectory is not None:
+        trajectory.append(x)
     for i in range(steps):
         t = i * dt
         v1 = velocity(x, t)
@@ -45,6 +50,8 @@ def integrate(velocity, x0, steps: int, solver: str):
         else:
             v2 = velocity(x + dt * v1, t + dt)
             x = x + dt * (v1 + v2) / 2
+        if trajectory is not None:
+            trajectory.append(x)
     return x
 
 
@@ -59,10 +66,18 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer in [0, 2^32), got {seed}")
     settings.validate()
+    few_step = settings.solver == "few_step"
+    if few_step:
+        if model.few_step_heads is None:
+            raise ValueError("solver 'few_step' needs the model's few-step heads (checkpoint.attach_few_step)")
+        lo, hi = model.few_step_config.guidance
+        if not lo <= settings.guidance <= hi:
+            raise ValueError(f"the few-step heads were trained for guidance in [{lo}, {hi}], got {settings.guidance}")
     device = next(model.parameters()).device
     N, C = cfg.num_tokens, cfg.token_dim
     seeds = [(seed + b) % 2**32 for b in range(batch)]
-    guided = settings.guidance != 1.0
+    # The few-step head folds guidance in: the backbone sees only the conditional batch.
+    guided = settings.guidance != 1.0 and not few_step
     labels = torch.full((batch,), class_index, dtype=torch.long, device=device)
     if guided:
         labels = torch.cat([labels, torch.full_like(labels, cfg.null_class)])
@@ -91,7 +106,12 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
                 v_c, v_u = v[:batch], v[batch:]
                 return v_u + settings.guidance * (v_c - v_u)
 
-            x = integrate(velocity, settings.temperature * noise, settings.ode_steps, settings.solver)
+            if few_step:
+                w_col = torch.full((rows * Q, 1), settings.guidance, device=device)
+                x = few_step_sample(model.few_step_heads[k], z_flat, settings.temperature * noise.reshape(rows * Q, C),
+                                    w_col, model.few_step_config.evaluations).reshape(rows, Q, C)
+            else:
+                x = integrate(velocity, settings.temperature * noise, settings.ode_steps, settings.solver)
             grid[:batch, query_cells] = x
             if guided:
                 grid[batch:, query_cells] = x

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Gives a trained model the fast path: distils each module's flow head into a few-step head (guidance folded in,
+nestar/distillation.py), then re-exports the model folder with the one-call few-step sampler graphs and makes
+`few_step` its default solver. One command for any checkpoint, the flagship of today or of tomorrow:
+
+  /usr/bin/python3 models/distill.py models/checkpoints/emoji64-nestar.pt public/models/emoji64-nestar --minutes 40
+
+Resumable: rerunning continues from <out>/few_step.pt. The model folder's manifest keeps its id, title,
+description, quality and default guidance/temperature; --no-export only trains. Writes <out>/samples.png (the same
+seeds through the 16-step Heun reference and through the few-step sampler) to look at.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from types import SimpleNamespace
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import export  # noqa: E402
+from nestar import checkpoint  # noqa: E402
+from nestar.data import EmojiDataset  # noqa: E402
+from nestar.distillation import condition_pool, distillation_loss, distillation_targets, endpoint_error  # noqa: E402
+from nestar.few_step_head import FewStepConfig, FewStepHead  # noqa: E402
+from nestar.runtime import check_blas, configure_threads  # noqa: E402
+from nestar.sampler import SamplingSettings, sample  # noqa: E402
+from nestar.tokenizer import latent_tokens  # noqa: E402
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", help="the generator (train.py's checkpoint.pt, or a slim one from models/checkpoints)")
+    p.add_argument("model_dir", help="its exported folder (public/models/<id>), re-exported with the fast path")
+    p.add_argument("--out", default=None, help="run folder (default runs/distill-<id>)")
+    p.add_argument("--minutes", type=float, default=40.0, help="wall-clock training budget of this invocation")
+    p.add_argument("--rows", type=int, default=256, help="tokens per module per training step")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--updates-per-batch", type=int, default=2,
+                   help="optimizer updates per batch of teacher trajectories (the teacher costs more than an update)")
+    p.add_argument("--sampled-images", type=int, default=700,
+                   help="teacher samples whose conditions join the real images' (the contexts the page will see)")
+    p.add_argument("--evaluations", type=int, default=2, help="head evaluations per token of the exported sampler")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--no-export", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args()
+
+
+def model_tokens(state, model, data):
+    """The training split as the generator's token grids (latents of its own tokenizer, or pixel patches)."""
+    cfg = model.config
+    tokenizer = checkpoint.tokenizer_of(state)
+    if tokenizer is not None:
+        return latent_tokens(tokenizer, data.images)
+    return data.tokens(cfg.patch_size, cfg.norm_mean, cfg.norm_std)
+
+
+def build_pool(model, state, defaults: SamplingSettings, sampled_images: int, path: str):
+    """Conditions of real and of sampled token grids, cached in the run folder (sampling takes minutes)."""
+    if os.path.exists(path):
+        return torch.load(path)
+    data = EmojiDataset("train", model.config.image_size)
+    tokens, labels = model_tokens(state, model, data), data.labels
+    start = time.time()
+    per_class = max(1, sampled_images // model.config.num_classes)
+    grids, grid_labels = [], []
+    for c in range(model.config.num_classes):
+        # A spread of guidance scales: the contexts of every setting a visitor may pick.
+        w = (2.0, 3.0, 4.0, 5.0)[c % 4]
+        settings = SamplingSettings(defaults.ode_steps, "heun", w, defaults.temperature)
+        grids.append(sample(model, c, 10_000 + c, settings, per_class))
+        grid_labels += [c] * per_class
+    print(f"sampled {per_class * model.config.num_classes} teacher images in {time.time() - start:.0f} s", flush=True)
+    pool = condition_pool(model, torch.cat([tokens, torch.cat(grids)]), torch.cat([labels, torch.tensor(grid_labels)]))
+    torch.save(pool, path)
+    return pool
+
+
+def save_comparison(model, tokenizer, classes, settings: SamplingSettings, path: str):
+    """Row pairs: the reference path, then the few-step sampler, same seeds (the picture to look at)."""
+    from PIL import Image
+    from nestar.layout import images_from_tokens
+    rows = []
+    for solver in ("heun", "few_step"):
+        s = SamplingSettings(settings.ode_steps, solver, settings.guidance, settings.temperature)
+        imgs = [images_from_tokens(model.config, sample(model, c, 7, s, 1), tokenizer)[0] for c in classes]
+        rows.append(torch.cat(imgs, dim=1))
+    grid = torch.cat(rows, dim=0).numpy()
+    Image.fromarray(grid).save(path)
+
+
+def main():
+    args = parse_args()
+    threads = configure_threads(args.threads)
+    print(f"cpu: {threads} threads, matmul {check_blas():.0f} GFLOP/s", flush=True)
+    state = checkpoint.load(args.checkpoint)
+    model = checkpoint.load_model(args.checkpoint).requires_grad_(False)
+    manifest_path = os.path.join(args.model_dir, "manifest.json")
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    if manifest["model_config"] != state["model_config"]:
+        raise SystemExit(f"{manifest_path} is not an export of {args.checkpoint} (model configs differ)")
+    d = manifest["sampling"]["defaults"]
+    defaults = SamplingSettings(d["ode_steps"] if d["solver"] != "few_step" else 16, "heun", d["guidance"], d["temperature"])
+    out = args.out or os.path.join("runs", f"distill-{manifest['id']}")
+    os.makedirs(out, exist_ok=True)
+    few_path = os.path.join(out, "few_step.pt")
+
+    torch.manual_seed(args.seed)
+    cfg = FewStepConfig(evaluations=args.evaluations)
+    students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
+    opt = torch.optim.AdamW(students.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
+    step, elapsed = 0, 0.0
+    if os.path.exists(few_path):
+        saved = checkpoint.load_few_step(few_path)
+        if saved["teacher"] != checkpoint.teacher_fingerprint(state):
+            raise SystemExit(f"{few_path} was distilled from another generator: delete it or pass another --out")
+        cfg = FewStepConfig.from_dict({**saved["config"], "evaluations": args.evaluations})
+        for s, w in zip(students, saved["heads"]):
+            s.load_state_dict(w)
+        opt.load_state_dict(saved["optimizer"])
+        step, elapsed = saved["step"], saved["elapsed_s"]
+        print(f"resumed {few_path} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    pool = build_pool(model, state, defaults, args.sampled_images, os.path.join(out, "pool.pt"))
+    print("conditions per module: " + ", ".join(str(len(zc)) for zc, _ in pool), flush=True)
+    gen = torch.Generator().manual_seed(args.seed * 7919 + step)
+    held_gen = torch.Generator().manual_seed(12345)
+    held = [(zc[idx], zu[idx]) for zc, zu in pool for idx in [torch.randperm(len(zc), generator=held_gen)[:512]]]
+
+    def measure():
+        return [endpoint_error(s, t, zc, zu, cfg, defaults.guidance, defaults.temperature,
+                               torch.Generator().manual_seed(99)) for s, t, (zc, zu) in zip(students, model.heads, held)]
+
+    def save(metrics=None):
+        checkpoint.save(few_path, {"format": checkpoint.FEW_STEP_FORMAT, "config": cfg.to_dict(),
+                                   "heads": [s.state_dict() for s in students], "optimizer": opt.state_dict(),
+                                   "step": step, "elapsed_s": elapsed, "rows": args.rows,
+                                   "teacher": checkpoint.teacher_fingerprint(state), "metrics": metrics,
+                                   "hardware": f"CPU ({threads} threads)"})
+
+    print(f"before: endpoint error vs the reference, per module {{K: relative MSE}}: {measure()}", flush=True)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    log = open(os.path.join(out, "log.jsonl"), "a")
+    t0 = t_last = time.time()
+    students.train()
+    while not stop["now"] and time.time() - t0 < args.minutes * 60:
+        frac = (time.time() - t0) / (args.minutes * 60)
+        lr = args.lr * min(1.0, (step + 1) / 100) * (1.0 if frac < 0.7 else max(0.05, (1 - frac) / 0.3))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        batches = []
+        for teacher, (zc, zu) in zip(model.heads, pool):
+            idx = torch.randint(0, len(zc), (args.rows,), generator=gen)
+            batches.append(distillation_targets(teacher, zc[idx], zu[idx], cfg, defaults.guidance,
+                                                defaults.temperature, gen))
+        for _ in range(args.updates_per_batch):
+            losses, per_k = [], []
+            for student, batch in zip(students, batches):
+                loss, by_k = distillation_loss(student, batch, cfg)
+                losses.append(loss)
+                per_k.append({k: v.item() for k, v in by_k.items()})
+            opt.zero_grad(set_to_none=True)
+            sum(losses).backward()
+            torch.nn.utils.clip_grad_norm_(students.parameters(), 1.0)
+            opt.step()
+        step += 1
+        now = time.time()
+        elapsed += now - t_last
+        t_last = now
+        if step % 25 == 0:
+            print(f"step {step:5d} loss per module " + " ".join(f"{l.item():.4f}" for l in losses)
+                  + f" lr {lr:.1e} {step / max(elapsed, 1e-9) * 60:.0f} steps/min", flush=True)
+            log.write(json.dumps({"step": step, "elapsed_s": elapsed, "per_module_per_k": per_k}) + "\n")
+            log.flush()
+        if step % 200 == 0:
+            save()
+    students.eval()
+    metrics = measure()
+    print(f"after {step} steps ({elapsed / 60:.1f} min): endpoint error per module {metrics}", flush=True)
+    save(metrics)
+    checkpoint.attach_few_step(model, state, few_path)
+    save_comparison(model, checkpoint.tokenizer_of(state), list(range(0, model.config.num_classes, 5)), defaults,
+                    os.path.join(out, "samples.png"))
+    if args.no_export:
+        return
+    export.export(args.checkpoint, args.model_dir, SimpleNamespace(
+        id=manifest["id"], title=manifest["title"], description=manifest["description"],
+        defaults={"ode_steps": defaults.ode_steps, "solver": "few_step", "guidance": defaults.guidance,
+                  "temperature": defaults.temperature},
+        quality=manifest.get("quality"), few_step=few_path))
+
+
+if __name__ == "__main__":
+    main()

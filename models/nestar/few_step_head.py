@@ -1,0 +1,96 @@
+"""The few-step flow head: the flow head plus the step size d and the guidance scale w as inputs.
+
+It predicts the average velocity (x(t + d) - x(t)) / d of the *guided* ODE of the 16-step Heun reference path
+(sampler.py), so K = 1/d evaluations of x += d * u(z, x, t, d, w) land where the reference lands, from the
+conditional z alone: guidance is folded in, the batch is no longer doubled (the shortcut-model idea, arXiv
+2410.12557, distilled from the shipped head as FAR did for MAR's head, arXiv 2504.18391). distillation.py trains it;
+FewStepSampler is the exported graph that runs all K evaluations in one call (docs/contract.md, "Few-step sampler")."""
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from .flow_head import FlowHead, timestep_embedding
+
+# w enters the sinusoidal embedding as w / GUIDANCE_SCALE, so the trained range maps into [0, 1] like t and d.
+GUIDANCE_SCALE = 10.0
+
+
+@dataclass
+class FewStepConfig:
+    evaluations: int = 2  # K of the exported sampler: head evaluations per token
+    trained_evaluations: tuple = (1, 2, 4)  # step sizes 1/K the head is trained for
+    guidance: tuple = (1.0, 6.0)  # trained range of w; the manifest limits the few-step sampler to it
+    temperature: tuple = (0.7, 1.1)  # trained range of the starting-noise scale
+    teacher_ode_steps: int = 16  # the reference path: Heun with this many steps
+    teacher_solver: str = "heun"
+
+    def __post_init__(self):
+        self.trained_evaluations = tuple(self.trained_evaluations)
+        self.guidance = tuple(self.guidance)
+        self.temperature = tuple(self.temperature)
+        for k in self.trained_evaluations:
+            if k < 1 or self.teacher_ode_steps % k:
+                raise ValueError(f"{k} evaluations do not divide the teacher's {self.teacher_ode_steps} ODE steps")
+        if self.evaluations not in self.trained_evaluations:
+            raise ValueError(f"evaluations {self.evaluations} is not one of the trained {self.trained_evaluations}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FewStepConfig":
+        return cls(**d)
+
+
+def _embedding_mlp(width: int) -> nn.Sequential:
+    mlp = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
+    nn.init.zeros_(mlp[2].weight)  # starts as the teacher: the new inputs add nothing until trained
+    nn.init.zeros_(mlp[2].bias)
+    return mlp
+
+
+class FewStepHead(nn.Module):
+    def __init__(self, token_dim: int, cond_width: int, width: int, depth: int):
+        super().__init__()
+        self.head = FlowHead(token_dim, cond_width, width, depth)
+        self.step = _embedding_mlp(width)
+        self.guidance = _embedding_mlp(width)
+
+    @classmethod
+    def from_teacher(cls, teacher: FlowHead) -> "FewStepHead":
+        """Warm start: at d -> 0 and w = 1 the student is the teacher's conditional velocity."""
+        student = cls(teacher.output.out_features, teacher.cond.in_features, teacher.width, len(teacher.blocks))
+        student.head.load_state_dict(teacher.state_dict())
+        return student
+
+    def forward(self, z_ND, x_NC, t_N1, d_N1, w_N1):
+        """Average guided velocity over [t, t + d] from the conditional z only."""
+        h = self.head
+        c = (h.cond(z_ND) + h.time(timestep_embedding(t_N1, h.width)) + self.step(timestep_embedding(d_N1, h.width))
+             + self.guidance(timestep_embedding(w_N1 / GUIDANCE_SCALE, h.width)))
+        return h.trunk(x_NC, c)
+
+
+def few_step_sample(head: FewStepHead, z_ND, x0_NC, w_N1, evaluations: int):
+    """x(1) from x(0) = temperature * noise in `evaluations` equal steps: x += d * u(z, x, i*d, d, w)."""
+    d = 1.0 / evaluations
+    x = x0_NC
+    d_col = torch.full_like(w_N1, d)
+    for i in range(evaluations):
+        x = x + d * head(z_ND, x, torch.full_like(w_N1, i * d), d_col, w_N1)
+    return x
+
+
+class FewStepSampler(nn.Module):
+    """The exported one-call token sampler of a module: (z, x0, guidance) -> tokens, all K evaluations inside."""
+
+    def __init__(self, head: FewStepHead, evaluations: int):
+        super().__init__()
+        self.head = head
+        self.evaluations = evaluations
+
+    def forward(self, z, x0, guidance):
+        return few_step_sample(self.head, z, x0, guidance, self.evaluations)
+
