@@ -11,11 +11,29 @@
  * (src/backend.ts: chooseWasmThreads). Everything the page loads is same-origin, so COEP blocks nothing. Static
  * hosts need the same two headers (README "Hosting"); without them the page runs on one thread and says why.
  * NESTAR_NO_ISOLATION=1 serves without them, as such a host would (the e2e uses it to check that path).
+ *
+ * Content-Security-Policy (siteHeaders.mjs): `vite preview` sends it as a header (which also governs the workers);
+ * the built pages carry it as a <meta> too, for hosts that send no headers. `vite dev` sends none: its hot reload
+ * injects inline scripts.
  */
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { CONTENT_SECURITY_POLICY, siteHeaders } from './siteHeaders.mjs';
 
-const isolation = process.env.NESTAR_NO_ISOLATION === '1' ? {} : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+const isolated = process.env.NESTAR_NO_ISOLATION !== '1';
+const devHeaders = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+
+/** The CSP as a <meta> in the built pages (frame-ancestors is header-only, so the meta leaves it out). */
+function cspMeta(): Plugin {
+  const policy = CONTENT_SECURITY_POLICY.split('; ')
+    .filter((d) => !d.startsWith('frame-ancestors'))
+    .join('; ');
+  return {
+    name: 'nestar-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: policy }, injectTo: 'head-prepend' }],
+  };
+}
 
 export default defineConfig({
   root: '.',
@@ -23,7 +41,7 @@ export default defineConfig({
   // One page, no client-side routes: without the SPA fallback a missing model file is a real 404, as on any
   // static host, instead of index.html served with status 200.
   appType: 'mpa',
-  plugins: [react()],
+  plugins: [react(), cspMeta()],
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: {
@@ -36,6 +54,6 @@ export default defineConfig({
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
     assetsInlineLimit: (file) => (/\.(wasm|onnx)$/.test(file) ? false : undefined),
   },
-  server: { headers: isolation },
-  preview: { port: 4173, strictPort: true, headers: isolation },
+  server: { headers: devHeaders },
+  preview: { port: 4173, strictPort: true, headers: siteHeaders({ isolated }) },
 });

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GenerateRequest, ModelInfo } from '../src/types';
 import { BatchGrid } from './components/BatchGrid';
+import { CacheManager, storageSentence } from './components/CacheManager';
 import { Controls } from './components/Controls';
 import { DownloadButtons } from './components/DownloadButtons';
 import { ErrorBanner } from './components/ErrorBanner';
@@ -18,6 +19,7 @@ import { Stats } from './components/Stats';
 import { defaultForm, randomSeed, toRequest, validate, variationBatch, type FormState } from './settings';
 import type { RunOrigin, RunState } from './studioState';
 import { useLiveScrub } from './useLiveScrub';
+import { useModelStorage } from './useModelStorage';
 import { useNestar } from './useNestar';
 import { openHistory, type HistoryEntry, type HistoryStore } from './history';
 import { readTextChunks } from './pngText';
@@ -38,8 +40,11 @@ function variationOrigin(run: RunState, selected: number, scale: number): RunOri
 }
 
 export function App() {
-  const { state, source, generate, cancel, reload, dismissError, restore } = useNestar();
+  const { state, source, generate, cancel, reload, dismissError, restore, notice, dismissNotice } = useNestar();
   const info: ModelInfo | null = state.load.status === 'ready' ? (state.runtime?.model ?? null) : null;
+  const storage = useModelStorage(info, state.load.status);
+  const storageNote = storageSentence(storage.view.current, storage.view.deletedCurrent);
+  const [storageNoteDismissed, setStorageNoteDismissed] = useState(false);
   const [form, setForm] = useState<FormState | null>(null);
   const [selected, setSelected] = useState(0);
   const [cancelling, setCancelling] = useState(false);
@@ -246,6 +251,28 @@ export function App() {
     <div className="app">
       <Header modelId={state.modelId} runtime={state.runtime} models={source?.index?.models ?? []} loading={state.load.status === 'loading'} />
       <LinkNotice problems={urlProblems} onDismiss={() => setUrlProblems([])} />
+      {notice && (
+        <div className="banner banner-notice" role="status" data-testid="device-notice">
+          <div className="banner-body">
+            <strong className="banner-title">The GPU was lost; now running on WASM</strong>
+            <p className="banner-advice">{notice}</p>
+          </div>
+          <button type="button" className="btn btn-ghost" onClick={dismissNotice}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {storageNote && !storageNote.kept && !storageNote.deleted && !storageNoteDismissed && (
+        <div className="banner banner-notice" role="status" data-testid="storage-notice">
+          <div className="banner-body">
+            <strong className="banner-title">This model will not be kept</strong>
+            <p className="banner-advice">{storageNote.text}</p>
+          </div>
+          <button type="button" className="btn btn-ghost" onClick={() => setStorageNoteDismissed(true)}>
+            Dismiss
+          </button>
+        </div>
+      )}
       {state.error && <ErrorBanner
           error={state.error}
           modelId={state.modelId}
@@ -280,7 +307,7 @@ export function App() {
           )}
         </aside>
         <section className="workspace" aria-label="Output">
-          {state.load.status === 'loading' && <LoadProgress load={state.load} totalBytes={null} />}
+          {state.load.status === 'loading' && <LoadProgress load={state.load} totalBytes={null} onCancel={cancel} />}
           {state.load.status === 'failed' && (
             <div className="card empty-card">
               <p>No model is loaded.</p>
@@ -316,6 +343,7 @@ export function App() {
               <Filmstrip info={info} run={run} selected={selected} onVary={onVary} varyDisabled={running} />
               <BatchGrid info={info} run={run} selected={selected} onSelect={setSelected} />
               <History entries={history} onRestore={onRestore} onClear={onClearHistory} disabled={running} />
+              <CacheManager view={storage.view} currentModelId={info.id} onDelete={storage.remove} busy={storage.busy} />
               <ModelAbout info={info} />
             </>
           )}

@@ -4,11 +4,15 @@
  * It owns the client (and so the worker), resolves which model to load from the URL, loads it, and folds every
  * event of every call (download, compile, ready, scale, done, error) through `studioReducer`. Components get the
  * state and three actions; they never see the client.
+ *
+ * A GPU lost mid-run (DEVICE_LOST) ends that run with its message; the hook then starts a fresh worker and loads the
+ * same model on WASM (the files come from the cache), so the next Generate works; `notice` says so until dismissed.
+ * `window.nestarDiagnostics()` (in the console, or e2e/soak.mjs) reports the worker's live sessions and heap.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { createNestarClient, type NestarClient } from '../src/client';
 import { NestarError } from '../src/errors';
-import type { ErrorCode, GenerateRequest, GenerateResult } from '../src/types';
+import type { BackendRequest, ErrorCode, GenerateRequest, GenerateResult } from '../src/types';
 import { resolveModelSource, type ModelSource } from './modelSource';
 import { initialState, studioReducer, type RunOrigin, type StudioAction, type StudioState } from './studioState';
 
@@ -20,6 +24,9 @@ export interface Nestar {
   cancel(): void;
   /** Loads the model again (after a lost device or a failed load). */
   reload(): void;
+  /** A warning that is not an error of the current state (the GPU was lost and the page switched to WASM). */
+  notice: string | null;
+  dismissNotice(): void;
   dismissError(): void;
   /** Shows a stored image as the current one (history), with the request that made it. */
   restore(action: Omit<Extract<StudioAction, { type: 'restore' }>, 'type'>): void;
@@ -35,12 +42,16 @@ export function useNestar(): Nestar {
   const [state, dispatch] = useReducer(studioReducer, initialState);
   const [source, setSource] = useState<ModelSource | null>(null);
   const [loadToken, setLoadToken] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
   const clientRef = useRef<NestarClient | null>(null);
+  /** Set after a lost GPU: every later load of this page runs on WASM. */
+  const backendOverride = useRef<BackendRequest | null>(null);
 
   useEffect(() => {
     let live = true;
     const client = createNestarClient();
     clientRef.current = client;
+    (window as { nestarDiagnostics?: () => Promise<unknown> }).nestarDiagnostics = () => client.diagnostics();
     const onEvent = (e: StudioAction) => {
       if (live) dispatch(e);
     };
@@ -50,7 +61,7 @@ export function useNestar(): Nestar {
       setSource(resolved);
       onEvent({ type: 'load-start', modelId: resolved.id });
       try {
-        const info = await client.load({ baseUrl: resolved.baseUrl, backend: resolved.backend }, onEvent);
+        const info = await client.load({ baseUrl: resolved.baseUrl, backend: backendOverride.current ?? resolved.backend }, onEvent);
         onEvent({ type: 'ready', info }); // idempotent if the runtime already sent it
       } catch (e) {
         onEvent(errorAction(e, 'load'));
@@ -84,7 +95,12 @@ export function useNestar(): Nestar {
     } catch (e) {
       if (!live()) return null;
       if (e instanceof NestarError && e.code === 'CANCELLED') dispatch({ type: 'cancelled', runId });
-      else dispatch({ ...errorAction(e, 'generate'), runId } as StudioAction);
+      else if (e instanceof NestarError && e.code === 'DEVICE_LOST') {
+        // The lost device may have left the worker's GPU work hanging: a fresh worker on WASM, same model.
+        backendOverride.current = 'wasm';
+        setNotice(`${e.message}. The run was stopped; the model was loaded again on WASM, so the next Generate runs on the CPU. Reload the page to try the GPU again.`);
+        setLoadToken((n) => n + 1);
+      } else dispatch({ ...errorAction(e, 'generate'), runId } as StudioAction);
       return null;
     }
   }, []);
@@ -95,8 +111,9 @@ export function useNestar(): Nestar {
   }, []);
   const reload = useCallback(() => setLoadToken((n) => n + 1), []);
   const dismissError = useCallback(() => dispatch({ type: 'dismiss-error' }), []);
+  const dismissNotice = useCallback(() => setNotice(null), []);
 
   const restore = useCallback((action: Omit<Extract<StudioAction, { type: 'restore' }>, 'type'>) => dispatch({ type: 'restore', ...action }), []);
 
-  return { state, source, generate, cancel, reload, dismissError, restore };
+  return { state, source, generate, cancel, reload, dismissError, restore, notice, dismissNotice };
 }

@@ -2,13 +2,16 @@
 // NestAR Studio end to end: build the app, serve dist/ with `vite preview`, drive Debian's Chromium headless
 // (WASM and SwiftShader WebGPU) through every scenario, print a summary, exit non-zero on any failure.
 //
-//   node e2e/run.mjs [--no-build] [--only=a,b,c,...,r]
+//   node e2e/run.mjs [--no-build] [--only=a,b,c,...,z]
 //
 // (i)-(r) are issue 10's features (e2e/features.mjs): stop/continue, variations, links, PNG text, growth
 // animation, keyboard and phone width, history, live mode, cancel/continue.
+// (s)-(z) are issue 11's faults (e2e/faults.mjs), against harness/faultServer.mjs: network faults, storage and the
+// cache manager, offline, lying manifests, a lost GPU, the CSP and same-origin requests, a short soak.
 //
 // Screenshots go to test-results/e2e/. The reference images and previews of (a)/(b)/(g)/(h) are computed in Node by src's
 // scheduler on onnxruntime-web's wasm backend (e2e/reference.mjs), never by the page under test.
+import { startFaultServer } from '../harness/faultServer.mjs';
 import { build, startPreview } from '../harness/server.mjs';
 import { defaultModel, listedInIndex, makeCorruptCopy, modelFolder } from './models.mjs';
 import { benchPageScenario, brokenModelScenario, cancelScenario, generationScenario, validationScenario, SHOTS } from './scenarios.mjs';
@@ -123,6 +126,24 @@ async function main() {
         plain.stop();
       }
     });
+
+    // (s)-(z): issue 11's faults, on the fault server (dist/ with the site's headers, faults set per path).
+    const faultIds = ['s', 't', 'u', 'v', 'w', 'x', 'y', 'z'];
+    if (faultIds.some(wanted)) {
+      const faults = await import('./faults.mjs');
+      const faultServer = await startFaultServer();
+      log(`\nfault server at ${faultServer.url}`);
+      try {
+        await run('s', 'Network faults while loading (cut connection, HTTP 500/503, truncated file, slow server + Cancel): clear banner, no broken cache entry, Retry loads', () =>
+          faults.networkFaultsScenario(ctx, faultServer),
+        );
+        await run('t', 'Storage: the cache manager lists and deletes the stored model; storage full or blocked: runs from memory, the page says it is not kept', () =>
+          faults.storageScenario(ctx, faultServer),
+        );
+      } finally {
+        await faultServer.stop();
+      }
+    }
   } finally {
     server.stop();
     await reference.close?.();

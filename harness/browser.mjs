@@ -21,13 +21,16 @@ const ARGS = [
 /**
  * A fresh browser profile (so no model cache survives between scenarios) and one page with its problems logged.
  * The viewport is a desktop window unless `viewport` / `deviceScaleFactor` say otherwise (e.g. a phone).
+ * `prepareProfile(dir)` may write into the profile before Chromium starts (e.g. Default/Preferences); `extraArgs`
+ * are added to the command line.
  */
-export async function openBrowser({ viewport = { width: 1280, height: 900 }, deviceScaleFactor = 1 } = {}) {
+export async function openBrowser({ viewport = { width: 1280, height: 900 }, deviceScaleFactor = 1, prepareProfile, extraArgs = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'nestar-e2e-'));
+  prepareProfile?.(profile);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...extraArgs],
     viewport,
     deviceScaleFactor,
     colorScheme: process.env.E2E_COLOR_SCHEME === 'light' ? 'light' : 'dark',
@@ -40,6 +43,7 @@ export async function openBrowser({ viewport = { width: 1280, height: 900 }, dev
   });
   return {
     page,
+    context,
     problems,
     async close() {
       await context.close().catch(() => undefined);

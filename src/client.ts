@@ -4,13 +4,17 @@
  * worker; calls still pending then reject with CANCELLED rather than hang.
  */
 import * as Comlink from 'comlink';
+import type { Engine, EngineDiagnostics } from './engine';
 import { NestarError, registerErrorTransfer } from './errors';
-import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RuntimeInfo, WorkerApi } from './types';
+import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RuntimeInfo } from './types';
 
 export interface NestarClient {
   load(options: LoadOptions, onEvent?: (e: LoadEvent) => void): Promise<RuntimeInfo>;
   generate(request: GenerateRequest, onEvent?: (e: GenerateEvent) => void): Promise<GenerateResult>;
+  /** Stops the running generation, or the load in progress (its downloads end at once). */
   cancel(): Promise<void>;
+  /** The worker's session counts and heap (for long-session checks). */
+  diagnostics(): Promise<EngineDiagnostics>;
   info(): Promise<RuntimeInfo>;
   unload(): Promise<void>;
   /** Terminates the worker (and with it the loaded sessions). The client is unusable afterwards. */
@@ -27,7 +31,7 @@ const noop = (): void => undefined;
 export function createNestarClient(options: NestarClientOptions = {}): NestarClient {
   registerErrorTransfer();
   const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'nestar-runtime' });
-  const remote = Comlink.wrap<WorkerApi>(worker);
+  const remote = Comlink.wrap<Engine>(worker);
   let disposed = false;
   const pending = new Set<(e: NestarError) => void>();
 
@@ -47,6 +51,7 @@ export function createNestarClient(options: NestarClientOptions = {}): NestarCli
     generate: (request, onEvent = noop) => call(() => remote.generate(request, Comlink.proxy(onEvent))),
     cancel: () => call(() => remote.cancel()),
     info: () => call(() => remote.info()),
+    diagnostics: () => call(() => remote.diagnostics()),
     unload: () => call(() => remote.unload()),
     dispose() {
       if (disposed) return;

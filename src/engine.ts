@@ -2,13 +2,17 @@
  * The WorkerApi (types.ts) itself: load, generate, cancel, unload, info over one model at a time. worker.ts exposes
  * it through comlink with onnxruntime's WebGPU build; Node tests drive it directly with the wasm build. It owns
  * the state machine (not loaded / loading / ready / running) and the error policy: BUSY for a second call,
- * NOT_LOADED before load, DEVICE_LOST when the GPU goes away (sessions dropped, the next `auto` load uses WASM).
+ * NOT_LOADED before load, DEVICE_LOST when the GPU goes away (sessions dropped, the next `auto` load uses WASM),
+ * CANCELLED when cancel() stops a load or a run. A load downloads every file in parallel and stops all of them at
+ * the first failure; after the sessions are created their tensor shapes are checked against the manifest
+ * (sessionCheck.ts), and the model's older cached versions are pruned.
  */
 import * as Comlink from 'comlink';
 import { applyWasmThreads, chooseBackend, navigatorGpu, type BackendChoice, type GpuLike, type ThreadEnvironment } from './backend';
 import { NestarError, toNestarError } from './errors';
 import { sessionFiles, toModelInfo, type Manifest } from './manifest';
-import { fetchManifest, fetchModelFile, type FetchLike } from './modelCache';
+import { fetchManifest, fetchModelFile, pruneOldVersions, type FetchLike } from './modelCache';
+import { checkSessionShapes } from './sessionCheck';
 import { createModelSessions, OrtSessionRunner, releaseModelSessions, type ModelSessions, type Ort } from './ortRunner';
 import { runSchedule } from './scheduler';
 import { copyImage } from './tokenRenderer';
@@ -23,6 +27,28 @@ export interface EngineDeps {
   gpu?: () => GpuLike | undefined;
   /** What the WASM thread count is decided from (backend.ts); the running context by default. */
   threadEnvironment?: ThreadEnvironment;
+}
+
+/** What a long session can be checked with (e2e soak): session counts of this worker, and its JS heap where known. */
+export interface EngineDiagnostics {
+  /** InferenceSessions created and not yet released: the loaded model's sessions, never more. */
+  liveSessions: number;
+  sessionsCreated: number;
+  sessionsReleased: number;
+  loads: number;
+  generations: number;
+  /** performance.memory.usedJSHeapSize of this context (Chromium), null elsewhere. */
+  jsHeapBytes: number | null;
+}
+
+/** The engine: the WorkerApi plus its diagnostics. */
+export type Engine = WorkerApi & { diagnostics(): Promise<EngineDiagnostics> };
+
+/** How long a lost GPU may keep session.release() waiting before the engine stops waiting for it. */
+const RELEASE_TIMEOUT_MS = 2000;
+
+function sessionCount(sessions: ModelSessions): number {
+  return sessions.modules.length * 2 + (sessions.decoder ? 1 : 0);
 }
 
 interface Loaded {
@@ -46,16 +72,21 @@ function emit<E>(onEvent: ((e: E) => unknown) | undefined, event: E, transfer: T
   }
 }
 
-export function createEngine(deps: EngineDeps): WorkerApi {
+export function createEngine(deps: EngineDeps): Engine {
   const { ort } = deps;
   // Before any session: onnxruntime starts its WASM runtime once, with the thread count set at that moment.
   const wasmThreads = applyWasmThreads(ort, deps.threadEnvironment);
   let loaded: Loaded | null = null;
   let loading = false;
   let run: { controller: AbortController; done: Promise<unknown> } | null = null;
+  /** The load in progress, so that cancel() can stop its downloads. */
+  let loadController: AbortController | null = null;
   /** Set when a WebGPU device was lost: `auto` then avoids WebGPU for the rest of this worker's life. */
   let deviceLost: string | null = null;
+  /** Resolves (with why) when the WebGPU device of the loaded sessions is lost: a run waiting on the GPU ends then. */
+  let deviceLostSignal: Promise<string> | null = null;
   let lastChoice: BackendChoice | null = null;
+  const counts = { liveSessions: 0, sessionsCreated: 0, sessionsReleased: 0, loads: 0, generations: 0 };
 
   const runtimeInfo = (): RuntimeInfo =>
     loaded?.info ?? {
@@ -66,51 +97,76 @@ export function createEngine(deps: EngineDeps): WorkerApi {
       model: null,
     };
 
+  const release = async (sessions: ModelSessions): Promise<void> => {
+    const n = sessionCount(sessions);
+    counts.liveSessions -= n;
+    counts.sessionsReleased += n;
+    // On a lost GPU, release() may never settle: stop waiting after a while (the device took the buffers with it).
+    await Promise.race([releaseModelSessions(sessions), new Promise((r) => setTimeout(r, RELEASE_TIMEOUT_MS))]);
+  };
+
   const drop = async (): Promise<void> => {
     const current = loaded;
     loaded = null;
-    if (current) await releaseModelSessions(current.sessions);
+    if (current) await release(current.sessions);
   };
 
-  /** Watches onnxruntime's GPU device so a loss while idle is reported at the next generate. */
+  /** Watches onnxruntime's GPU device: a loss while idle is reported at the next generate, one mid-run ends the run. */
   const watchDevice = (): void => {
     try {
-      const device = ort.env.webgpu.device as unknown as Promise<{ lost?: Promise<{ message?: string }> }> | undefined;
-      void Promise.resolve(device)
+      const device = ort.env.webgpu.device as unknown as Promise<{ lost?: Promise<{ message?: string; reason?: string }> }> | undefined;
+      deviceLostSignal = Promise.resolve(device)
         .then((d) => d?.lost)
         .then((info) => {
-          if (info) deviceLost = `the GPU device was lost${info.message ? ` (${info.message})` : ''}`;
+          if (!info) return new Promise<string>(() => undefined);
+          deviceLost = `the GPU device was lost${info.message ? ` (${info.message})` : info.reason ? ` (${info.reason})` : ''}`;
+          return deviceLost;
         })
-        .catch(() => undefined);
+        .catch(() => new Promise<string>(() => undefined));
     } catch {
       // No device exposed by this build: errors from session.run still reveal the loss.
     }
   };
 
-  const api: WorkerApi = {
+  const api: Engine = {
     async load(options: LoadOptions, onEvent: (e: LoadEvent) => void): Promise<RuntimeInfo> {
       if (loading || run) throw new NestarError('BUSY', loading ? 'a model is already loading' : 'a generation is running; cancel it first');
       loading = true;
+      const controller = new AbortController();
+      loadController = controller;
+      const { signal } = controller;
+      const cancelled = (): NestarError => new NestarError('CANCELLED', 'loading the model was cancelled');
       try {
         await drop();
+        counts.loads++;
         const choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost);
         lastChoice = choice;
-        const manifest = await fetchManifest(options.baseUrl, { fetch: deps.fetch });
+        const manifest = await fetchManifest(options.baseUrl, { fetch: deps.fetch, caches: deps.caches, signal });
         const files = sessionFiles(manifest);
-        // Download everything first (in parallel), then compile: a missing file fails before any slow compile.
+        // Download everything first (in parallel), then compile: a missing file fails before any slow compile. The
+        // first failure stops the other downloads (files already verified stay cached for a retry).
         const bytes = new Map<string, Uint8Array>();
+        let firstError: unknown = null;
         await Promise.all(
           files.map(async (file) => {
-            bytes.set(
-              file,
-              await fetchModelFile(options.baseUrl, manifest, file, {
-                fetch: deps.fetch,
-                caches: deps.caches,
-                onProgress: (p) => emit(onEvent, { type: 'download', ...p }),
-              }),
-            );
+            try {
+              bytes.set(
+                file,
+                await fetchModelFile(options.baseUrl, manifest, file, {
+                  fetch: deps.fetch,
+                  caches: deps.caches,
+                  signal,
+                  onProgress: (p) => emit(onEvent, { type: 'download', ...p }),
+                }),
+              );
+            } catch (e) {
+              firstError ??= e;
+              controller.abort();
+            }
           }),
         );
+        if (firstError) throw firstError;
+        if (signal.aborted) throw cancelled();
         if (choice.backend === 'webgpu' && choice.gpuAdapter) {
           try {
             // Run on the adapter judged in backend.ts, not on whatever onnxruntime would request itself.
@@ -121,18 +177,33 @@ export function createEngine(deps: EngineDeps): WorkerApi {
         }
         const sessions = await createModelSessions(ort, manifest, {
           backend: choice.backend,
-          fileBytes: async (file) => bytes.get(file)!,
+          fileBytes: async (file) => {
+            if (signal.aborted) throw cancelled();
+            return bytes.get(file)!;
+          },
           onCompile: (file) => emit(onEvent, { type: 'compile', file }),
         });
+        counts.liveSessions += sessionCount(sessions);
+        counts.sessionsCreated += sessionCount(sessions);
+        try {
+          if (signal.aborted) throw cancelled();
+          checkSessionShapes(manifest, sessions);
+        } catch (e) {
+          await release(sessions);
+          throw e;
+        }
+        void pruneOldVersions(manifest, deps.caches).catch(() => undefined);
         if (choice.backend === 'webgpu') watchDevice();
         const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, wasmThreads, model: toModelInfo(manifest) };
         loaded = { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), choice, info };
         emit(onEvent, { type: 'ready', info });
         return info;
       } catch (e) {
+        if (signal.aborted && !(e instanceof NestarError && e.code !== 'CANCELLED')) throw cancelled();
         throw toNestarError(e);
       } finally {
         loading = false;
+        if (loadController === controller) loadController = null;
       }
     },
 
@@ -145,6 +216,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
         throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`);
       }
       const controller = new AbortController();
+      counts.generations++;
       const generation = runSchedule(current.manifest, current.runner, request, {
         signal: controller.signal,
         onScale: (p) =>
@@ -165,7 +237,17 @@ export function createEngine(deps: EngineDeps): WorkerApi {
       });
       run = { controller, done: generation.catch(() => undefined) };
       try {
-        const result = await generation;
+        // A GPU lost mid-run can leave session.run() waiting forever: the loss itself ends the run.
+        const lost = current.choice.backend === 'webgpu' && deviceLostSignal ? deviceLostSignal : null;
+        const result = lost
+          ? await Promise.race([
+              generation,
+              lost.then((why) => {
+                controller.abort();
+                throw new NestarError('DEVICE_LOST', why);
+              }),
+            ])
+          : await generation;
         emit(onEvent, {
           type: 'done',
           images: result.images.map(copyImage),
@@ -176,7 +258,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
         return Comlink.transfer(result, [...result.images.map((i) => i.data.buffer), ...result.tokens.map((t) => t.buffer)]);
       } catch (e) {
         const err = toNestarError(e);
-        if (current.choice.backend === 'webgpu' && err.code !== 'CANCELLED' && err.code !== 'BAD_REQUEST' && (deviceLost || DEVICE_LOST_MESSAGE.test(err.message))) {
+        if (current.choice.backend === 'webgpu' && err.code !== 'BAD_REQUEST' && (deviceLost || err.code === 'DEVICE_LOST' || DEVICE_LOST_MESSAGE.test(err.message))) {
           deviceLost ??= `the GPU device was lost (${err.message})`;
           await drop();
           throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
@@ -189,6 +271,7 @@ export function createEngine(deps: EngineDeps): WorkerApi {
 
     cancel(): void {
       run?.controller.abort();
+      loadController?.abort();
     },
 
     async unload(): Promise<void> {
@@ -201,6 +284,11 @@ export function createEngine(deps: EngineDeps): WorkerApi {
 
     async info(): Promise<RuntimeInfo> {
       return runtimeInfo();
+    },
+
+    async diagnostics(): Promise<EngineDiagnostics> {
+      const memory = (globalThis as { performance?: { memory?: { usedJSHeapSize?: number } } }).performance?.memory;
+      return { ...counts, jsHeapBytes: typeof memory?.usedJSHeapSize === 'number' ? memory.usedJSHeapSize : null };
     },
   };
   return api;

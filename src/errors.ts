@@ -8,6 +8,7 @@ import type { ErrorCode } from './types';
 
 const ERROR_CODES: readonly ErrorCode[] = [
   'MODEL_NOT_FOUND',
+  'NETWORK',
   'MODEL_CORRUPT',
   'MANIFEST_INVALID',
   'BACKEND_UNAVAILABLE',

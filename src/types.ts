@@ -10,7 +10,8 @@ export type Solver = 'euler' | 'heun';
 
 /** Machine-readable error codes; they survive the worker boundary (src/errors.ts). */
 export type ErrorCode =
-  | 'MODEL_NOT_FOUND' // manifest or ONNX file missing (HTTP 404 or network failure)
+  | 'MODEL_NOT_FOUND' // manifest or ONNX file missing (HTTP 404)
+  | 'NETWORK' // the server could not be reached, answered an error (5xx) or the download broke off: worth a retry
   | 'MODEL_CORRUPT' // sha256 or size mismatch, unparsable ONNX
   | 'MANIFEST_INVALID' // manifest fails validation or disagrees with its ONNX files
   | 'BACKEND_UNAVAILABLE' // an explicit ?ep= override cannot be honoured

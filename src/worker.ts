@@ -4,9 +4,8 @@
  */
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
-import { createEngine } from './engine';
+import { createEngine, type Engine } from './engine';
 import { registerErrorTransfer } from './errors';
-import type { WorkerApi } from './types';
 
 /**
  * With more than one WASM thread, onnxruntime's bundled Emscripten runtime starts its pthreads as module workers of
@@ -33,12 +32,13 @@ function releaseAfter<T>(callback: unknown, call: Promise<T>): Promise<T> {
 function serve(): void {
   registerErrorTransfer();
   const engine = createEngine({ ort }); // decides ort.env.wasm.numThreads (backend.ts) before any session
-  const api: WorkerApi = {
+  const api: Engine = {
     load: (options, onEvent) => releaseAfter(onEvent, engine.load(options, onEvent)),
     generate: (request, onEvent) => releaseAfter(onEvent, engine.generate(request, onEvent)),
     cancel: () => engine.cancel(),
     unload: () => engine.unload(),
     info: () => engine.info(),
+    diagnostics: () => engine.diagnostics(),
   };
   Comlink.expose(api);
 }

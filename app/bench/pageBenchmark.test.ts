@@ -27,6 +27,7 @@ function fakeClient(calls: string[], name: string, msPerImage: number[]): Nestar
     },
     cancel: async () => undefined,
     info: async () => { throw new Error('not used'); },
+    diagnostics: async () => { throw new Error('not used'); },
     unload: async () => undefined,
     dispose: () => undefined,
   };

@@ -9,22 +9,37 @@ const MODEL_PROBLEMS: ErrorCode[] = ['MODEL_NOT_FOUND', 'MODEL_CORRUPT', 'MANIFE
 interface Explanation {
   title: string;
   advice: string;
+  /** reload: load the model again (a Retry button after a failed load); dismiss: just close the banner. */
   retry?: 'reload' | 'dismiss';
 }
 
-function explain(code: ErrorCode, modelId: string | null): Explanation {
+function explain(code: ErrorCode, modelId: string | null, during: StudioError['during']): Explanation {
   const model = modelId ? `“${modelId}”` : 'the model';
   switch (code) {
     case 'MODEL_NOT_FOUND':
       return { title: 'Model not found', advice: `The files of ${model} could not be downloaded. Check the ?model= name or the models/ folder.`, retry: 'reload' };
+    case 'NETWORK':
+      return {
+        title: 'Download failed',
+        advice: `The connection to the server failed while loading ${model}. Files that finished are kept; Retry downloads the rest.`,
+        retry: 'reload',
+      };
     case 'MODEL_CORRUPT':
-      return { title: 'Model files are corrupt', advice: `A file of ${model} does not match its manifest (size or checksum). Re-export or re-download the model.` };
+      return {
+        title: 'Model files are corrupt',
+        advice: `A file of ${model} does not match its manifest (size or checksum); nothing of it was kept. Retry downloads it again; if it fails again, re-export the model.`,
+        retry: 'reload',
+      };
     case 'MANIFEST_INVALID':
       return { title: 'Model manifest is invalid', advice: `The manifest of ${model} fails validation or disagrees with its ONNX files.` };
     case 'BACKEND_UNAVAILABLE':
       return { title: 'Backend unavailable', advice: 'This browser cannot run the backend the URL asks for. Remove ?ep= to let the page choose.' };
     case 'DEVICE_LOST':
-      return { title: 'GPU device lost', advice: 'The graphics device went away. Reload the model to continue.', retry: 'reload' };
+      return {
+        title: 'GPU device lost',
+        advice: 'The graphics device went away during the run. The model is loaded again on WASM (the CPU); the next Generate runs there. Reload the page to try the GPU again.',
+        retry: 'dismiss',
+      };
     case 'BAD_REQUEST':
       return { title: 'Invalid settings', advice: 'The runtime refused these settings.', retry: 'dismiss' };
     case 'NOT_LOADED':
@@ -32,7 +47,9 @@ function explain(code: ErrorCode, modelId: string | null): Explanation {
     case 'BUSY':
       return { title: 'Already generating', advice: 'One image at a time: wait for the current run or cancel it.', retry: 'dismiss' };
     case 'CANCELLED':
-      return { title: 'Cancelled', advice: 'The run was cancelled.', retry: 'dismiss' };
+      return during === 'load'
+        ? { title: 'Loading cancelled', advice: `Loading ${model} was stopped. Files that finished are kept; Retry continues with the rest.`, retry: 'reload' }
+        : { title: 'Cancelled', advice: 'The run was cancelled.', retry: 'dismiss' };
     case 'INTERNAL':
       return { title: 'Something went wrong', advice: 'An unexpected error stopped the runtime.', retry: 'reload' };
   }
@@ -48,7 +65,7 @@ interface Props {
 }
 
 export function ErrorBanner({ error, modelId, explicitModel, onReload, onDismiss }: Props) {
-  const { title, advice, retry } = explain(error.code, modelId);
+  const { title, advice, retry } = explain(error.code, modelId, error.during);
   return (
     <div className="banner banner-error" role="alert" data-testid="error-banner" data-code={error.code}>
       <svg className="banner-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
@@ -68,8 +85,8 @@ export function ErrorBanner({ error, modelId, explicitModel, onReload, onDismiss
         </a>
       )}
       {retry === 'reload' && (
-        <button type="button" className="btn btn-secondary" onClick={onReload}>
-          Reload model
+        <button type="button" className="btn btn-secondary" onClick={onReload} data-testid="error-retry">
+          {error.during === 'load' ? 'Retry' : 'Reload model'}
         </button>
       )}
       {retry === 'dismiss' && (

@@ -2,19 +2,25 @@
 import type { StudioState } from '../studioState';
 import { formatBytes } from '../format';
 
-export function LoadProgress({ load, totalBytes }: { load: StudioState['load']; totalBytes: number | null }) {
+/** `onCancel` stops the downloads (the runtime's cancel): the page then offers Retry, which keeps finished files. */
+export function LoadProgress({ load, totalBytes, onCancel }: { load: StudioState['load']; totalBytes: number | null; onCancel?: () => void }) {
   const loaded = load.files.reduce((sum, f) => sum + f.loaded, 0);
   const total = totalBytes ?? load.files.reduce((sum, f) => sum + f.total, 0);
   const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
   const stage = load.compiling ? `Compiling ${load.compiling}` : load.files.length ? 'Downloading model' : 'Reading manifest';
   return (
-    <section className="card load-card" aria-label="Model loading" data-testid="load-progress">
+    <section className="card load-card" aria-label="Model loading" data-testid="load-progress" data-loaded={loaded}>
       <div className="load-head">
         <span className="spinner" aria-hidden="true" />
         <span className="load-stage">{stage}…</span>
         <span className="load-total">
           {formatBytes(loaded)} / {total > 0 ? formatBytes(total) : '…'}
         </span>
+        {onCancel && (
+          <button type="button" className="btn btn-ghost btn-small" onClick={onCancel} data-testid="load-cancel">
+            Cancel
+          </button>
+        )}
       </div>
       <progress className="bar bar-total" max={1} value={fraction} aria-label="Total download progress" />
       <ul className="file-list">

@@ -1,0 +1,240 @@
+// Issue 11's fault scenarios: network faults while loading, storage missing or full and the cache manager, offline
+// use, manifests that lie, a lost GPU, the Content-Security-Policy, long sessions. Each opens its own fresh profile
+// against the fault server (harness/faultServer.mjs: dist/ with the site's headers, faults set per path) and uses
+// the WASM backend unless the fault is the GPU's. `withStudio` is the shared open/check/close scaffolding.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBrowser } from '../harness/browser.mjs';
+import { BANNER, READY, clickGenerate, openStudio, setForm, waitRunEnd } from '../harness/page.mjs';
+import { SHOTS } from './scenarios.mjs';
+
+const FINAL_CANVAS = '[data-testid="preview-canvas"][data-final="true"]';
+/** Few ODE steps keep the runs after a fault short; what is checked is that they finish. */
+const QUICK = { odeSteps: 2, batch: 1 };
+
+export function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function shot(page, name) {
+  const path = join(SHOTS, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/**
+ * Opens a fresh browser, runs `body({ page, browser, problems })`, checks that the page threw nothing, closes.
+ * `browser` options go to openBrowser (prepareProfile, extraArgs).
+ */
+export async function withStudio(body, browserOptions = {}) {
+  const browser = await openBrowser(browserOptions);
+  const { page, problems } = browser;
+  try {
+    const out = await body({ page, browser, problems });
+    check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);
+    return out;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Opens the studio on `baseUrl` (WASM unless `params.ep` says otherwise) and waits for ready or a banner. */
+function open(page, baseUrl, params = {}) {
+  return openStudio(page, baseUrl, { ep: 'wasm', ...params }, 300_000);
+}
+
+/** The banner's code, title and message; fails when there is none. */
+async function banner(page) {
+  const el = await page.waitForSelector(BANNER, { timeout: 120_000 });
+  return { code: await el.getAttribute('data-code'), text: await el.innerText() };
+}
+
+/** Clicks the banner's Retry and waits for the load it starts to end; fails unless the model is ready. */
+async function retry(page, what) {
+  await page.getByTestId('error-retry').click();
+  await page.waitForSelector(BANNER, { state: 'detached', timeout: 30_000 });
+  await page.waitForSelector(`${READY}, ${BANNER}`, { timeout: 300_000 });
+  const left = await page.$(BANNER);
+  check(left === null, `${what}: Retry failed: ${left ? await left.innerText() : ''}`);
+}
+
+/** One quick generation: it must finish and paint a final image. */
+async function generateOnce(page, what) {
+  await setForm(page, QUICK);
+  await clickGenerate(page);
+  const end = await waitRunEnd(page, 300_000);
+  check(end.status === 'done', `${what}: the run ended ${end.status}${end.banner ? `: ${end.banner}` : ''}`);
+  check((await page.$(FINAL_CANVAS)) !== null, `${what}: no final image`);
+}
+
+/**
+ * Every entry of the page's model cache, with whether its bytes hash to the sha256 its key names: a fault must
+ * never leave a broken or partial entry behind.
+ */
+async function cacheEntries(page) {
+  return page.evaluate(async () => {
+    if (!('caches' in self)) return [];
+    const cache = await caches.open('nestar-models-v1');
+    const out = [];
+    for (const request of await cache.keys()) {
+      const url = new URL(request.url);
+      if (!url.pathname.startsWith('/sha256/')) continue;
+      const bytes = await (await cache.match(request)).arrayBuffer();
+      const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const sha = url.pathname.split('/').at(-1);
+      out.push({ file: url.searchParams.get('file'), model: url.searchParams.get('model'), sha, ok: digest === sha, bytes: bytes.byteLength });
+    }
+    return out;
+  });
+}
+
+function checkCacheSound(entries, faultyFile) {
+  const broken = entries.filter((e) => !e.ok);
+  check(broken.length === 0, `the cache holds entries whose bytes do not match their sha256: ${JSON.stringify(broken)}`);
+  check(!entries.some((e) => e.file === faultyFile), `the cache holds ${faultyFile}, whose download failed`);
+}
+
+/** Deletes the stored model with the cache manager's button and waits until its row is gone. */
+async function deleteStored(page, modelId) {
+  const row = page.locator(`[data-testid="cache-row"][data-model="${modelId}"]`);
+  await row.waitFor({ timeout: 30_000 });
+  await row.getByTestId('cache-delete').click();
+  await row.waitFor({ state: 'detached', timeout: 30_000 });
+}
+
+/**
+ * (s) Network faults while loading: the connection cut halfway through a file, HTTP 500, a truncated file, a very
+ * slow server (progress moves; Cancel stops the load). Each: a clear banner, no broken cache entry, Retry loads.
+ * One page; between faults the cache manager deletes the stored model, so the next fault meets a download.
+ */
+export async function networkFaultsScenario(ctx, server) {
+  const { model, log } = ctx;
+  const dir = `/models/${model.id}/`;
+  const files = Object.keys(model.manifest.files);
+  const bigFile = files.find((f) => f.includes('backbone')) ?? files[0];
+  const faults = [
+    { name: 'connection cut halfway', file: bigFile, fault: { kind: 'drop' }, code: 'NETWORK', title: 'Download failed', says: /broke off/ },
+    { name: 'HTTP 500', file: files.at(-1), fault: { kind: 'status', status: 500 }, code: 'NETWORK', title: 'Download failed', says: /HTTP 500/ },
+    { name: 'truncated file', file: bigFile, fault: { kind: 'truncate' }, code: 'MODEL_CORRUPT', title: 'Model files are corrupt', says: /ended after \d+ bytes.*incomplete/ },
+    { name: 'manifest HTTP 503', file: 'manifest.json', fault: { kind: 'status', status: 503 }, code: 'NETWORK', title: 'Download failed', says: /HTTP 503/ },
+  ];
+  return withStudio(async ({ page }) => {
+    const out = {};
+    for (const [i, f] of faults.entries()) {
+      server.fault(dir + f.file, f.fault);
+      const opened = await open(page, server.url, { model: model.id });
+      check(!opened.ready, `${f.name}: the model loaded despite the fault`);
+      const b = await banner(page);
+      check(b.code === f.code, `${f.name}: banner code ${b.code}, expected ${f.code}: ${b.text}`);
+      check(b.text.includes(f.title) && f.says.test(b.text), `${f.name}: the banner does not say what happened: ${b.text}`);
+      checkCacheSound(await cacheEntries(page), f.file);
+      if (i === 0) out.shot = await shot(page, 'fault-network');
+      server.fault(dir + f.file, null);
+      await retry(page, f.name);
+      const entries = await cacheEntries(page);
+      checkCacheSound(entries, null);
+      check(entries.filter((e) => e.model === model.manifest.id).length === files.length, `${f.name}: after Retry the cache holds ${entries.length} files, expected ${files.length}`);
+      if (i === 0) await generateOnce(page, `${f.name}, after Retry`);
+      await deleteStored(page, model.manifest.id);
+      out[f.name] = b.text.split('\n').at(-1);
+      log(`    ${f.name}: ${b.code}, Retry loaded`);
+    }
+
+    // A very slow server: progress keeps moving, Cancel stops the load, Retry (at full speed) loads.
+    server.fault(dir + bigFile, { kind: 'slow', bytesPerSecond: 200_000 });
+    await page.goto(new URL(`?model=${model.id}&ep=wasm`, server.url).href);
+    const progress = page.getByTestId('load-progress');
+    const loadedAt = async () => Number(await progress.getAttribute('data-loaded'));
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="load-progress"]')?.getAttribute('data-loaded')) > 0, null, { timeout: 60_000 });
+    const samples = [await loadedAt()];
+    for (let k = 0; k < 2; k++) {
+      await page.waitForTimeout(1500);
+      samples.push(await loadedAt());
+    }
+    check(samples[1] > samples[0] && samples[2] > samples[1], `progress did not keep moving on a slow server: ${samples.join(' -> ')} bytes`);
+    const requestsBefore = server.requests.length;
+    await page.getByTestId('load-cancel').click();
+    const b = await banner(page);
+    check(b.code === 'CANCELLED' && b.text.includes('Loading cancelled'), `Cancel during a slow load: ${b.code}: ${b.text}`);
+    checkCacheSound(await cacheEntries(page), bigFile);
+    out.slowShot = await shot(page, 'fault-cancelled-load');
+    server.fault(dir + bigFile, null);
+    await retry(page, 'after a cancelled load');
+    out.slow = { progressBytes: samples, requestsAfterCancel: server.requests.length - requestsBefore };
+    log(`    slow server: progress ${samples.join(' -> ')} bytes, cancelled, Retry loaded`);
+    return out;
+  });
+}
+
+/**
+ * (t) Storage: the cache manager lists the stored model with its size and deletes it; with the site's quota
+ * forced tiny (DevTools Storage.overrideQuotaForOrigin) the model still loads and runs from memory and the page
+ * says it will not be kept; with all site data blocked (the profile's content setting) the same.
+ */
+export async function storageScenario(ctx, server) {
+  const { model, log } = ctx;
+  const total = Object.values(model.manifest.files).reduce((s, f) => s + f.bytes, 0);
+  const out = {};
+  // Normal storage: kept, listed with its size, deleted.
+  out.normal = await withStudio(async ({ page }) => {
+    const opened = await open(page, server.url, { model: model.id });
+    check(opened.ready, `model did not load: ${opened.message}`);
+    const status = page.getByTestId('cache-status');
+    await page.waitForSelector('[data-testid="cache-status"][data-kept="true"]', { timeout: 30_000 });
+    const row = page.locator(`[data-testid="cache-row"][data-model="${model.manifest.id}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    const listed = Number(await row.getAttribute('data-bytes'));
+    check(listed === total, `the cache manager lists ${listed} bytes for ${model.manifest.id}, its files have ${total}`);
+    check((await row.innerText()).includes('in use'), 'the loaded model is not marked "in use"');
+    const shotPath = await shot(page, 'cache-manager');
+    await deleteStored(page, model.manifest.id);
+    check((await cacheEntries(page)).length === 0, 'Delete left files in the cache');
+    check((await status.getAttribute('data-kept')) === 'false' && (await status.innerText()).includes('Deleted'), `after Delete the status says: ${await status.innerText()}`);
+    await generateOnce(page, 'after deleting the stored model');
+    return { listed, shot: shotPath };
+  });
+  log(`    cache manager: listed ${out.normal.listed} bytes, deleted`);
+
+  // Over quota: every put fails (or most), the model runs from memory, the page says it is not kept.
+  out.quota = await withStudio(async ({ page, browser }) => {
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: 1_000_000 });
+    const opened = await open(page, server.url, { model: model.id });
+    check(opened.ready, `model did not load with a full storage: ${opened.message}`);
+    const notice = page.getByTestId('storage-notice');
+    await notice.waitFor({ timeout: 30_000 });
+    const text = await notice.innerText();
+    check(/will not be kept/.test(text) && /Storage is full/.test(text), `the storage notice says: ${text}`);
+    await generateOnce(page, 'with a full storage');
+    const stored = (await cacheEntries(page)).reduce((s, e) => s + e.bytes, 0);
+    check(stored < total, `all ${total} bytes were stored despite a 1 MB quota`);
+    return { notice: text, storedBytes: stored, shot: await shot(page, 'storage-full') };
+  });
+  log(`    quota 1 MB: loaded from memory, ${out.quota.storedBytes} bytes stored, notice shown`);
+
+  // Site data blocked (as in some private modes): Cache Storage refuses to open; the model still runs.
+  out.blocked = await withStudio(
+    async ({ page }) => {
+      const opened = await open(page, server.url, { model: model.id });
+      check(opened.ready, `model did not load without storage: ${opened.message}`);
+      const available = await page.evaluate(() => caches.open('probe').then(() => true, () => false));
+      check(!available, 'Cache Storage still opens with site data blocked: the scenario does not test what it says');
+      const notice = page.getByTestId('storage-notice');
+      await notice.waitFor({ timeout: 30_000 });
+      const text = await notice.innerText();
+      check(/cannot use storage/.test(text), `the storage notice says: ${text}`);
+      await generateOnce(page, 'without storage');
+      return { notice: text };
+    },
+    { prepareProfile: blockSiteData },
+  );
+  log('    site data blocked: loaded from memory, notice shown');
+  return out;
+}
+
+/** Writes a profile whose content settings block all site data (cookies, and with them Cache Storage and IndexedDB). */
+function blockSiteData(profile) {
+  mkdirSync(join(profile, 'Default'), { recursive: true });
+  writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+}
