@@ -6,7 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBrowser } from '../harness/browser.mjs';
 import { BANNER, READY, clickGenerate, openStudio, setForm, waitRunEnd } from '../harness/page.mjs';
+import { DIST } from '../harness/server.mjs';
 import { SHOTS } from './scenarios.mjs';
+
+const DIST_MODELS = join(DIST, 'models');
 
 const FINAL_CANVAS = '[data-testid="preview-canvas"][data-final="true"]';
 /** Few ODE steps keep the runs after a fault short; what is checked is that they finish. */
@@ -237,4 +240,115 @@ export async function storageScenario(ctx, server) {
 function blockSiteData(profile) {
   mkdirSync(join(profile, 'Default'), { recursive: true });
   writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+}
+
+/** A label with markup and a script that would set window.__pwned if it ever ran. */
+const HOSTILE = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+
+/**
+ * (v) Manifests that lie. Copies of the model in dist/models/ whose manifest or files disagree: an ONNX input
+ * renamed, a width that is not the graph's, another model's manifest over these files, a file size of a petabyte,
+ * a 5 MB manifest; each a MANIFEST_INVALID banner naming what disagrees, within seconds. Then hostile text: labels,
+ * title and description with markup and 30,000 classes: shown as text, nothing injected, the page responsive.
+ */
+export async function lyingManifestScenario(ctx, server) {
+  const { model, log } = ctx;
+  const { makeEditedCopy, rehash, replaceBytes, modelFolder } = await import('./models.mjs');
+  const backbone = model.manifest.modules[0].backbone;
+  const flowHead = model.manifest.modules[0].flow_head;
+  const other = modelFolder('emoji32-nestar');
+  const cases = [
+    {
+      name: 'an ONNX input renamed',
+      copy: makeEditedCopy(model, 'e2e-renamed', (m, dir) => {
+        replaceBytes(dir, backbone, 'query_cells', 'query_cellz');
+        rehash(dir, m, backbone);
+      }),
+      says: new RegExp(`${backbone.replace('.', '\\.')}.*query_cellz`),
+    },
+    {
+      name: 'a width the graph does not have',
+      copy: makeEditedCopy(model, 'e2e-width', (m) => {
+        m.modules[0].width = m.modules[0].width / 2;
+      }),
+      says: new RegExp(`${flowHead.replace('.', '\\.')}: input z has shape .*modules\\[0\\]\\.width says`),
+    },
+    {
+      name: "another model's manifest",
+      copy: makeEditedCopy(model, 'e2e-other', () => {
+        const lie = JSON.parse(JSON.stringify(other.manifest));
+        lie.id = 'e2e-other';
+        for (const f of Object.keys(lie.files)) rehash(join(DIST_MODELS, 'e2e-other'), lie, f);
+        return lie;
+      }),
+      says: /tokens\.dim says 48/,
+    },
+    {
+      name: 'a petabyte file',
+      copy: makeEditedCopy(model, 'e2e-petabyte', (m) => {
+        m.files[backbone].bytes = 1e15;
+      }),
+      says: /bytes is 1000000000000000, more than/,
+    },
+    {
+      name: 'a 5 MB manifest',
+      copy: makeEditedCopy(model, 'e2e-huge-manifest', (m) => {
+        m.description = 'x'.repeat(5 * 1024 * 1024);
+      }),
+      says: /more than 4194304 is not a manifest/,
+    },
+  ];
+  const out = {};
+  await withStudio(async ({ page }) => {
+    for (const c of cases) {
+      const started = Date.now();
+      const opened = await open(page, server.url, { model: c.copy.id });
+      const seconds = (Date.now() - started) / 1000;
+      check(!opened.ready, `${c.name}: the model loaded`);
+      check(opened.code === 'MANIFEST_INVALID', `${c.name}: banner ${opened.code}: ${opened.message}`);
+      check(c.says.test(opened.message), `${c.name}: the banner does not say what disagrees: ${opened.message}`);
+      out[c.name] = { seconds, message: opened.message.split('\n').at(-1) };
+      log(`    ${c.name}: MANIFEST_INVALID in ${seconds.toFixed(1)} s`);
+    }
+    out.shot = await shot(page, 'fault-manifest');
+  });
+
+  // Hostile text and a huge class list: rendered as text, nothing injected, the picker stays small and usable.
+  const classCount = 30_000;
+  const hostile = makeEditedCopy(model, 'e2e-hostile', (m) => {
+    m.title = `Hostile ${HOSTILE}`;
+    m.description = `Described with ${HOSTILE}<script>window.__pwned=2</script>`;
+    m.classes = Array.from({ length: classCount }, (_, i) => ({ index: i, label: i === 0 ? HOSTILE : `class-${i}`, group: i % 2 ? `<i>group</i> ${i % 7}` : 'plain' }));
+    m.null_class = classCount;
+    m.sampling.limits.ode_steps = [1, 1e9];
+    m.sampling.limits.batch = [1, 1e6];
+  });
+  out.hostile = await withStudio(async ({ page }) => {
+    const started = Date.now();
+    const opened = await open(page, server.url, { model: hostile.id });
+    check(opened.ready, `the hostile-text model did not load: ${opened.message}`);
+    const seconds = (Date.now() - started) / 1000;
+    const label = await page.textContent('[data-testid="selected-class"]');
+    check(label === HOSTILE, `the first class label is not shown as its literal text: ${label}`);
+    const injected = await page.evaluate(() => ({
+      pwned: window.__pwned ?? null,
+      imgs: document.querySelectorAll('main img[src="x"], header img[src="x"]').length,
+      bold: [...document.querySelectorAll('b')].filter((b) => b.textContent === 'bold').length,
+      scripts: [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('__pwned')).length,
+    }));
+    check(injected.pwned === null && injected.imgs === 0 && injected.bold === 0 && injected.scripts === 0, `manifest text was inserted as HTML: ${JSON.stringify(injected)}`);
+    const radios = await page.locator('input[name="class"]').count();
+    check(radios <= 300, `the class picker renders ${radios} radios for ${classCount} classes`);
+    const overflow = await page.getByTestId('class-overflow').innerText();
+    check(overflow.includes('30,000'), `the picker does not say how many classes there are: ${overflow}`);
+    await page.getByLabel('Search classes').fill('class-29999');
+    await page.getByRole('radio', { name: 'class-29999', exact: true }).check({ force: true });
+    check((await page.textContent('[data-testid="selected-class"]')) === 'class-29999', 'a class beyond the first 300 cannot be picked by searching');
+    const batchChoices = await page.locator('input[name="batch"]').count();
+    check(batchChoices <= 8, `a batch limit of 1e6 gives ${batchChoices} batch choices`);
+    const shotPath = await shot(page, 'fault-hostile-text');
+    log(`    hostile text and ${classCount} classes: loaded in ${seconds.toFixed(1)} s, text literal, ${radios} radios rendered`);
+    return { seconds, radios, shot: shotPath };
+  });
+  return out;
 }

@@ -1,6 +1,7 @@
 // The model folders of the e2e run inside the built site: the page's default model, any other listed model, and a
 // corrupted copy.
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DIST } from '../harness/server.mjs';
 
@@ -48,4 +49,42 @@ export function makeCorruptCopy(model, copyId) {
   bytes[at] ^= 0xff;
   writeFileSync(path, bytes);
   return { id: copyId, file: name, offset: at };
+}
+
+/**
+ * dist/models/<copyId>/: a copy of `model` whose manifest is changed by `edit(manifest, dir)` (which may also
+ * rewrite files in `dir`; `rehash(dir, manifest, file)` then records the file's new size and sha256). The
+ * manifest's id becomes copyId unless `edit` sets another, so the copy's cache entries are its own.
+ */
+export function makeEditedCopy(model, copyId, edit) {
+  const dir = join(DIST, 'models', copyId);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(model.dir, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  manifest.id = copyId;
+  const out = edit(manifest, dir) ?? manifest;
+  writeFileSync(join(dir, 'manifest.json'), typeof out === 'string' ? out : JSON.stringify(out));
+  return { id: copyId, dir, manifest: typeof out === 'string' ? null : out };
+}
+
+/** Records `file`'s current size and sha256 in `manifest.files` (after the file was rewritten in `dir`). */
+export function rehash(dir, manifest, file) {
+  const bytes = readFileSync(join(dir, file));
+  manifest.files[file] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Replaces every occurrence of `from` with `to` (same length, so the protobuf stays valid) in `dir/file`. */
+export function replaceBytes(dir, file, from, to) {
+  if (from.length !== to.length) throw new Error('replaceBytes keeps lengths equal');
+  const path = join(dir, file);
+  const bytes = readFileSync(path);
+  const needle = Buffer.from(from);
+  let count = 0;
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+    Buffer.from(to).copy(bytes, at);
+    count++;
+  }
+  if (count === 0) throw new Error(`${file} does not contain "${from}"`);
+  writeFileSync(path, bytes);
+  return count;
 }

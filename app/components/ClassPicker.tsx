@@ -1,5 +1,11 @@
-/** Class picker: the model's classes grouped by their group, filterable by a search box; one radio per class. */
+/**
+ * Class picker: the model's classes grouped by their group, filterable by a search box; one radio per class. At
+ * most MAX_SHOWN radios are rendered (a manifest may list any number of classes; tens of thousands of radios would
+ * freeze the page): the search box narrows the rest. Labels are text, never markup (React escapes them).
+ */
 import { useMemo, useState } from 'react';
+
+export const MAX_SHOWN = 300;
 import type { ModelClass } from '../../src/types';
 
 interface Props {
@@ -11,16 +17,19 @@ interface Props {
 
 export function ClassPicker({ classes, value, onChange, disabled }: Props) {
   const [query, setQuery] = useState('');
-  const groups = useMemo(() => {
+  const { groups, matching } = useMemo(() => {
     const q = query.trim().toLowerCase();
     const byGroup = new Map<string, ModelClass[]>();
+    let matching = 0;
     for (const c of classes) {
       if (q && !c.label.toLowerCase().includes(q) && !c.group.toLowerCase().includes(q)) continue;
+      matching++;
+      if (matching > MAX_SHOWN) continue;
       const list = byGroup.get(c.group) ?? [];
       list.push(c);
       byGroup.set(c.group, list);
     }
-    return [...byGroup.entries()];
+    return { groups: [...byGroup.entries()], matching };
   }, [classes, query]);
   const selected = classes.find((c) => c.index === value);
 
@@ -45,6 +54,11 @@ export function ClassPicker({ classes, value, onChange, disabled }: Props) {
       />
       <div className="class-groups" role="group" aria-label="Classes">
         {groups.length === 0 && <p className="muted small">No class matches “{query}”.</p>}
+        {matching > MAX_SHOWN && (
+          <p className="muted small" data-testid="class-overflow">
+            Showing {MAX_SHOWN} of {matching.toLocaleString('en')} classes: type in the search box to find the others.
+          </p>
+        )}
         {groups.map(([group, list]) => (
           <div key={group} className="class-group" role="radiogroup" aria-label={group}>
             <div className="class-group-name">{group}</div>
