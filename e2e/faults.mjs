@@ -352,3 +352,55 @@ export async function lyingManifestScenario(ctx, server) {
   });
   return out;
 }
+
+/**
+ * (x) Security: the page is served with the site's Content-Security-Policy (siteHeaders.mjs) and works under it:
+ * load and a generation make no request outside the page's origin and trigger no CSP violation; the policy is in
+ * force in the page and in the runtime worker (a fetch to another origin is refused in both).
+ */
+export async function securityScenario(ctx, server) {
+  const origin = new URL(server.url).origin;
+  return withStudio(async ({ page, browser, problems }) => {
+    const requests = [];
+    browser.context.on('request', (r) => requests.push(r.url()));
+    await page.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const response = await page.goto(new URL(`?model=${ctx.model.id}&ep=wasm`, server.url).href);
+    const csp = response.headers()['content-security-policy'] ?? '';
+    check(/script-src 'self' 'wasm-unsafe-eval'/.test(csp) && /connect-src 'self'/.test(csp) && /worker-src 'self'/.test(csp), `the page is served without the expected CSP: "${csp}"`);
+    await page.waitForSelector(`${READY}, ${BANNER}`, { timeout: 300_000 });
+    check((await page.$(BANNER)) === null, `the model did not load under the CSP: ${(await page.$(BANNER)) ? await page.innerText(BANNER) : ''}`);
+    await generateOnce(page, 'under the CSP');
+    const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    check(foreign.length === 0, `requests left the origin: ${foreign.slice(0, 5).join(', ')}`);
+    const violations = await page.evaluate(() => window.__cspViolations);
+    const cspConsole = problems.consoleErrors.filter((m) => /Content Security Policy|Content-Security-Policy/i.test(m));
+    check(violations.length === 0 && cspConsole.length === 0, `CSP violations during load and generation: ${[...violations, ...cspConsole].join(' | ')}`);
+
+    // The policy is in force: a fetch to another origin is refused by the CSP (a securitypolicyviolation on
+    // connect-src, not merely a CORS failure) in the page and in the runtime worker.
+    const elsewhere = `http://localhost:${server.port}/models/index.json`; // another origin (host differs), same server
+    const probe = async (u) => {
+      const seen = [];
+      self.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+      const result = await fetch(u).then(() => 'fetched', () => 'refused');
+      await new Promise((r) => setTimeout(r, 200));
+      return { result, violations: seen };
+    };
+    const fromPage = await page.evaluate(probe, elsewhere);
+    const worker = page.workers().find((w) => !w.url().includes('em-pthread')) ?? page.workers()[0];
+    check(worker !== undefined, 'no runtime worker to check');
+    const fromWorker = await worker.evaluate(probe, elsewhere);
+    for (const [where, r] of [['page', fromPage], ['worker', fromWorker]]) {
+      check(r.result === 'refused' && r.violations.some((v) => v.startsWith('connect-src') && v.includes('localhost')), `the CSP did not refuse another origin in the ${where}: ${JSON.stringify(r)}`);
+    }
+    log(ctx, `    ${requests.length} requests, all same-origin; no CSP violation; another origin refused in the page and the worker`);
+    return { requests: requests.length, csp };
+  });
+}
+
+function log(ctx, line) {
+  ctx.log(line);
+}

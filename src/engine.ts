@@ -47,8 +47,10 @@ export type Engine = WorkerApi & { diagnostics(): Promise<EngineDiagnostics> };
 /** How long a lost GPU may keep session.release() waiting before the engine stops waiting for it. */
 const RELEASE_TIMEOUT_MS = 2000;
 
+/** Sessions of a loaded model: every session field of every module (backbone, flow head, ...) and the decoder. */
 function sessionCount(sessions: ModelSessions): number {
-  return sessions.modules.length * 2 + (sessions.decoder ? 1 : 0);
+  const perModule = sessions.modules.reduce((n, m) => n + Object.values(m).filter((v) => v !== null && v !== undefined).length, 0);
+  return perModule + (sessions.decoder ? 1 : 0);
 }
 
 interface Loaded {

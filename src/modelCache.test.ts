@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from './manifest';
-import { fetchManifest, fetchModelFile, type FileProgress } from './modelCache';
+import { cacheKey, cacheStatus, deleteCachedModel, fetchManifest, fetchModelFile, listCachedModels, pruneOldVersions, type FileProgress } from './modelCache';
 import { makeManifestJson } from './testManifest';
 
 const BASE = 'https://example.test/models/tiny/';
@@ -24,6 +24,7 @@ function fakeFetch(files: Record<string, Uint8Array | string>): { fetch: (url: s
     fetch: async (url: string) => {
       requests.push(url);
       if (url.startsWith('https://down.test/')) throw new TypeError('fetch failed');
+      if (url.startsWith('https://broken.test/')) return new Response('oops', { status: 500, statusText: 'Internal Server Error' });
       const body = url.startsWith(BASE) ? files[url.slice(BASE.length)] : undefined;
       if (body === undefined) return new Response('not here', { status: 404, statusText: 'Not Found' });
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
@@ -41,10 +42,12 @@ function fakeFetch(files: Record<string, Uint8Array | string>): { fetch: (url: s
 /** Just enough of CacheStorage for modelCache.ts. */
 function fakeCaches(): CacheStorage & { store: Map<string, Uint8Array> } {
   const store = new Map<string, Uint8Array>();
+  const url = (key: string | Request): string => (typeof key === 'string' ? key : key.url);
   const cache = {
-    match: async (key: string) => (store.has(key) ? new Response(store.get(key)!.slice()) : undefined),
+    match: async (key: string | Request) => (store.has(url(key)) ? new Response(store.get(url(key))!.slice(), { headers: { 'content-length': String(store.get(url(key))!.byteLength) } }) : undefined),
     put: async (key: string, response: Response) => void store.set(key, new Uint8Array(await response.arrayBuffer())),
-    delete: async (key: string) => store.delete(key),
+    delete: async (key: string | Request) => store.delete(url(key)),
+    keys: async () => [...store.keys()].map((k) => new Request(k)),
   };
   return { store, open: async () => cache } as unknown as CacheStorage & { store: Map<string, Uint8Array> };
 }
@@ -53,11 +56,12 @@ describe('modelCache', () => {
   const manifest = parseManifest(manifestJson());
   const file = manifest.modules[0]!.backbone;
 
-  it('fetches the manifest and maps 404 / network failures to MODEL_NOT_FOUND', async () => {
+  it('fetches the manifest and maps 404 to MODEL_NOT_FOUND, no connection and 5xx to NETWORK', async () => {
     const { fetch } = fakeFetch({ 'manifest.json': JSON.stringify(manifestJson()) });
     expect((await fetchManifest(BASE, { fetch })).id).toBe('test-nestar');
     await expect(fetchManifest('https://example.test/models/none/', { fetch })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
-    await expect(fetchManifest('https://down.test/x/', { fetch })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    await expect(fetchManifest('https://down.test/x/', { fetch })).rejects.toMatchObject({ code: 'NETWORK' });
+    await expect(fetchManifest('https://broken.test/x/', { fetch })).rejects.toMatchObject({ code: 'NETWORK', message: expect.stringContaining('HTTP 500') });
     const bad = fakeFetch({ 'manifest.json': '{"format": 1' });
     await expect(fetchManifest(BASE, { fetch: bad.fetch })).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
   });
@@ -90,7 +94,7 @@ describe('modelCache', () => {
     await expect(fetchModelFile(BASE, manifest, file, { fetch: long.fetch, caches: null })).rejects.toMatchObject({ code: 'MODEL_CORRUPT' });
 
     const caches = fakeCaches();
-    caches.store.set(`https://nestar-model-cache.invalid/sha256/${sha}`, flipped);
+    caches.store.set(cacheKey(manifest.id, file, sha), flipped);
     const good = fakeFetch({ [file]: fileBytes });
     await expect(fetchModelFile(BASE, manifest, file, { fetch: good.fetch, caches })).rejects.toMatchObject({ code: 'MODEL_CORRUPT' });
     expect(caches.store.size).toBe(0);
@@ -100,5 +104,43 @@ describe('modelCache', () => {
   it('maps a missing file to MODEL_NOT_FOUND', async () => {
     const { fetch } = fakeFetch({});
     await expect(fetchModelFile(BASE, manifest, file, { fetch, caches: null })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('404') });
+  });
+
+  it('keeps the last manifest for offline loads, refuses absurd sizes', async () => {
+    const caches = fakeCaches();
+    const online = fakeFetch({ 'manifest.json': JSON.stringify(manifestJson()) });
+    await fetchManifest(BASE, { fetch: online.fetch, caches });
+    const offline = async (): Promise<Response> => {
+      throw new TypeError('Failed to fetch');
+    };
+    expect((await fetchManifest(BASE, { fetch: offline, caches })).id).toBe('test-nestar');
+    await expect(fetchManifest(BASE, { fetch: offline, caches: fakeCaches() })).rejects.toMatchObject({ code: 'NETWORK' });
+    const huge = manifestJson() as { files: Record<string, { bytes: number }> };
+    huge.files[file]!.bytes = 1e15;
+    await expect(fetchManifest(BASE, { fetch: fakeFetch({ 'manifest.json': JSON.stringify(huge) }).fetch })).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+    const long = { ...manifestJson(), description: 'x'.repeat(5 * 1024 * 1024) };
+    await expect(fetchManifest(BASE, { fetch: fakeFetch({ 'manifest.json': JSON.stringify(long) }).fetch })).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+  });
+
+  it('lists cached models with sizes, deletes them, prunes an older version, and says whether a model is kept', async () => {
+    const caches = fakeCaches();
+    const { fetch } = fakeFetch({ [file]: fileBytes });
+    await fetchModelFile(BASE, manifest, file, { fetch, caches });
+    caches.store.set(cacheKey(manifest.id, 'old.onnx', 'f'.repeat(64)), new Uint8Array(10));
+    caches.store.set(cacheKey('other-model', file, sha), new Uint8Array(20));
+    expect(await listCachedModels(caches)).toEqual([
+      { modelId: 'other-model', files: [{ file, sha256: sha, bytes: 20 }], bytes: 20 },
+      { modelId: manifest.id, files: [{ file, sha256: sha, bytes: 300_000 }, { file: 'old.onnx', sha256: 'f'.repeat(64), bytes: 10 }], bytes: 300_010 },
+    ]);
+    expect(await pruneOldVersions(manifest, caches)).toEqual([`old.onnx ${'f'.repeat(12)}`]);
+    const files = [{ name: file, sha256: sha }];
+    expect(await cacheStatus(manifest.id, files, caches)).toEqual({ available: true, storedFiles: 1, totalFiles: 1 });
+    expect(await deleteCachedModel(manifest.id, caches)).toBe(1);
+    expect((await listCachedModels(caches)).map((m) => m.modelId)).toEqual(['other-model']);
+    expect(await cacheStatus(manifest.id, files, caches)).toEqual({ available: true, storedFiles: 0, totalFiles: 1 });
+    expect(await cacheStatus(manifest.id, files, null)).toEqual({ available: false, storedFiles: 0, totalFiles: 1 });
+    const refusing = { open: async () => Promise.reject(new DOMException('blocked', 'SecurityError')) } as unknown as CacheStorage;
+    expect(await listCachedModels(refusing)).toEqual([]);
+    expect(same(await fetchModelFile(BASE, manifest, file, { fetch, caches: refusing }), fileBytes)).toBe(true);
   });
 });
