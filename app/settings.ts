@@ -19,10 +19,22 @@ export interface FormState {
   stopAfter: number | null;
 }
 
-export type FieldName = 'seed' | 'guidance' | 'temperature' | 'odeSteps' | 'batch';
+export type FieldName = 'seed' | 'guidance' | 'temperature' | 'odeSteps' | 'solver' | 'batch';
 export type FieldErrors = Partial<Record<FieldName, string>>;
 
-export const SOLVERS: Solver[] = ['euler', 'heun'];
+/** Every solver name the runtime knows (URL validation); solversFor says which a model offers. */
+export const SOLVERS: Solver[] = ['few_step', 'heun', 'euler'];
+
+/** The solvers a model offers, fastest first: its few-step sampler when it has one, then the ODE. */
+export function solversFor(info: ModelInfo): Solver[] {
+  return info.fewStep ? SOLVERS : SOLVERS.filter((s) => s !== 'few_step');
+}
+
+/** The guidance and temperature ranges of a solver: the few-step sampler's trained ranges, else the manifest's limits. */
+export function settingRanges(info: ModelInfo, solver: Solver): { guidance: [number, number]; temperature: [number, number] } {
+  if (solver === 'few_step' && info.fewStep) return { guidance: info.fewStep.guidance, temperature: info.fewStep.temperature };
+  return { guidance: info.limits.guidance, temperature: info.limits.temperature };
+}
 /** The batch sizes the page offers; those outside the model's batch limits are not shown. */
 export const BATCH_CHOICES = [1, 4, 8];
 const UINT32_MAX = 0xffffffff;
@@ -68,12 +80,16 @@ export function validate(form: FormState, info: ModelInfo): FieldErrors {
   const errors: FieldErrors = {};
   const seed = checkRange('Seed', form.seed, [0, UINT32_MAX], true);
   if (seed) errors.seed = seed;
-  const guidance = checkRange('Guidance', form.guidance, info.limits.guidance, false);
+  const ranges = settingRanges(info, form.solver);
+  const guidance = checkRange('Guidance', form.guidance, ranges.guidance, false);
   if (guidance) errors.guidance = guidance;
-  const temperature = checkRange('Temperature', form.temperature, info.limits.temperature, false);
+  const temperature = checkRange('Temperature', form.temperature, ranges.temperature, false);
   if (temperature) errors.temperature = temperature;
-  const odeSteps = checkRange('ODE steps', form.odeSteps, info.limits.odeSteps, true);
-  if (odeSteps) errors.odeSteps = odeSteps;
+  if (form.solver !== 'few_step') {
+    const odeSteps = checkRange('ODE steps', form.odeSteps, info.limits.odeSteps, true);
+    if (odeSteps) errors.odeSteps = odeSteps;
+  }
+  if (!solversFor(info).includes(form.solver)) errors.solver = 'This model has no fast sampler: choose Heun or Euler.';
   const batch = checkRange('Batch size', String(form.batch), info.limits.batch, true);
   if (batch) errors.batch = batch;
   return errors;

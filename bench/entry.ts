@@ -18,31 +18,39 @@ export interface Timing {
   scaleMs: number[];
   steps: number;
   backboneCalls: number;
+  /** Flow-head calls (the ODE path: one per velocity evaluation). */
   flowCalls: number;
+  /** Few-step sampler calls (the fast path: one per step). */
+  fewStepCalls: number;
   /** Decoder session calls (latent models: one per preview and one for the image, each for the whole batch). */
   decodeCalls: number;
 }
 
 /** Delegates to the real runner and counts calls, so the reported call counts are observed, not derived. */
-class CountingRunner<Kv> implements SessionRunner<Kv> {
+class CountingRunner<H> implements SessionRunner<H> {
   backboneCalls = 0;
   flowCalls = 0;
+  fewStepCalls = 0;
   decodeCalls = 0;
-  constructor(private readonly inner: SessionRunner<Kv>) {}
-  backbone(module: number, feeds: BackboneFeeds, pastKv: Kv | null) {
+  constructor(private readonly inner: SessionRunner<H>) {}
+  backbone(module: number, feeds: BackboneFeeds, pastKv: H | null) {
     this.backboneCalls++;
     return this.inner.backbone(module, feeds, pastKv);
   }
-  flowHead(module: number, z: Float32Array, x: Float32Array, t: Float32Array) {
+  flowHead(module: number, z: H, x: Float32Array, t: Float32Array) {
     this.flowCalls++;
     return this.inner.flowHead(module, z, x, t);
+  }
+  fewStep(module: number, z: H, x0: Float32Array, guidance: Float32Array) {
+    this.fewStepCalls++;
+    return this.inner.fewStep(module, z, x0, guidance);
   }
   decode(tokens: Float32Array, batch: number) {
     this.decodeCalls++;
     return this.inner.decode(tokens, batch);
   }
-  releaseKv(kv: Kv): void {
-    this.inner.releaseKv(kv);
+  release(handle: H): void {
+    this.inner.release(handle);
   }
 }
 
@@ -65,7 +73,7 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
         onStep: () => steps++,
         onScale: (p) => scaleMs.push(p.elapsedMs),
       });
-      return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps, backboneCalls: runner.backboneCalls, flowCalls: runner.flowCalls, decodeCalls: runner.decodeCalls };
+      return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps, backboneCalls: runner.backboneCalls, flowCalls: runner.flowCalls, fewStepCalls: runner.fewStepCalls, decodeCalls: runner.decodeCalls };
     },
     close: () => model.release(),
   };

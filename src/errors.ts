@@ -17,6 +17,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'BUSY',
   'CANCELLED',
   'DEVICE_LOST',
+  'BAD_NUMBERS',
   'INTERNAL',
 ];
 

@@ -37,6 +37,10 @@ export function pixelsToRgba(pixels_BHWC: Float32Array, batch: number, size: num
   if (pixels_BHWC.length !== batch * perImage) {
     throw new NestarError('MANIFEST_INVALID', `the decoder returned ${pixels_BHWC.length} pixel values, expected ${batch}x${size}x${size}x3`);
   }
+  let bad = 0;
+  for (let e = 0; e < pixels_BHWC.length; e++) if (!Number.isFinite(pixels_BHWC[e]!)) bad++;
+  // A NaN would become a black pixel without a word: say where instead.
+  if (bad > 0) throw new NestarError('BAD_NUMBERS', `the decoder produced ${bad} NaN or Inf of ${pixels_BHWC.length} pixel values`);
   return Array.from({ length: batch }, (_, b) => {
     const data = new Uint8ClampedArray(size * size * 4);
     const base = b * perImage;

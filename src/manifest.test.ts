@@ -74,6 +74,23 @@ describe('parseManifest', () => {
     expectInvalid((m) => (m.modules[0].steps[0].content_cells = [0]), 'content_cells');
   });
 
+  it('reads an optional few-step sampler and checks its files, io and the defaults that use it', () => {
+    const fast = makeManifestJson({ fewStep: true });
+    const m = parseManifest(fast);
+    expect(m.fewStep).toEqual({ evaluations: 2, guidance: [1, 6], temperature: [0.5, 1.2] });
+    expect(m.modules[1]!.fewStep).toBe('module1_few_step.onnx');
+    expect(sessionFiles(m)).toContain('module0_few_step.onnx');
+    expect(toModelInfo(m).fewStep).toEqual({ evaluations: 2, guidance: [1, 6], temperature: [0.5, 1.2] });
+    expect(parseManifest(makeManifestJson()).fewStep).toBeNull();
+    expectInvalid((j) => (j.sampling.defaults.solver = 'few_step'), 'no few_step sampler');
+    expectInvalid((j) => delete j.files['module1_few_step.onnx'], 'modules[1].few_step', fast);
+    expectInvalid((j) => delete j.modules[0].few_step, 'modules[0].few_step', fast);
+    expectInvalid((j) => (j.io.few_step.inputs = ['z', 'x', 't']), 'io.few_step.inputs', fast);
+    expectInvalid((j) => (j.few_step.guidance = [6, 1]), 'few_step.guidance', fast);
+    expectInvalid((j) => (j.few_step = 'fast'), 'few_step', fast);
+    expectInvalid((j) => Object.assign(j.sampling.defaults, { solver: 'few_step', guidance: 8 }), 'few_step.guidance', fast);
+  });
+
   it('rejects schedules that do not cover the grid or read cells before they exist', () => {
     // Generate cell 0 twice.
     expectInvalid((m) => (m.modules[0].steps[1].query_cells = [0]), 'a second time');

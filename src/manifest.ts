@@ -8,7 +8,7 @@ import { NestarError } from './errors';
 import { arr, describe, int, intArray, invalid, num, obj, range, rgb, sameNames, str, strArray, type Json } from './manifestJson';
 import { PRNG_ALGORITHM } from './prng';
 import { checkSchedule } from './scheduleCheck';
-import type { ModelClass, ModelInfo, ModelQuality, SamplingSettings, Solver } from './types';
+import type { FewStepInfo, ModelClass, ModelInfo, ModelQuality, SamplingSettings, Solver } from './types';
 
 export const MANIFEST_FORMAT = 'nestar-studio/manifest';
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -18,6 +18,8 @@ export const BACKBONE_INPUTS = ['class_label', 'content', 'content_cells', 'quer
 export const BACKBONE_OUTPUTS = ['z', 'present_kv'];
 export const FLOW_HEAD_INPUTS = ['z', 'x', 't'];
 export const FLOW_HEAD_OUTPUTS = ['v'];
+export const FEW_STEP_INPUTS = ['z', 'x0', 'guidance'];
+export const FEW_STEP_OUTPUTS = ['tokens'];
 export const DECODER_INPUTS = ['tokens'];
 export const DECODER_OUTPUTS = ['pixels'];
 
@@ -39,6 +41,8 @@ export interface KvCacheShape {
 export interface ManifestModule {
   backbone: string;
   flowHead: string;
+  /** The one-call few-step sampler graph (docs/contract.md, "Few-step sampler"); null when the model has none. */
+  fewStep: string | null;
   /** Transformer width = size of `z`'s last axis. */
   width: number;
   kvCache: KvCacheShape;
@@ -79,8 +83,10 @@ export interface ManifestCommon {
   limits: ModelInfo['limits'];
   modules: ManifestModule[];
   scales: ManifestScale[];
-  /** `decoder` is null for pixel_patch models (no decoder session). */
-  io: { backbone: SessionIo; flowHead: SessionIo; decoder: SessionIo | null };
+  /** The distilled few-step sampler (solver "few_step"), or null when the model has only the ODE path. */
+  fewStep: FewStepInfo | null;
+  /** `decoder` is null for pixel_patch models (no decoder session), `fewStep` without a few-step sampler. */
+  io: { backbone: SessionIo; flowHead: SessionIo; fewStep: SessionIo | null; decoder: SessionIo | null };
   files: Record<string, { bytes: number; sha256: string }>;
   /** Measured quality figures for display; null when absent or not in the shape npm run eval writes. */
   quality: ModelQuality | null;
@@ -179,7 +185,9 @@ export function parseManifest(input: unknown): Manifest {
   };
   const defaultsJson = obj(sampling, 'defaults', 'sampling.');
   const solver = str(defaultsJson, 'solver', 'sampling.defaults.');
-  if (solver !== 'euler' && solver !== 'heun') throw invalid('sampling.defaults.solver', `must be "euler" or "heun", is "${solver}"`);
+  if (solver !== 'euler' && solver !== 'heun' && solver !== 'few_step') {
+    throw invalid('sampling.defaults.solver', `must be "euler", "heun" or "few_step", is "${solver}"`);
+  }
   const defaults: SamplingSettings = {
     odeSteps: int(defaultsJson, 'ode_steps', 'sampling.defaults.', 1),
     solver: solver as Solver,
@@ -211,6 +219,7 @@ export function parseManifest(input: unknown): Manifest {
   const io = {
     backbone: { inputs: strArray(backboneIo, 'inputs', 'io.backbone.'), outputs: strArray(backboneIo, 'outputs', 'io.backbone.') },
     flowHead: { inputs: strArray(flowIo, 'inputs', 'io.flow_head.'), outputs: strArray(flowIo, 'outputs', 'io.flow_head.') },
+    fewStep: null as SessionIo | null,
     decoder: null as SessionIo | null,
   };
   sameNames(io.backbone.inputs, BACKBONE_INPUTS, 'io.backbone.inputs');
@@ -225,9 +234,26 @@ export function parseManifest(input: unknown): Manifest {
     sameNames(io.decoder.outputs, DECODER_OUTPUTS, 'io.decoder.outputs');
   }
 
+  const fewStep = parseFewStep(m.few_step);
+  if (fewStep) {
+    const fewIo = obj(ioJson, 'few_step', 'io.');
+    io.fewStep = { inputs: strArray(fewIo, 'inputs', 'io.few_step.'), outputs: strArray(fewIo, 'outputs', 'io.few_step.') };
+    sameNames(io.fewStep.inputs, FEW_STEP_INPUTS, 'io.few_step.inputs');
+    sameNames(io.fewStep.outputs, FEW_STEP_OUTPUTS, 'io.few_step.outputs');
+    const inFewRange = (key: string, v: number, [lo, hi]: [number, number]): void => {
+      if (v < lo || v > hi) throw invalid(`sampling.defaults.${key}`, `must lie in few_step.${key} [${lo}, ${hi}] when the default solver is "few_step", is ${v}`);
+    };
+    if (defaults.solver === 'few_step') {
+      inFewRange('guidance', defaults.guidance, fewStep.guidance);
+      inFewRange('temperature', defaults.temperature, fewStep.temperature);
+    }
+  } else if (defaults.solver === 'few_step') {
+    throw invalid('sampling.defaults.solver', 'is "few_step", but the manifest has no few_step sampler');
+  }
+
   const modulesJson = arr(m, 'modules', '');
   if (modulesJson.length === 0) throw invalid('modules', 'must not be empty');
-  const modules = modulesJson.map((mod, k) => parseModule(mod, k, tokenCount, streamStride, files));
+  const modules = modulesJson.map((mod, k) => parseModule(mod, k, tokenCount, streamStride, files, fewStep !== null));
   const scalesJson = arr(m, 'scales', '');
   const scales = scalesJson.map((s, i) => parseScale(s, i));
   checkSchedule(modules, scales, grid);
@@ -254,6 +280,7 @@ export function parseManifest(input: unknown): Manifest {
     streamStride,
     defaults,
     limits,
+    fewStep,
     modules,
     scales,
     io,
@@ -281,6 +308,20 @@ function parseQuality(q: unknown): ModelQuality | null {
     recallFloor: n('recall_floor'),
     classAccuracy: n('class_accuracy'),
     measured: typeof r.measured === 'string' ? r.measured : '',
+  };
+}
+
+/** `few_step`: null or absent = no few-step sampler; otherwise K and the trained guidance and temperature ranges. */
+function parseFewStep(value: unknown): FewStepInfo | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('few_step', `must be an object or null, ${describe(value)}`);
+  const f = value as Json;
+  const evaluations = int(f, 'evaluations', 'few_step.', 1);
+  if (evaluations > 64) throw invalid('few_step.evaluations', `must be at most 64, is ${evaluations}`);
+  return {
+    evaluations,
+    guidance: range(f, 'guidance', 'few_step.', false, 0),
+    temperature: range(f, 'temperature', 'few_step.', false, 0),
   };
 }
 
@@ -322,14 +363,15 @@ function parseLatentTokens(tokens: Json, grid: number): LatentTokens {
   };
 }
 
-function parseModule(mod: unknown, k: number, n: number, streamStride: number, files: Manifest['files']): ManifestModule {
+function parseModule(mod: unknown, k: number, n: number, streamStride: number, files: Manifest['files'], hasFewStep: boolean): ManifestModule {
   const path = `modules[${k}].`;
   if (typeof mod !== 'object' || mod === null) throw invalid(`modules[${k}]`, `must be an object, ${describe(mod)}`);
   const mj = mod as Json;
   const backbone = str(mj, 'backbone', path);
   const flowHead = str(mj, 'flow_head', path);
-  for (const [key, file] of [['backbone', backbone], ['flow_head', flowHead]] as const) {
-    if (!(file in files)) throw invalid(`${path}${key}`, `names "${file}", which is not listed in files`);
+  const fewStep = hasFewStep ? str(mj, 'few_step', path) : null;
+  for (const [key, file] of [['backbone', backbone], ['flow_head', flowHead], ['few_step', fewStep]] as const) {
+    if (file !== null && !(file in files)) throw invalid(`${path}${key}`, `names "${file}", which is not listed in files`);
   }
   const kv = obj(mj, 'kv_cache', path);
   const kvCache: KvCacheShape = {
@@ -357,7 +399,7 @@ function parseModule(mod: unknown, k: number, n: number, streamStride: number, f
     if (j === 0 && step.contentCells[0] !== n) throw invalid(`${sp}content_cells[0]`, `must be the class token ${n} at a module's first step`);
     return step;
   });
-  return { backbone, flowHead, width: int(mj, 'width', path, 1), kvCache, steps };
+  return { backbone, flowHead, fewStep, width: int(mj, 'width', path, 1), kvCache, steps };
 }
 
 function parseScale(s: unknown, i: number): ManifestScale {
@@ -399,6 +441,9 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
       temperature: [...manifest.limits.temperature],
       batch: [...manifest.limits.batch],
     },
+    fewStep: manifest.fewStep
+      ? { evaluations: manifest.fewStep.evaluations, guidance: [...manifest.fewStep.guidance], temperature: [...manifest.fewStep.temperature] }
+      : null,
     totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
     files: Object.entries(manifest.files)
       .map(([name, f]) => ({ name, bytes: f.bytes, sha256: f.sha256 }))
@@ -419,11 +464,11 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
 
 /** Every ONNX file the runtime loads for this model, in the order its sessions are created (modules, then decoder). */
 export function sessionFiles(manifest: Manifest): string[] {
-  const files = manifest.modules.flatMap((m) => [m.backbone, m.flowHead]);
+  const files = manifest.modules.flatMap((m) => [m.backbone, m.flowHead, ...(m.fewStep ? [m.fewStep] : [])]);
   return manifest.tokenLayout === 'latent' ? [...files, manifest.decoder] : files;
 }
 
-export type SessionRole = 'backbone' | 'flow_head' | 'decoder';
+export type SessionRole = 'backbone' | 'flow_head' | 'few_step' | 'decoder';
 
 /**
  * Checks a created ONNX session's input/output names against the manifest's `io` (MANIFEST_INVALID otherwise),
@@ -435,7 +480,7 @@ export function checkSessionIo(
   file: string,
   session: { readonly inputNames: readonly string[]; readonly outputNames: readonly string[] },
 ): void {
-  const want = role === 'backbone' ? manifest.io.backbone : role === 'flow_head' ? manifest.io.flowHead : manifest.io.decoder;
+  const want = { backbone: manifest.io.backbone, flow_head: manifest.io.flowHead, few_step: manifest.io.fewStep, decoder: manifest.io.decoder }[role];
   if (!want) throw new NestarError('MANIFEST_INVALID', `${file}: a ${role} session, but the manifest's io has no ${role}`);
   const same = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join(',') === [...b].sort().join(',');
   if (!same(session.inputNames, want.inputs) || !same(session.outputNames, want.outputs)) {

@@ -8,13 +8,16 @@
  */
 import type { Solver } from './types';
 
+/** The solvers that integrate the ODE (the few-step sampler is one session call, not an integration). */
+export type OdeSolver = Exclude<Solver, 'few_step'>;
+
 /** v(x, t) for all N*dim values of x at once; must not modify x. */
 export type Velocity = (x: Float32Array, t: number) => Promise<Float32Array>;
 
 const f32 = Math.fround;
 
 /** Integrates from x0 (not modified) and returns x(1). */
-export async function integrate(x0: Float32Array, solver: Solver, steps: number, velocity: Velocity): Promise<Float32Array> {
+export async function integrate(x0: Float32Array, solver: OdeSolver, steps: number, velocity: Velocity): Promise<Float32Array> {
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`ODE steps must be a positive integer, got ${steps}`);
   // dt and t in float64 as in models/nestar/sampler.py (t = i*dt); float32 only where a tensor would hold them.
   const dt64 = 1 / steps;
@@ -44,6 +47,6 @@ export async function integrate(x0: Float32Array, solver: Solver, steps: number,
 }
 
 /** Velocity evaluations one integration makes (for progress and tests). */
-export function velocityCalls(solver: Solver, steps: number): number {
+export function velocityCalls(solver: OdeSolver, steps: number): number {
   return solver === 'heun' ? 2 * steps : steps;
 }

@@ -1,6 +1,6 @@
 /**
- * SessionRunner on onnxruntime-web: one backbone and one flow-head InferenceSession per module, plus the decoder
- * session of a latent model. The `ort` namespace is passed in, so the same code runs in the worker
+ * SessionRunner on onnxruntime-web: per module a backbone, a flow-head and (when the model has one) a few-step sampler
+ * InferenceSession, plus the decoder session of a latent model. The `ort` namespace is passed in, so the same code runs in the worker
  * ('onnxruntime-web/webgpu') and in Node tests ('onnxruntime-web', wasm): both builds share one API and one set of types.
  */
 import type * as OrtNamespace from 'onnxruntime-web';
@@ -16,6 +16,8 @@ export type OrtSession = OrtNamespace.InferenceSession;
 export interface ModuleSessions {
   backbone: OrtSession;
   flowHead: OrtSession;
+  /** null when the model has no few-step sampler. */
+  fewStep: OrtSession | null;
 }
 
 /** Every session of one model: per module, then the decoder (null for pixel_patch models). */
@@ -35,7 +37,7 @@ export interface CreateSessionsOptions {
 /** Creates and io-checks every session of the model, on exactly one execution provider (no silent fallback). */
 export async function createModelSessions(ort: Ort, manifest: Manifest, options: CreateSessionsOptions): Promise<ModelSessions> {
   const created: OrtSession[] = [];
-  const create = async (file: string, role: SessionRole, kvOnDevice: boolean): Promise<OrtSession> => {
+  const create = async (file: string, role: SessionRole, onDevice: boolean): Promise<OrtSession> => {
     const bytes = await options.fileBytes(file);
     options.onCompile?.(file);
     let session: OrtSession;
@@ -43,8 +45,9 @@ export async function createModelSessions(ort: Ort, manifest: Manifest, options:
       session = await ort.InferenceSession.create(bytes, {
         executionProviders: [options.backend],
         logSeverityLevel: 3, // level 2 prints node-assignment warnings that look like errors in the console
-        // The KV cache stays on the GPU between steps; z, v and pixels come back for the CPU.
-        ...(kvOnDevice ? { preferredOutputLocation: { present_kv: 'gpu-buffer' as const } } : {}),
+        // The KV cache and z stay on the GPU between calls (the next step's backbone, the flow head or the few-step
+        // sampler read them there); v, tokens and pixels come back for the CPU.
+        ...(onDevice ? { preferredOutputLocation: { present_kv: 'gpu-buffer' as const, z: 'gpu-buffer' as const } } : {}),
       });
     } catch (e) {
       throw new NestarError('MODEL_CORRUPT', `${file}: onnxruntime could not create a ${options.backend} session: ${(e as Error).message}`, { cause: e });
@@ -56,8 +59,12 @@ export async function createModelSessions(ort: Ort, manifest: Manifest, options:
   try {
     const modules: ModuleSessions[] = [];
     for (const mod of manifest.modules) {
-      const kvOnDevice = options.backend === 'webgpu';
-      modules.push({ backbone: await create(mod.backbone, 'backbone', kvOnDevice), flowHead: await create(mod.flowHead, 'flow_head', false) });
+      const onDevice = options.backend === 'webgpu';
+      modules.push({
+        backbone: await create(mod.backbone, 'backbone', onDevice),
+        flowHead: await create(mod.flowHead, 'flow_head', false),
+        fewStep: mod.fewStep ? await create(mod.fewStep, 'few_step', false) : null,
+      });
     }
     const decoder = manifest.tokenLayout === 'latent' ? await create(manifest.decoder, 'decoder', false) : null;
     return { modules, decoder };
@@ -68,7 +75,7 @@ export async function createModelSessions(ort: Ort, manifest: Manifest, options:
 }
 
 export async function releaseModelSessions(sessions: ModelSessions): Promise<void> {
-  const all = [...sessions.modules.flatMap((s) => [s.backbone, s.flowHead]), ...(sessions.decoder ? [sessions.decoder] : [])];
+  const all = [...sessions.modules.flatMap((s) => [s.backbone, s.flowHead, ...(s.fewStep ? [s.fewStep] : [])]), ...(sessions.decoder ? [sessions.decoder] : [])];
   await Promise.all(all.map((s) => s.release().catch(() => undefined)));
 }
 
@@ -108,21 +115,49 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     const z = outputs.z;
     const presentKv = outputs.present_kv;
     if (!z || !presentKv) throw new NestarError('MANIFEST_INVALID', `${mod.backbone} did not return z and present_kv`);
-    return { z_BLW: await floatData(z, 'z'), presentKv };
+    const want = [B, Lq, mod.width];
+    if (z.type !== 'float32' || z.dims.length !== 3 || z.dims.some((d, i) => d !== want[i])) {
+      for (const t of [z, presentKv]) this.release(t);
+      throw new NestarError('MANIFEST_INVALID', `module ${module} backbone returned z ${z.type} [${z.dims.join(', ')}], expected float32 [${want.join(', ')}]`);
+    }
+    return { z, presentKv };
   }
 
-  async flowHead(module: number, z_NW: Float32Array, x_ND: Float32Array, t_N1: Float32Array): Promise<Float32Array> {
+  /** z [B, Lq, width] as the [N, width] the heads take: a view of the same data (CPU array or GPU buffer). */
+  private rowsOf(z: OrtTensor, width: number): OrtTensor {
+    const dims = [z.size / width, width];
+    if (z.location === 'gpu-buffer') return this.ort.Tensor.fromGpuBuffer(z.gpuBuffer, { dataType: 'float32', dims });
+    return z.reshape(dims);
+  }
+
+  async flowHead(module: number, z: OrtTensor, x_ND: Float32Array, t_N1: Float32Array): Promise<Float32Array> {
     const { Tensor } = this.ort;
     const mod = this.manifest.modules[module]!;
     const N = t_N1.length;
     const outputs = await this.sessions.modules[module]!.flowHead.run({
-      z: new Tensor('float32', z_NW, [N, mod.width]),
+      z: this.rowsOf(z, mod.width),
       x: new Tensor('float32', x_ND, [N, this.manifest.tokenDim]),
       t: new Tensor('float32', t_N1, [N, 1]),
     });
     const v = outputs.v;
     if (!v) throw new NestarError('MANIFEST_INVALID', `${mod.flowHead} did not return v`);
     return floatData(v, 'v');
+  }
+
+  async fewStep(module: number, z: OrtTensor, x0_ND: Float32Array, guidance_N1: Float32Array): Promise<Float32Array> {
+    const { Tensor } = this.ort;
+    const mod = this.manifest.modules[module]!;
+    const session = this.sessions.modules[module]!.fewStep;
+    if (!session || !mod.fewStep) throw new NestarError('BAD_REQUEST', `${this.manifest.id} has no few-step sampler: use the euler or heun solver`);
+    const N = guidance_N1.length;
+    const outputs = await session.run({
+      z: this.rowsOf(z, mod.width),
+      x0: new Tensor('float32', x0_ND, [N, this.manifest.tokenDim]),
+      guidance: new Tensor('float32', guidance_N1, [N, 1]),
+    });
+    const tokens = outputs.tokens;
+    if (!tokens) throw new NestarError('MANIFEST_INVALID', `${mod.fewStep} did not return tokens`);
+    return floatData(tokens, 'tokens');
   }
 
   async decode(tokens_BND: Float32Array, batch: number): Promise<Float32Array> {
@@ -135,8 +170,8 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     return floatData(pixels, 'pixels');
   }
 
-  releaseKv(kv: OrtTensor): void {
-    // GPU-resident caches hold device buffers that only dispose() frees; CPU tensors are plain arrays.
-    if (kv.location !== 'cpu') kv.dispose();
+  release(handle: OrtTensor): void {
+    // GPU-resident caches and z hold device buffers that only dispose() frees; CPU tensors are plain arrays.
+    if (handle.location !== 'cpu') handle.dispose();
   }
 }

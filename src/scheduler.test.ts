@@ -9,29 +9,40 @@ import { makeManifestJson } from './testManifest';
 import type { GenerateRequest } from './types';
 
 interface FakeKv {
+  kind: 'kv';
   module: number;
   length: number;
   batch: number;
 }
 
+interface FakeZ {
+  kind: 'z';
+  data: Float32Array;
+}
+
+type FakeHandle = FakeKv | FakeZ;
+
 /**
  * A runner with analytic networks: z is the label plus the mean content value (so the conditional and the
- * unconditional halves differ), and v(x, t) = z[0] (constant in x and t), so Euler lands on x0 + z[0] exactly.
+ * unconditional halves differ), and v(x, t) = z[0] (constant in x and t), so Euler lands on x0 + z[0] exactly. Its
+ * few-step sampler returns x0 + w * z[0] (guidance folded in, from the conditional z alone).
  * Its decoder (latent manifests) paints pixel (y, x) channel ch with 0.5 + 0.25 * channel ch of the token under it.
  */
-class FakeRunner implements SessionRunner<FakeKv> {
+class FakeRunner implements SessionRunner<FakeHandle> {
   calls: string[] = [];
   decoded: { batch: number; tokens_BND: Float32Array }[] = [];
+  /** The caches freed, in order. */
   released: FakeKv[] = [];
-  live = new Set<FakeKv>();
+  /** Caches and z not yet freed. */
+  live = new Set<FakeHandle>();
   constructor(private readonly manifest: Manifest) {}
 
-  async backbone(module: number, feeds: BackboneFeeds, pastKv: FakeKv | null) {
+  async backbone(module: number, feeds: BackboneFeeds, pastKv: FakeHandle | null) {
     const mod = this.manifest.modules[module]!;
     const Lq = feeds.queryCells_L.length;
     const Lc = feeds.contentCells_L.length;
     this.calls.push(`b${module}:${Array.from(feeds.queryCells_L).join(',')}`);
-    if (pastKv && (pastKv.module !== module || pastKv.batch !== feeds.batch)) throw new Error('kv of another module or batch');
+    if (pastKv && (pastKv.kind !== 'kv' || pastKv.module !== module || pastKv.batch !== feeds.batch)) throw new Error('kv of another module or batch');
     expect(feeds.content_BLD.length).toBe(feeds.batch * Lc * this.manifest.tokenDim);
     expect(feeds.queryParent_BLD.length).toBe(feeds.batch * Lq * this.manifest.tokenDim);
     const z = new Float32Array(feeds.batch * Lq * mod.width);
@@ -40,19 +51,39 @@ class FakeRunner implements SessionRunner<FakeKv> {
       const mean = slice.reduce((a, v) => a + v, 0) / slice.length;
       z.fill(Number(feeds.classLabel_B[b]) * 0.25 + mean * 0.01, b * Lq * mod.width, (b + 1) * Lq * mod.width);
     }
-    const presentKv = { module, length: (pastKv?.length ?? 0) + Lc, batch: feeds.batch };
+    const presentKv: FakeKv = { kind: 'kv', module, length: (pastKv?.kind === 'kv' ? pastKv.length : 0) + Lc, batch: feeds.batch };
+    const zHandle: FakeZ = { kind: 'z', data: z };
     this.live.add(presentKv);
-    return { z_BLW: z, presentKv };
+    this.live.add(zHandle);
+    return { z: zHandle, presentKv };
   }
 
-  async flowHead(module: number, z: Float32Array, x: Float32Array, t: Float32Array) {
+  private zData(z: FakeHandle, rows: number, width: number): Float32Array {
+    if (z.kind !== 'z' || !this.live.has(z)) throw new Error('not a live z');
+    if (z.data.length !== rows * width) throw new Error(`z has ${z.data.length} values, the call needs ${rows}x${width}`);
+    return z.data;
+  }
+
+  async flowHead(module: number, zHandle: FakeHandle, x: Float32Array, t: Float32Array) {
     const width = this.manifest.modules[module]!.width;
     const N = t.length;
+    const z = this.zData(zHandle, N, width);
     this.calls.push(`f${module}`);
     const v = new Float32Array(x.length);
     const dim = x.length / N;
     for (let r = 0; r < N; r++) v.fill(z[r * width]!, r * dim, (r + 1) * dim);
     return v;
+  }
+
+  async fewStep(module: number, zHandle: FakeHandle, x0: Float32Array, guidance: Float32Array) {
+    const width = this.manifest.modules[module]!.width;
+    const N = guidance.length;
+    const z = this.zData(zHandle, N, width);
+    this.calls.push(`s${module}`);
+    const dim = x0.length / N;
+    const tokens = new Float32Array(x0.length);
+    for (let r = 0; r < N; r++) for (let d = 0; d < dim; d++) tokens[r * dim + d] = Math.fround(x0[r * dim + d]! + guidance[r]! * z[r * width]!);
+    return tokens;
   }
 
   async decode(tokens_BND: Float32Array, batch: number) {
@@ -72,9 +103,9 @@ class FakeRunner implements SessionRunner<FakeKv> {
     return pixels;
   }
 
-  releaseKv(kv: FakeKv) {
-    if (!this.live.delete(kv)) throw new Error('kv released twice or never made');
-    this.released.push(kv);
+  release(handle: FakeHandle) {
+    if (!this.live.delete(handle)) throw new Error('handle released twice or never made');
+    if (handle.kind === 'kv') this.released.push(handle);
   }
 }
 
@@ -163,6 +194,53 @@ describe('runSchedule', () => {
     setTimeout(() => controller.abort(), 0);
     await expect(runSchedule(manifest, runner, { ...request, odeSteps: 64 }, { signal: controller.signal })).rejects.toBeInstanceOf(NestarError);
     expect(runner.calls.length).toBeLessThan(10 * 65);
+  });
+
+  describe('few-step solver', () => {
+    const fast = parseManifest(makeManifestJson({ grid: 8, fewStep: true }));
+    const fastRequest: GenerateRequest = { ...request, solver: 'few_step' };
+
+    it('makes two calls per step, 2(3M + 1) in all, on the undoubled batch, and frees every z and cache', async () => {
+      const runner = new FakeRunner(fast);
+      const result = await runSchedule(fast, runner, fastRequest);
+      expect(runner.calls.filter((c) => c.startsWith('b')).length).toBe(10);
+      expect(runner.calls.filter((c) => c.startsWith('s')).length).toBe(10);
+      expect(runner.calls.filter((c) => c.startsWith('f')).length).toBe(0);
+      expect(runner.calls.length).toBe(2 * (3 * 3 + 1));
+      expect(runner.released.every((kv) => kv.batch === 2)).toBe(true); // B = 2, guidance 3 folded in
+      expect(runner.live.size).toBe(0);
+      expect(result.tokens.length).toBe(2);
+    });
+
+    it('feeds x0 = T*noise (the ODE path\'s starting point) and the guidance per row', async () => {
+      const result = await runSchedule(fast, new FakeRunner(fast), { ...fastRequest, batch: 1 });
+      // Cell 0 is module 0, step 0: z_c = 2*0.25 (class 2, zero content); the fake returns x0 + w * z_c.
+      const noise = normal(11, 0, 12);
+      for (let d = 0; d < 12; d++) expect(result.tokens[0]![d]).toBeCloseTo(0.5 * noise[d]! + 3 * 0.5, 5);
+    });
+
+    it('is refused on a model without a few-step sampler, and outside its trained guidance and temperature', async () => {
+      const runner = new FakeRunner(manifest);
+      await expect(runSchedule(manifest, runner, fastRequest)).rejects.toThrow(/few-step sampler/);
+      await expect(runSchedule(fast, runner, { ...fastRequest, guidance: 8 })).rejects.toThrow(/guidance must be a number in \[1, 6\]/);
+      await expect(runSchedule(fast, runner, { ...fastRequest, temperature: 0.2 })).rejects.toThrow(/temperature must be a number in \[0.5, 1.2\]/);
+      expect(runner.calls.length).toBe(0);
+    });
+  });
+
+  it('reports NaN from a network as BAD_NUMBERS naming module, step and scale, and frees everything', async () => {
+    const runner = new FakeRunner(manifest);
+    const flowHead = runner.flowHead.bind(runner);
+    runner.flowHead = async (module, z, x, t) => {
+      const v = await flowHead(module, z, x, t);
+      if (module === 1) v[3] = Number.NaN;
+      return v;
+    };
+    const scales: number[] = [];
+    const run = runSchedule(manifest, runner, request, { onScale: (s) => scales.push(s.scale) });
+    await expect(run).rejects.toMatchObject({ code: 'BAD_NUMBERS', message: expect.stringMatching(/module 2, step 1 .*before the 4x4 preview/) });
+    expect(scales).toEqual([1]);
+    expect(runner.live.size).toBe(0);
   });
 
   it('rejects bad requests with BAD_REQUEST naming the field and range, before any network call', async () => {

@@ -1,14 +1,14 @@
 /**
  * The module/step loop of docs/contract.md, run as data: for each module k and step j of manifest.modules[k].steps,
- * one backbone call (KV cache carried between steps), then the flow ODE from seeded noise for the step's queries,
- * whose result is written into the token grid. After the step a scale names, that scale's preview is emitted.
+ * one backbone call (KV cache carried between steps), then the step's tokens from seeded noise, either by the flow
+ * ODE (one flow-head call per velocity) or by one call of the few-step sampler, written into the token grid. After the step a scale names, that scale's preview is emitted.
  * Nothing about NestAR vs raster is written here; the manifest's schedule decides. Nothing about what a token is
  * either: tokenRenderer.ts turns token grids into images (pixel patches, or a decoder session for latents).
  */
 import { NestarError } from './errors';
 import type { Manifest } from './manifest';
 import { sequentialSteps } from './manifest';
-import { integrate } from './ode';
+import { integrate, type OdeSolver } from './ode';
 import { normal, streamOf } from './prng';
 import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 import { copyImage, tokenRenderer } from './tokenRenderer';
@@ -66,7 +66,15 @@ export function validateRequest(manifest: Manifest, request: GenerateRequest): v
   checkNumber('odeSteps', request.odeSteps, limits.odeSteps, true);
   checkNumber('guidance', request.guidance, limits.guidance, false);
   checkNumber('temperature', request.temperature, limits.temperature, false);
-  if (request.solver !== 'euler' && request.solver !== 'heun') throw badRequest('solver', 'must be "euler" or "heun"', request.solver);
+  if (request.solver === 'few_step') {
+    const { fewStep } = manifest;
+    if (!fewStep) throw badRequest('solver', `"few_step" needs a model with a few-step sampler (${manifest.id} has none: use "heun" or "euler")`, request.solver);
+    // The distilled sampler was trained on these ranges only: refuse rather than extrapolate.
+    checkNumber('guidance', request.guidance, fewStep.guidance, false);
+    checkNumber('temperature', request.temperature, fewStep.temperature, false);
+  } else if (request.solver !== 'euler' && request.solver !== 'heun') {
+    throw badRequest('solver', 'must be "euler", "heun" or "few_step"', request.solver);
+  }
   const scaleNumbers = manifest.scales.map((s) => s.scale);
   const last = scaleNumbers.at(-1)!;
   const { prefix, stopAfterScale } = request;
@@ -161,6 +169,20 @@ function gather(tokens_B: Float32Array[], cells: number[], n: number, dim: numbe
   return out;
 }
 
+/**
+ * BAD_NUMBERS naming where, instead of a silently black or white image: NaN or Inf in a step's tokens (a network
+ * that overflowed, a corrupt weight, a GPU fault) would otherwise propagate into every later scale and be clamped
+ * to a valid-looking colour.
+ */
+function checkFinite(values: Float32Array, where: string, manifest: Manifest, module: number, step: number): void {
+  let bad = 0;
+  for (let e = 0; e < values.length; e++) if (!Number.isFinite(values[e]!)) bad++;
+  if (bad === 0) return;
+  const at = stepIndex(manifest, module, step);
+  const scale = manifest.scales.find((s) => stepIndex(manifest, s.module, s.step) >= at);
+  throw new NestarError('BAD_NUMBERS', `${where} produced ${bad} NaN or Inf of ${values.length} token values${scale ? `, before the ${scale.grid}x${scale.grid} preview` : ''}`);
+}
+
 /** [a; a]: the unconditional half sees the same content, parents and x as the conditional half. */
 function doubled(a: Float32Array): Float32Array {
   const out = new Float32Array(a.length * 2);
@@ -178,9 +200,9 @@ function doubled(a: Float32Array): Float32Array {
  * s and continuing from the returned tokens with the same seed replays the uninterrupted run exactly.
  * Throws BAD_REQUEST before any network call, CANCELLED when `signal` aborts between two network calls.
  */
-export async function runSchedule<Kv>(
+export async function runSchedule<H>(
   manifest: Manifest,
-  runner: SessionRunner<Kv>,
+  runner: SessionRunner<H>,
   request: GenerateRequest,
   options: RunOptions = {},
 ): Promise<GenerateResult> {
@@ -190,7 +212,10 @@ export async function runSchedule<Kv>(
   const start = now();
   const { tokenCount: n, tokenDim: dim } = manifest;
   const B = request.batch;
-  const guided = request.guidance !== 1; // w == 1 is exactly the conditional velocity: skip the doubled batch
+  const fewStep = request.solver === 'few_step';
+  // The few-step sampler folds guidance in; on the ODE path w == 1 is exactly the conditional velocity. Either way
+  // the batch is not doubled.
+  const guided = !fewStep && request.guidance !== 1;
   const rows = guided ? 2 * B : B;
   const w = f32(request.guidance);
   const temperature = f32(request.temperature);
@@ -247,6 +272,46 @@ export async function runSchedule<Kv>(
     });
   };
 
+  /** Samples step (k, j)'s tokens from the backbone's z (seeded noise, then the ODE or the few-step sampler). */
+  const sampleStep = async (k: number, j: number, z: H): Promise<void> => {
+    const step = manifest.modules[k]!.steps[j]!;
+    const Lq = step.queryCells.length;
+    // Starting noise: image b, module k, step j, element q*dim + d (docs/contract.md, "PRNG").
+    const stream = streamOf(k, j, manifest.streamStride);
+    const noise_BLD = new Float32Array(B * Lq * dim);
+    seeds.forEach((seed, b) => normal(seed, stream, Lq * dim, noise_BLD.subarray(b * Lq * dim, (b + 1) * Lq * dim)));
+    onStep?.({ module: k, step: j, noise_BLD });
+    const x0_BLD = noise_BLD.map((v) => f32(temperature * v));
+
+    let x1_BLD: Float32Array;
+    if (fewStep) {
+      // One call: all of the few-step head's evaluations, guidance folded in (docs/contract.md, "Few-step sampler").
+      const guidance_N1 = new Float32Array(B * Lq).fill(w);
+      x1_BLD = await call(() => runner.fewStep(k, z, x0_BLD, guidance_N1));
+      if (x1_BLD.length !== B * Lq * dim) throw new NestarError('MANIFEST_INVALID', `module ${k} few-step sampler returned ${x1_BLD.length} values, expected ${B}x${Lq}x${dim}`);
+    } else {
+      const N = rows * Lq;
+      const half = B * Lq * dim;
+      const velocity = async (x_BLD: Float32Array, t: number): Promise<Float32Array> => {
+        const t_N1 = new Float32Array(N).fill(t);
+        const v = await call(() => runner.flowHead(k, z, guided ? doubled(x_BLD) : x_BLD, t_N1));
+        if (v.length !== N * dim) throw new NestarError('MANIFEST_INVALID', `module ${k} flow head returned ${v.length} values, expected ${N}x${dim}`);
+        if (!guided) return v;
+        // v = v_u + w (v_c - v_u), rows [0, B) conditional, [B, 2B) unconditional.
+        const out = new Float32Array(half);
+        for (let e = 0; e < half; e++) out[e] = f32(v[half + e]! + f32(w * f32(v[e]! - v[half + e]!)));
+        return out;
+      };
+      x1_BLD = await integrate(x0_BLD, request.solver as OdeSolver, request.odeSteps, velocity);
+    }
+    checkFinite(x1_BLD, `module ${k + 1}, step ${j + 1} (${fewStep ? 'few-step sampler' : `${request.solver} ODE`})`, manifest, k, j);
+
+    tokens_B.forEach((tokens, b) => {
+      step.queryCells.forEach((cell, q) => tokens.set(x1_BLD.subarray((b * Lq + q) * dim, (b * Lq + q + 1) * dim), cell * dim));
+    });
+    stepsDone++;
+  };
+
   // The prefix's scales are finished already: show them first, so a continued image has its whole filmstrip.
   if (startAfter) {
     for (const s of manifest.scales) if (s.scale <= startAfter.scale) await emitScale(s);
@@ -257,7 +322,7 @@ export async function runSchedule<Kv>(
     // Modules wholly inside the prefix have nothing to do; none after the stop step may start.
     if (moduleStart + mod.steps.length <= firstStep) continue;
     if (moduleStart > lastStep) break;
-    let kv: Kv | null = null;
+    let kv: H | null = null;
     try {
       for (const [j, step] of mod.steps.entries()) {
         const g = moduleStart + j;
@@ -265,7 +330,6 @@ export async function runSchedule<Kv>(
         // A step of the prefix inside the module where sampling resumes: its backbone call only rebuilds the cache
         // (same content, same result as in the original run); its tokens are the prefix's.
         const replay = g < firstStep;
-        const Lq = step.queryCells.length;
         const content_BLD = gather(tokens_B, step.contentCells, n, dim);
         const parent_BLD = gather(tokens_B, step.queryParentCells, n, dim);
         const feeds: BackboneFeeds = {
@@ -276,49 +340,24 @@ export async function runSchedule<Kv>(
           queryParent_BLD: guided ? doubled(parent_BLD) : parent_BLD,
           queryCells_L: BigInt64Array.from(step.queryCells, BigInt),
         };
-        const pastKv: Kv | null = kv;
-        const backboneStep = (): Promise<BackboneResult<Kv>> => runner.backbone(k, feeds, pastKv);
-        const result: BackboneResult<Kv> = await call(backboneStep);
-        const { z_BLW, presentKv } = result;
-        if (kv !== null) runner.releaseKv(kv);
+        const pastKv: H | null = kv;
+        const backboneStep = (): Promise<BackboneResult<H>> => runner.backbone(k, feeds, pastKv);
+        const { z, presentKv }: BackboneResult<H> = await call(backboneStep);
+        if (kv !== null) runner.release(kv);
         kv = presentKv;
-        if (z_BLW.length !== rows * Lq * mod.width) {
-          throw new NestarError('MANIFEST_INVALID', `module ${k} backbone returned ${z_BLW.length} z values, expected ${rows}x${Lq}x${mod.width}`);
+        try {
+          if (replay) continue;
+          await sampleStep(k, j, z);
+        } finally {
+          runner.release(z);
         }
-        if (replay) continue;
-
-        // Starting noise: image b, module k, step j, element q*dim + d (docs/contract.md, "PRNG").
-        const stream = streamOf(k, j, manifest.streamStride);
-        const noise_BLD = new Float32Array(B * Lq * dim);
-        seeds.forEach((seed, b) => normal(seed, stream, Lq * dim, noise_BLD.subarray(b * Lq * dim, (b + 1) * Lq * dim)));
-        onStep?.({ module: k, step: j, noise_BLD });
-        const x0_BLD = noise_BLD.map((v) => f32(temperature * v));
-
-        const N = rows * Lq;
-        const half = B * Lq * dim;
-        const velocity = async (x_BLD: Float32Array, t: number): Promise<Float32Array> => {
-          const t_N1 = new Float32Array(N).fill(t);
-          const v = await call(() => runner.flowHead(k, z_BLW, guided ? doubled(x_BLD) : x_BLD, t_N1));
-          if (v.length !== N * dim) throw new NestarError('MANIFEST_INVALID', `module ${k} flow head returned ${v.length} values, expected ${N}x${dim}`);
-          if (!guided) return v;
-          // v = v_u + w (v_c - v_u), rows [0, B) conditional, [B, 2B) unconditional.
-          const out = new Float32Array(half);
-          for (let e = 0; e < half; e++) out[e] = f32(v[half + e]! + f32(w * f32(v[e]! - v[half + e]!)));
-          return out;
-        };
-        const x1_BLD = await integrate(x0_BLD, request.solver, request.odeSteps, velocity);
-
-        tokens_B.forEach((tokens, b) => {
-          step.queryCells.forEach((cell, q) => tokens.set(x1_BLD.subarray((b * Lq + q) * dim, (b * Lq + q + 1) * dim), cell * dim));
-        });
-        stepsDone++;
-
         for (const s of manifest.scales) if (s.module === k && s.step === j) await emitScale(s);
       }
     } finally {
-      if (kv !== null) runner.releaseKv(kv);
+      if (kv !== null) runner.release(kv);
     }
   }
+
 
   // A stopped run's image is its last scale's preview.
   const images = (finalImages as RgbaImage[] | null) ?? (await call(() => renderer.images(tokens_B, stopAt.stride)));

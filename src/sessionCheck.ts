@@ -20,7 +20,7 @@ interface Expected {
 const dyn: Dim = null;
 const fixed = (size: number, why: string): Dim => ({ size, why });
 
-function expectations(manifest: Manifest, role: 'backbone' | 'flow_head' | 'decoder', module: number): { inputs: Record<string, Expected>; outputs: Record<string, Expected> } {
+function expectations(manifest: Manifest, role: 'backbone' | 'flow_head' | 'few_step' | 'decoder', module: number): { inputs: Record<string, Expected>; outputs: Record<string, Expected> } {
   const dim = fixed(manifest.tokenDim, 'tokens.dim');
   if (role === 'decoder') {
     const size = fixed(manifest.imageSize, 'image.size');
@@ -40,6 +40,16 @@ function expectations(manifest: Manifest, role: 'backbone' | 'flow_head' | 'deco
         t: { dtype: 'float32', dims: [dyn, fixed(1, 'the contract')] },
       },
       outputs: { v: { dtype: 'float32', dims: [dyn, dim] } },
+    };
+  }
+  if (role === 'few_step') {
+    return {
+      inputs: {
+        z: { dtype: 'float32', dims: [dyn, width] },
+        x0: { dtype: 'float32', dims: [dyn, dim] },
+        guidance: { dtype: 'float32', dims: [dyn, fixed(1, 'the contract')] },
+      },
+      outputs: { tokens: { dtype: 'float32', dims: [dyn, dim] } },
     };
   }
   const kv = mod.kvCache;
@@ -94,6 +104,8 @@ export function checkSessionShapes(manifest: Manifest, sessions: ModelSessions):
   manifest.modules.forEach((mod, k) => {
     checkOne(mod.backbone, sessions.modules[k]!.backbone, expectations(manifest, 'backbone', k));
     checkOne(mod.flowHead, sessions.modules[k]!.flowHead, expectations(manifest, 'flow_head', k));
+    const fewStep = sessions.modules[k]!.fewStep;
+    if (mod.fewStep && fewStep) checkOne(mod.fewStep, fewStep, expectations(manifest, 'few_step', k));
   });
   if (manifest.tokenLayout === 'latent' && sessions.decoder) checkOne(manifest.decoder, sessions.decoder, expectations(manifest, 'decoder', 0));
 }

@@ -50,10 +50,11 @@ export function rasterSchedule(grid: number): { modules: StepJson[][]; scales: o
 
 /**
  * A manifest for a grid x grid model of patch_size `patch` (default: 4x4 grid of 2x2 patches, 8x8 pixels). With
- * layout 'latent', a token is a `latentDim`-channel latent (default 4) decoded by decoder.onnx.
+ * layout 'latent', a token is a `latentDim`-channel latent (default 4) decoded by decoder.onnx. With `fewStep`, each
+ * module also has a two-evaluation few-step sampler trained for guidance [1, 6] and temperature [0.5, 1.2].
  */
 export function makeManifestJson(
-  opts: { grid?: number; patch?: number; architecture?: 'nestar' | 'raster'; layout?: 'pixel_patch' | 'latent'; latentDim?: number } = {},
+  opts: { grid?: number; patch?: number; architecture?: 'nestar' | 'raster'; layout?: 'pixel_patch' | 'latent'; latentDim?: number; fewStep?: boolean } = {},
 ): Record<string, unknown> {
   const grid = opts.grid ?? 4;
   const patch = opts.patch ?? 2;
@@ -64,9 +65,11 @@ export function makeManifestJson(
   const mods = modules.map((steps, k) => {
     files[`module${k}_backbone.onnx`] = { bytes: 1000 + k, sha256: 'a'.repeat(64) };
     files[`module${k}_flow_head.onnx`] = { bytes: 500 + k, sha256: 'b'.repeat(64) };
+    if (opts.fewStep) files[`module${k}_few_step.onnx`] = { bytes: 600 + k, sha256: 'd'.repeat(64) };
     return {
       backbone: `module${k}_backbone.onnx`,
       flow_head: `module${k}_flow_head.onnx`,
+      ...(opts.fewStep ? { few_step: `module${k}_few_step.onnx` } : {}),
       width: 8,
       kv_cache: { layers: 1, heads: 2, head_dim: 4 },
       steps,
@@ -115,7 +118,9 @@ export function makeManifestJson(
       },
       flow_head: { inputs: ['z', 'x', 't'], outputs: ['v'] },
       ...(latent ? { decoder: { inputs: ['tokens'], outputs: ['pixels'] } } : {}),
+      ...(opts.fewStep ? { few_step: { inputs: ['z', 'x0', 'guidance'], outputs: ['tokens'] } } : {}),
     },
+    few_step: opts.fewStep ? { evaluations: 2, guidance: [1, 6], temperature: [0.5, 1.2] } : null,
     files,
     quality: { fid: null },
   };

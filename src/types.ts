@@ -6,7 +6,8 @@
 /** Where the model runs. `auto` = WebGPU on a real GPU adapter, WASM otherwise (see src/backend.ts). */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
-export type Solver = 'euler' | 'heun';
+/** `euler`/`heun`: the flow ODE with odeSteps steps; `few_step`: the model's distilled few-step sampler (odeSteps unused). */
+export type Solver = 'euler' | 'heun' | 'few_step';
 
 /** Machine-readable error codes; they survive the worker boundary (src/errors.ts). */
 export type ErrorCode =
@@ -20,6 +21,7 @@ export type ErrorCode =
   | 'BUSY' // a generation is already running
   | 'CANCELLED' // cancel() stopped the run
   | 'DEVICE_LOST' // the GPU went away mid-run
+  | 'BAD_NUMBERS' // a network produced NaN or Inf (the message says which module, step and scale)
   | 'INTERNAL';
 
 export interface ModelClass {
@@ -52,6 +54,8 @@ export interface ModelInfo {
   defaults: SamplingSettings;
   /** Inclusive [min, max] of each numeric setting, from the manifest. */
   limits: { odeSteps: [number, number]; guidance: [number, number]; temperature: [number, number]; batch: [number, number] };
+  /** The distilled few-step sampler (solver "few_step"), or null when the model has only the ODE path. */
+  fewStep: FewStepInfo | null;
   totalBytes: number;
   /** Every file of the model (ONNX sessions, decoder) with its size and sha256, sorted by name: what exactly ran. */
   files: { name: string; bytes: number; sha256: string }[];
@@ -59,6 +63,16 @@ export interface ModelInfo {
   quality: ModelQuality | null;
   /** Latent models: the nested tokenizer whose decoder session makes the pixels; null for pixel patches. */
   tokenizer: TokenizerInfo | null;
+}
+
+/**
+ * A model's few-step sampler (docs/contract.md, "Few-step sampler"): head evaluations per token, and the guidance and
+ * temperature ranges it was trained for (the solver refuses settings outside them).
+ */
+export interface FewStepInfo {
+  evaluations: number;
+  guidance: [number, number];
+  temperature: [number, number];
 }
 
 /** What the page shows about a latent model's tokenizer (manifest `tokens` and its informational `tokenizer`). */

@@ -2,7 +2,8 @@
 import type { FormEvent } from 'react';
 import type { ModelInfo, Solver } from '../../src/types';
 import { gridLabel } from '../format';
-import { batchChoices, randomSeed, SOLVERS, type FieldErrors, type FormState } from '../settings';
+import { batchChoices, randomSeed, settingRanges, solversFor, type FieldErrors, type FormState } from '../settings';
+import { FieldError } from './FieldError';
 import { ClassPicker } from './ClassPicker';
 import { NumberField } from './NumberField';
 import { SeedField } from './SeedField';
@@ -23,8 +24,16 @@ interface Props {
   liveRate: number | null;
 }
 
+/** The solver select's words: the few-step sampler is the fast one, the ODE the reference it was distilled from. */
+function solverLabel(solver: Solver, info: ModelInfo): { name: string; hint: string } {
+  if (solver === 'few_step') return { name: `Fast (${info.fewStep?.evaluations ?? '?'}-step head)`, hint: `${info.fewStep?.evaluations ?? '?'} evals/token` };
+  return solver === 'heun' ? { name: 'Heun ODE (reference)', hint: '2 evals/step' } : { name: 'Euler ODE', hint: '1 eval/step' };
+}
+
 export function Controls({ info, form, errors, onChange, onGenerate, onCancel, running, cancelling, live, onLiveChange, liveRate }: Props) {
   const invalid = Object.keys(errors).length > 0;
+  const ranges = settingRanges(info, form.solver);
+  const fast = form.solver === 'few_step';
   const locked = running && !live;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -47,7 +56,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             label="Guidance"
             value={form.guidance}
             onChange={(guidance) => onChange({ guidance })}
-            range={info.limits.guidance}
+            range={ranges.guidance}
             step={0.1}
             error={errors.guidance}
             slider
@@ -57,7 +66,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             label="Temperature"
             value={form.temperature}
             onChange={(temperature) => onChange({ temperature })}
-            range={info.limits.temperature}
+            range={ranges.temperature}
             step={0.05}
             error={errors.temperature}
             slider
@@ -72,14 +81,14 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             range={info.limits.odeSteps}
             step={1}
             error={errors.odeSteps}
-            disabled={locked}
+            disabled={locked || fast}
           />
           <div className="field">
             <div className="field-row">
               <label className="field-label" htmlFor="solver">
                 Solver
               </label>
-              <span className="field-hint">{form.solver === 'heun' ? '2 evals/step' : '1 eval/step'}</span>
+              <span className="field-hint">{solverLabel(form.solver, info).hint}</span>
             </div>
             <select
               id="solver"
@@ -88,12 +97,13 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
               onChange={(e) => onChange({ solver: e.target.value as Solver })}
               disabled={locked}
             >
-              {SOLVERS.map((s) => (
+              {solversFor(info).map((s) => (
                 <option key={s} value={s}>
-                  {s === 'euler' ? 'Euler' : 'Heun'}
+                  {solverLabel(s, info).name}
                 </option>
               ))}
             </select>
+            <FieldError id="solver" error={errors.solver} />
           </div>
         </div>
         <div className="field">

@@ -40,6 +40,12 @@ function explain(code: ErrorCode, modelId: string | null, during: StudioError['d
         advice: 'The graphics device went away during the run. The model is loaded again on WASM (the CPU); the next Generate runs there. Reload the page to try the GPU again.',
         retry: 'dismiss',
       };
+    case 'BAD_NUMBERS':
+      return {
+        title: 'The model produced invalid numbers',
+        advice: 'A network returned NaN or Inf (the message says where), so no image was made. Try another seed or lower guidance; if it happens on every run, the model files or the GPU are at fault: try ?ep=wasm.',
+        retry: 'dismiss',
+      };
     case 'BAD_REQUEST':
       return { title: 'Invalid settings', advice: 'The runtime refused these settings.', retry: 'dismiss' };
     case 'NOT_LOADED':

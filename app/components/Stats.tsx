@@ -6,7 +6,11 @@ import type { RunState } from '../studioState';
 export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | null }) {
   const last = run.frames[run.frames.length - 1];
   const steps = last ? `${last.stepsDone} / ${last.stepsTotal}` : `– / ${runtime?.model?.sequentialSteps ?? '–'}`;
-  const ode = run.request ? `${run.request.odeSteps} × ${run.request.solver}` : '–';
+  const ode = !run.request
+    ? '–'
+    : run.request.solver === 'few_step'
+      ? `fast · ${runtime?.model?.fewStep?.evaluations ?? '?'} evals`
+      : `${run.request.odeSteps} × ${run.request.solver}`;
   const threads = runtime?.wasmThreads;
   const perImage = run.totalMs !== null && run.request ? run.totalMs / run.request.batch : null;
   return (
@@ -29,7 +33,7 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
         <dd data-testid="stat-steps">{steps}</dd>
       </div>
       <div className="stat">
-        <dt>ODE</dt>
+        <dt>Sampler</dt>
         <dd>{ode}</dd>
       </div>
       <div className="stat">
