@@ -16,6 +16,8 @@
  * the built pages carry it as a <meta> too, for hosts that send no headers. `vite dev` sends none: its hot reload
  * injects inline scripts.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { CONTENT_SECURITY_POLICY, siteHeaders } from './siteHeaders.mjs';
@@ -35,13 +37,33 @@ function cspMeta(): Plugin {
   };
 }
 
+/**
+ * dist/sw.js from app/serviceWorker.js: the service worker that keeps the app shell for offline use, with the list of
+ * this build's files (every emitted file but source maps, plus the favicon and the model index) and a version
+ * derived from it, so a new build replaces the old shell.
+ */
+function serviceWorker(): Plugin {
+  return {
+    name: 'nestar-service-worker',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const files = [...new Set([...Object.keys(bundle).filter((f) => !f.endsWith('.map')), 'index.html', 'bench.html', 'favicon.svg', 'models/index.json'])].sort();
+      const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12);
+      const source = readFileSync(new URL('./app/serviceWorker.js', import.meta.url), 'utf8')
+        .replace('__SHELL_FILES__', JSON.stringify(files))
+        .replace('__SHELL_VERSION__', JSON.stringify(version));
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+    },
+  };
+}
+
 export default defineConfig({
   root: '.',
   base: './',
   // One page, no client-side routes: without the SPA fallback a missing model file is a real 404, as on any
   // static host, instead of index.html served with status 200.
   appType: 'mpa',
-  plugins: [react(), cspMeta()],
+  plugins: [react(), cspMeta(), serviceWorker()],
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: {

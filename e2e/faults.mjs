@@ -2,7 +2,7 @@
 // use, manifests that lie, a lost GPU, the Content-Security-Policy, long sessions. Each opens its own fresh profile
 // against the fault server (harness/faultServer.mjs: dist/ with the site's headers, faults set per path) and uses
 // the WASM backend unless the fault is the GPU's. `withStudio` is the shared open/check/close scaffolding.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBrowser } from '../harness/browser.mjs';
 import { BANNER, READY, clickGenerate, openStudio, setForm, waitRunEnd } from '../harness/page.mjs';
@@ -403,4 +403,68 @@ export async function securityScenario(ctx, server) {
 
 function log(ctx, line) {
   ctx.log(line);
+}
+
+/**
+ * (u) Offline and new versions. A model copy is loaded (its files stored), then "released again" with one file
+ * changed (a new sha256): a reload downloads only that file and the cache holds the new version, not the old.
+ * Then, after one visit, the server stops: a reload still opens the page (service worker) and the model (model
+ * cache, kept manifest), and Generate works. The server is restarted at the end for the scenarios after this one.
+ */
+export async function offlineScenario(ctx, server) {
+  const { model, log } = ctx;
+  const { makeEditedCopy, rehash } = await import('./models.mjs');
+  const versioned = makeEditedCopy(model, 'e2e-versioned', () => undefined);
+  const changed = model.manifest.tokens?.decoder ?? model.manifest.modules[0].flow_head;
+  return withStudio(async ({ page }) => {
+    const out = {};
+    let opened = await open(page, server.url, { model: versioned.id });
+    check(opened.ready, `the model did not load: ${opened.message}`);
+    const before = await cacheEntries(page);
+    const oldSha = before.find((e) => e.file === changed)?.sha;
+    check(oldSha && before.length === Object.keys(versioned.manifest.files).length, `the first load stored ${before.length} files`);
+
+    // Version 2: the same model with `changed` re-exported (one more protobuf field: producer_version "v2").
+    const path = join(versioned.dir, changed);
+    writeFileSync(path, Buffer.concat([readFileSync(path), Buffer.from([0x1a, 0x02, 0x76, 0x32])]));
+    rehash(versioned.dir, versioned.manifest, changed);
+    writeFileSync(join(versioned.dir, 'manifest.json'), JSON.stringify(versioned.manifest));
+    const mark = server.requests.length;
+    opened = await open(page, server.url, { model: versioned.id });
+    check(opened.ready, `version 2 did not load: ${opened.message}`);
+    const downloaded = server.requests.slice(mark).filter((r) => r.path.endsWith('.onnx')).map((r) => r.path.split('/').at(-1));
+    check(downloaded.length === 1 && downloaded[0] === changed, `version 2 downloaded ${downloaded.join(', ') || 'nothing'}, expected only ${changed}`);
+    await page.waitForTimeout(500); // pruning runs after ready
+    const after = (await cacheEntries(page)).filter((e) => e.model === versioned.id);
+    const newSha = versioned.manifest.files[changed].sha256;
+    check(after.some((e) => e.file === changed && e.sha === newSha), 'the new version of the file is not in the cache');
+    check(!after.some((e) => e.sha === oldSha), 'the old version of the file is still in the cache');
+    check(after.length === Object.keys(versioned.manifest.files).length, `the cache holds ${after.length} files of the model after the update`);
+    out.update = { downloaded, replaced: `${oldSha.slice(0, 12)} -> ${newSha.slice(0, 12)}` };
+    log(`    new version: downloaded only ${changed}; cache ${out.update.replaced}`);
+
+    // One visit of the default model, with a generation; then the server goes away.
+    opened = await open(page, server.url, { model: model.id });
+    check(opened.ready, `the model did not load: ${opened.message}`);
+    await generateOnce(page, 'online');
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('nestar-shell-')) && navigator.serviceWorker.controller !== null, null, { timeout: 60_000 }).catch(() => undefined);
+    await server.stop();
+    try {
+      const offlineStarted = Date.now();
+      const reachable = await page.evaluate((u) => fetch(u, { cache: 'no-store' }).then(() => true, () => false), new URL(`models/${model.id}/manifest.json?probe`, server.url).href); // not a path the service worker answers
+      check(!reachable, 'the server still answers after stop()');
+      await page.reload();
+      await page.waitForSelector(`${READY}, ${BANNER}`, { timeout: 120_000 });
+      const left = await page.$(BANNER);
+      check(left === null, `offline, the model did not load: ${left ? await left.innerText() : ''}`);
+      await generateOnce(page, 'offline');
+      out.offlineSeconds = (Date.now() - offlineStarted) / 1000;
+      out.shot = await shot(page, 'offline');
+      log(`    offline: page, model and a generation in ${out.offlineSeconds.toFixed(1)} s with the server stopped`);
+    } finally {
+      await server.restart();
+    }
+    return out;
+  });
 }

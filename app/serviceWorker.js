@@ -1,0 +1,71 @@
+// NestAR Studio's service worker (built to dist/sw.js by vite.config.ts, which fills in SHELL_FILES and
+// SHELL_VERSION): after one visit the page opens with the server gone.
+//
+// - Install: the app shell (the pages, scripts, styles, onnxruntime's .wasm, models/index.json) into the cache
+//   "nestar-shell-<version>"; activate deletes older shell caches (never the model cache, nestar-models-v1).
+// - Pages (navigations) and models/index.json: network first, so a new deployment shows at once; the cached copy
+//   when the network fails.
+// - Other shell files: cache first (their names carry content hashes).
+// - Model files (manifest.json, .onnx) are not touched here: the runtime keeps them itself, checked by sha256
+//   (src/modelCache.ts), and a manifest it can no longer fetch comes from there too.
+const SHELL_FILES = __SHELL_FILES__;
+const SHELL_VERSION = __SHELL_VERSION__;
+const SHELL_CACHE = `nestar-shell-${SHELL_VERSION}`;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches
+      .open(SHELL_CACHE)
+      .then((cache) => cache.addAll(SHELL_FILES.map((f) => new Request(f, { cache: 'reload' }))))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n.startsWith('nestar-shell-') && n !== SHELL_CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+/** The cached page for a navigation: the same path without its query, a folder's index.html. */
+function pageKey(url) {
+  const path = url.pathname.endsWith('/') ? `${url.pathname}index.html` : url.pathname;
+  return new URL(path, url.origin).href;
+}
+
+async function networkFirst(request, key) {
+  const cache = await caches.open(SHELL_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(key, response.clone()).catch(() => undefined);
+    return response;
+  } catch (error) {
+    const cached = await cache.match(key);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { cacheName: SHELL_CACHE });
+  return cached ?? fetch(request);
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  const scope = new URL(self.registration.scope);
+  const path = url.pathname.slice(scope.pathname.length);
+  if (request.mode === 'navigate') {
+    event.respondWith(networkFirst(request, pageKey(url)));
+  } else if (path === 'models/index.json') {
+    event.respondWith(networkFirst(request, new URL(path, scope).href));
+  } else if (!path.startsWith('models/') && SHELL_FILES.includes(path)) {
+    event.respondWith(cacheFirst(request));
+  }
+});
