@@ -44,8 +44,8 @@ export function useNestar(): Nestar {
   const [loadToken, setLoadToken] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const clientRef = useRef<NestarClient | null>(null);
-  /** Set after a lost GPU: every later load of this page runs on WASM. */
-  const backendOverride = useRef<BackendRequest | null>(null);
+  /** Set after a lost GPU: every later load of this page runs on WASM, and the badge says why. */
+  const backendOverride = useRef<{ backend: BackendRequest; reason: string } | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -53,7 +53,9 @@ export function useNestar(): Nestar {
     clientRef.current = client;
     (window as { nestarDiagnostics?: () => Promise<unknown> }).nestarDiagnostics = () => client.diagnostics();
     const onEvent = (e: StudioAction) => {
-      if (live) dispatch(e);
+      if (!live) return;
+      const override = backendOverride.current;
+      dispatch(e.type === 'ready' && override ? { ...e, info: { ...e.info, reason: override.reason } } : e);
     };
     void (async () => {
       const resolved = await resolveModelSource();
@@ -61,7 +63,7 @@ export function useNestar(): Nestar {
       setSource(resolved);
       onEvent({ type: 'load-start', modelId: resolved.id });
       try {
-        const info = await client.load({ baseUrl: resolved.baseUrl, backend: backendOverride.current ?? resolved.backend }, onEvent);
+        const info = await client.load({ baseUrl: resolved.baseUrl, backend: backendOverride.current?.backend ?? resolved.backend }, onEvent);
         onEvent({ type: 'ready', info }); // idempotent if the runtime already sent it
       } catch (e) {
         onEvent(errorAction(e, 'load'));
@@ -97,8 +99,11 @@ export function useNestar(): Nestar {
       if (e instanceof NestarError && e.code === 'CANCELLED') dispatch({ type: 'cancelled', runId });
       else if (e instanceof NestarError && e.code === 'DEVICE_LOST') {
         // The lost device may have left the worker's GPU work hanging: a fresh worker on WASM, same model.
-        backendOverride.current = 'wasm';
-        setNotice(`${e.message}. The run was stopped; the model was loaded again on WASM, so the next Generate runs on the CPU. Reload the page to try the GPU again.`);
+        const lost = e.message.split(';')[0]!;
+        backendOverride.current = { backend: 'wasm', reason: `WASM: ${lost}` };
+        setNotice(
+          `${lost.charAt(0).toUpperCase()}${lost.slice(1)}. The run was stopped, and the model was loaded again on WASM (the CPU), where the next Generate runs. Reload the page to try the GPU again.`,
+        );
         setLoadToken((n) => n + 1);
       } else dispatch({ ...errorAction(e, 'generate'), runId } as StudioAction);
       return null;

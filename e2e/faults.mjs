@@ -468,3 +468,54 @@ export async function offlineScenario(ctx, server) {
     return out;
   });
 }
+
+/**
+ * (w) A GPU lost mid-run (SwiftShader WebGPU, forced with ?ep=webgpu): the runtime worker's GPUDevice is recorded
+ * as onnxruntime creates it and destroyed from the test while a generation runs. The run ends (no hang) with a
+ * notice that says the GPU was lost; the page loads the model again on WASM, and the next Generate finishes there.
+ */
+export async function deviceLostScenario(ctx, server) {
+  const { model, log } = ctx;
+  return withStudio(async ({ page }) => {
+    // Record every GPUDevice the runtime worker creates (the em-pthread workers are WASM threads: no GPU there).
+    page.on('worker', (worker) => {
+      if (worker.url().includes('em-pthread')) return;
+      void worker
+        .evaluate(() => {
+          const original = GPUAdapter.prototype.requestDevice;
+          self.__nestarDevices = [];
+          GPUAdapter.prototype.requestDevice = async function (...args) {
+            const device = await original.apply(this, args);
+            self.__nestarDevices.push(device);
+            return device;
+          };
+        })
+        .catch(() => undefined);
+    });
+    const opened = await open(page, server.url, { model: model.id, ep: 'webgpu' });
+    check(opened.ready && opened.backend === 'webgpu', `the model did not load on WebGPU: ${opened.message ?? opened.backend}`);
+    const runtime = page.workers().find((w) => !w.url().includes('em-pthread') && w.url().includes('worker'));
+    check(runtime, 'no runtime worker');
+    const devices = await runtime.evaluate(() => self.__nestarDevices?.length ?? 0);
+    check(devices > 0, 'no GPUDevice was recorded in the runtime worker (the patch came too late?)');
+
+    await setForm(page, { odeSteps: 2, batch: 1 });
+    await clickGenerate(page);
+    await page.waitForTimeout(1500); // mid-run: SwiftShader takes seconds per scale
+    check((await page.getAttribute('[data-testid="run-status"]', 'data-status')) === 'running', 'the run ended before the device could be lost mid-run');
+    const lostAt = Date.now();
+    await runtime.evaluate(() => self.__nestarDevices.forEach((d) => d.destroy()));
+    const notice = page.getByTestId('device-notice');
+    await notice.waitFor({ timeout: 60_000 });
+    const endedSeconds = (Date.now() - lostAt) / 1000;
+    const text = await notice.innerText();
+    check(/GPU was lost/.test(text) && /WASM/.test(text), `the notice does not say what happened: ${text}`);
+    await page.waitForSelector(`${READY}[data-backend="wasm"], ${BANNER}`, { timeout: 120_000 });
+    check((await page.$(BANNER)) === null, `reloading on WASM failed: ${(await page.$(BANNER)) ? await page.innerText(BANNER) : ''}`);
+    const shotPath = await shot(page, 'fault-device-lost');
+    await generateOnce(page, 'after the lost GPU');
+    check((await page.getAttribute(READY, 'data-backend')) === 'wasm', 'the run after the lost GPU did not run on WASM');
+    log(`    device destroyed mid-run: run ended in ${endedSeconds.toFixed(1)} s, notice shown, next Generate ran on WASM`);
+    return { endedSeconds, notice: text, shot: shotPath };
+  });
+}

@@ -146,6 +146,9 @@ async function main() {
         await run('v', 'Manifests that lie (renamed input, wrong width, another model\'s manifest, absurd sizes) -> MANIFEST_INVALID naming it; hostile text and 30,000 classes shown as text', () =>
           faults.lyingManifestScenario(ctx, faultServer),
         );
+        await run('w', 'A GPU lost mid-run (SwiftShader, device destroyed from the test): the run ends with a notice, the model reloads on WASM, the next Generate works', () =>
+          faults.deviceLostScenario(ctx, faultServer),
+        );
         await run('x', 'Security: served with the CSP, load and generation make no request outside the origin and no CSP violation; other origins refused in page and worker', () =>
           faults.securityScenario(ctx, faultServer),
         );
