@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
 from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
-from nestar.distillation import condition_pool, distillation_loss, distillation_targets, endpoint_error  # noqa: E402
+from nestar.distillation import condition_pool, distillation_step, endpoint_error  # noqa: E402
 from nestar.few_step_head import FewStepConfig, FewStepHead  # noqa: E402
 from nestar.runtime import check_blas, configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings, sample  # noqa: E402
@@ -135,11 +135,8 @@ def main():
                                torch.Generator().manual_seed(99)) for s, t, (zc, zu) in zip(students, model.heads, held)]
 
     def save(metrics=None):
-        checkpoint.save(few_path, {"format": checkpoint.FEW_STEP_FORMAT, "config": cfg.to_dict(),
-                                   "heads": [s.state_dict() for s in students], "optimizer": opt.state_dict(),
-                                   "step": step, "elapsed_s": elapsed, "rows": args.rows,
-                                   "teacher": checkpoint.teacher_fingerprint(state), "metrics": metrics,
-                                   "hardware": f"CPU ({threads} threads)"})
+        checkpoint.save_few_step(few_path, cfg, students, state, step, elapsed, metrics, opt,
+                                 f"CPU ({threads} threads)", rows=args.rows)
 
     print(f"before: endpoint error vs the reference, per module {{K: relative MSE}}: {measure()}", flush=True)
     stop = {"now": False}
@@ -152,27 +149,14 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / 100) * (1.0 if frac < 0.7 else max(0.05, (1 - frac) / 0.3))
         for g in opt.param_groups:
             g["lr"] = lr
-        batches = []
-        for teacher, (zc, zu) in zip(model.heads, pool):
-            idx = torch.randint(0, len(zc), (args.rows,), generator=gen)
-            batches.append(distillation_targets(teacher, zc[idx], zu[idx], cfg, defaults.guidance,
-                                                defaults.temperature, gen))
-        for _ in range(args.updates_per_batch):
-            losses, per_k = [], []
-            for student, batch in zip(students, batches):
-                loss, by_k = distillation_loss(student, batch, cfg)
-                losses.append(loss)
-                per_k.append({k: v.item() for k, v in by_k.items()})
-            opt.zero_grad(set_to_none=True)
-            sum(losses).backward()
-            torch.nn.utils.clip_grad_norm_(students.parameters(), 1.0)
-            opt.step()
+        losses, per_k = distillation_step(students, model.heads, pool, cfg, opt, args.rows, args.updates_per_batch,
+                                          defaults.guidance, defaults.temperature, gen)
         step += 1
         now = time.time()
         elapsed += now - t_last
         t_last = now
         if step % 25 == 0:
-            print(f"step {step:5d} loss per module " + " ".join(f"{l.item():.4f}" for l in losses)
+            print(f"step {step:5d} loss per module " + " ".join(f"{loss:.4f}" for loss in losses)
                   + f" lr {lr:.1e} {step / max(elapsed, 1e-9) * 60:.0f} steps/min", flush=True)
             log.write(json.dumps({"step": step, "elapsed_s": elapsed, "per_module_per_k": per_k}) + "\n")
             log.flush()

@@ -5,6 +5,8 @@ zero) on the emoji set, exported the same way as the flagship, then sampled by t
   tiny:        pixel-patch layout, 16 px, 2 modules (fixtures/tiny-nestar)
   tiny-latent: latent layout, 32 px, a 4x4x4 latent grid of a briefly trained nested tokenizer, 2 modules, plus
                the decoder; its reference also holds the decoded pixels of every preview and of the image
+Both get briefly distilled few-step heads and their one-call sampler graphs; reference.json holds a second run of
+the same request with solver "few_step" (`few_step`), which the TypeScript side must reproduce.
 
   /usr/bin/python3 models/make_fixture.py [--preset tiny] [--out fixtures/tiny-nestar] [--steps 150]
 """
@@ -21,6 +23,8 @@ import export  # noqa: E402
 from nestar import checkpoint  # noqa: E402
 from nestar.config import PRESETS  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
+from nestar.distillation import condition_pool, distillation_step  # noqa: E402
+from nestar.few_step_head import FewStepConfig, FewStepHead  # noqa: E402
 from nestar.layout import images_from_tokens  # noqa: E402
 from nestar.model import NestAR  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
@@ -53,6 +57,22 @@ def train_tiny_tokenizer(data: EmojiDataset, cfg, steps: int) -> dict:
             "params": sum(p.numel() for p in tok.parameters()), "hardware": "CPU", "metrics": None}
 
 
+def distil_tiny(ckpt: str, state: dict, tokens, labels, steps: int, path: str):
+    """A few distillation steps: the fixture checks that both sides run the same graph, not its quality."""
+    model = checkpoint.load_model(ckpt).requires_grad_(False)
+    cfg = FewStepConfig(evaluations=2, guidance=(1.0, 6.0), temperature=(0.5, 1.2))
+    students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
+    opt = torch.optim.AdamW(students.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(0)
+    pool = condition_pool(model, tokens, labels)
+    settings = REFERENCE["settings"]
+    for _ in range(steps):
+        losses, _ = distillation_step(students, model.heads, pool, cfg, opt, 64, 1, settings["guidance"],
+                                      settings["temperature"], g)
+    print(f"tiny few-step heads: {steps} steps, last losses {[round(l, 4) for l in losses]}")
+    checkpoint.save_few_step(path, cfg, students, state, steps, 0.0)
+
+
 def train_tiny(preset: str, steps: int) -> dict:
     torch.manual_seed(0)
     cfg = PRESETS[preset]
@@ -73,8 +93,9 @@ def train_tiny(preset: str, steps: int) -> dict:
         loss.backward()
         opt.step()
     print(f"tiny model: {steps} steps, last loss {loss.item():.3f}")
-    return {"model_config": cfg.to_dict(), "model": model.state_dict(), "ema": model.state_dict(), "step": steps,
-            "elapsed_s": 0, "samples_seen": steps * 64, "hardware": "CPU", "tokenizer": tokenizer_state}
+    state = {"model_config": cfg.to_dict(), "model": model.state_dict(), "ema": model.state_dict(), "step": steps,
+             "elapsed_s": 0, "samples_seen": steps * 64, "hardware": "CPU", "tokenizer": tokenizer_state}
+    return state, tokens, data.labels
 
 
 def main():
@@ -87,13 +108,17 @@ def main():
     configure_threads()
     os.makedirs(args.out, exist_ok=True)
     ckpt = os.path.join(args.out, "..", f"{OUT[args.preset]}.pt.tmp")
-    state = train_tiny(args.preset, args.steps)
+    state, tokens, labels = train_tiny(args.preset, args.steps)
     checkpoint.save(ckpt, state)
+    few_path = ckpt + ".few_step"
+    distil_tiny(ckpt, state, tokens, labels, args.steps // 3, few_path)
     size = PRESETS[args.preset].image_size
     model, manifest, error = export.export(ckpt, args.out, SimpleNamespace(
         id=OUT[args.preset], title=f"Tiny NestAR, {PRESETS[args.preset].token_layout} layout (test fixture)",
-        description=f"Test fixture: {size} px, 2 modules.", defaults=REFERENCE["settings"], quality=None))
+        description=f"Test fixture: {size} px, 2 modules.", defaults=REFERENCE["settings"], quality=None,
+        few_step=few_path))
     os.unlink(ckpt)
+    os.unlink(few_path)
     tokenizer = checkpoint.tokenizer_of(state)
 
     steps, scales = [], []
@@ -115,6 +140,12 @@ def main():
                  "final_tokens": [t.flatten().tolist() for t in final]}
     if tokenizer is not None:
         reference["final_pixels"] = [p.flatten().tolist() for p in images_from_tokens(model.config, final, tokenizer)]
+    fast = SamplingSettings(settings.ode_steps, "few_step", settings.guidance, settings.temperature)
+    fast_steps = []
+    fast_final = sample(model, REFERENCE["class_index"], REFERENCE["seed"], fast, REFERENCE["batch"],
+                        lambda k, j, noise, x: fast_steps.append(x.flatten().tolist()))
+    reference["few_step"] = {"solver": "few_step", "evaluations": model.few_step_config.evaluations,
+                             "step_tokens": fast_steps, "final_tokens": [t.flatten().tolist() for t in fast_final]}
     with open(os.path.join(args.out, "reference.json"), "w") as f:
         json.dump(reference, f)
     print(f"wrote {args.out}/reference.json: {len(steps)} steps, {len(scales)} scales")

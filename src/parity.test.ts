@@ -23,6 +23,8 @@ interface Reference {
   scale_tokens: { scale: number; grid: number; tokens: number[][]; pixels?: number[][] }[];
   /** Latent fixtures: per image, RGB uint8 [H*W*3] of the final image. */
   final_pixels?: number[][];
+  /** The same request with solver "few_step": per step its tokens [B*Lq*dim], and the final token grids. */
+  few_step: { evaluations: number; step_tokens: number[][]; final_tokens: number[][] };
 }
 
 /** Pixel parity of the latent layout: the ONNX decoder on TS tokens vs PyTorch's decoder on PyTorch's tokens. */
@@ -109,6 +111,35 @@ for (const name of ['tiny-nestar', 'tiny-latent']) {
         expect(s.images[0]!.width).toBe(model.manifest.imageSize);
       });
       console.log(`parity ${name}: scale tokens max abs error ${worst.toExponential(3)}`);
+      expect(worst).toBeLessThan(1e-4);
+    });
+
+    it('the one-call few-step sampler reproduces the PyTorch heads evaluated step by step (max abs < 1e-4)', async () => {
+      const s = ref.settings;
+      const stepTokens: Float32Array[] = [];
+      let calls = 0;
+      const runner = {
+        ...model.runner,
+        backbone: model.runner.backbone.bind(model.runner),
+        flowHead: model.runner.flowHead.bind(model.runner),
+        decode: model.runner.decode.bind(model.runner),
+        release: model.runner.release.bind(model.runner),
+        fewStep: async (...args: Parameters<typeof model.runner.fewStep>) => {
+          calls++;
+          const tokens = await model.runner.fewStep(...args);
+          stepTokens.push(tokens.slice());
+          return tokens;
+        },
+      };
+      const fast = await runSchedule(model.manifest, runner, {
+        classIndex: ref.class_index, seed: ref.seed, batch: s.batch, odeSteps: s.ode_steps, solver: 'few_step', guidance: s.guidance, temperature: s.temperature,
+      });
+      expect(model.manifest.fewStep?.evaluations).toBe(ref.few_step.evaluations);
+      expect(calls).toBe(ref.few_step.step_tokens.length); // one call per step
+      let worst = 0;
+      stepTokens.forEach((t, i) => (worst = Math.max(worst, maxAbs(t, ref.few_step.step_tokens[i]!))));
+      fast.tokens.forEach((t, b) => (worst = Math.max(worst, maxAbs(t, ref.few_step.final_tokens[b]!))));
+      console.log(`parity ${name}: few-step tokens max abs error ${worst.toExponential(3)}`);
       expect(worst).toBeLessThan(1e-4);
     });
 

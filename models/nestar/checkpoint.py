@@ -72,6 +72,15 @@ def teacher_fingerprint(state: dict) -> dict:
     return {"model_config": state["model_config"], "step": state["step"]}
 
 
+def save_few_step(path: str, config: FewStepConfig, heads, generator_state: dict, step: int, elapsed_s: float,
+                  metrics=None, optimizer=None, hardware: str = "CPU", **extra):
+    """models/distill.py's file: the few-step heads, their config and training, and the teacher's fingerprint."""
+    save(path, {"format": FEW_STEP_FORMAT, "config": config.to_dict(), "heads": [h.state_dict() for h in heads],
+                "optimizer": optimizer.state_dict() if optimizer is not None else None, "step": step,
+                "elapsed_s": elapsed_s, "teacher": teacher_fingerprint(generator_state), "metrics": metrics,
+                "hardware": hardware, **extra})
+
+
 def load_few_step(path: str) -> dict:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no few-step heads at {path}: distil them with models/distill.py")

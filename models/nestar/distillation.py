@@ -92,6 +92,24 @@ def distillation_loss(student: FewStepHead, batch: dict, config: FewStepConfig):
     return loss, per_k
 
 
+def distillation_step(students, teachers, pool, config: FewStepConfig, optimizer, rows: int, updates: int,
+                      default_guidance: float, default_temperature: float, generator):
+    """One batch of fresh teacher targets per module, then `updates` optimizer steps on all modules' summed loss.
+    Returns the last update's loss per module and its per-K parts."""
+    batches = []
+    for teacher, (zc, zu) in zip(teachers, pool):
+        idx = torch.randint(0, len(zc), (rows,), generator=generator)
+        batches.append(distillation_targets(teacher, zc[idx], zu[idx], config, default_guidance, default_temperature,
+                                            generator))
+    for _ in range(updates):
+        results = [distillation_loss(student, batch, config) for student, batch in zip(students, batches)]
+        optimizer.zero_grad(set_to_none=True)
+        sum(loss for loss, _ in results).backward()
+        torch.nn.utils.clip_grad_norm_(students.parameters(), 1.0)
+        optimizer.step()
+    return [loss.item() for loss, _ in results], [{k: v.item() for k, v in by_k.items()} for _, by_k in results]
+
+
 @torch.no_grad()
 def endpoint_error(student: FewStepHead, teacher, z_c, z_u, config: FewStepConfig, guidance: float,
                    temperature: float, generator):

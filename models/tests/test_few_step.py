@@ -1,0 +1,82 @@
+"""The few-step head: its warm start, the distillation targets (chords of the guided reference path), that training
+moves it towards the reference, the one-call sampler graph, and that a head file only attaches to its teacher."""
+import pytest
+import torch
+
+from nestar import checkpoint
+from nestar.config import PRESETS
+from nestar.distillation import (condition_pool, distillation_step, distillation_targets, endpoint_error,
+                                 teacher_trajectory)
+from nestar.few_step_head import FewStepConfig, FewStepHead, FewStepSampler, few_step_sample
+from nestar.model import NestAR
+from nestar.sampler import SamplingSettings, sample
+
+
+def tiny_model():
+    torch.manual_seed(0)
+    model = NestAR(PRESETS["tiny"]).eval()
+    for head in model.heads:  # the modulation starts at zero: give the teacher a condition-dependent velocity
+        for p in head.parameters():
+            p.data.add_(0.05 * torch.randn_like(p))
+    return model.requires_grad_(False)
+
+
+def test_warm_start_is_the_teachers_conditional_velocity():
+    model = tiny_model()
+    teacher = model.heads[0]
+    student = FewStepHead.from_teacher(teacher)
+    z, x, t = torch.randn(5, 32), torch.randn(5, 48), torch.rand(5, 1)
+    u = student(z, x, t, torch.full((5, 1), 0.5), torch.full((5, 1), 3.0))
+    assert torch.allclose(u, teacher(z, x, t), atol=1e-6)
+
+
+def test_targets_are_chords_of_the_guided_reference_path():
+    model = tiny_model()
+    cfg = FewStepConfig()
+    zc, zu = torch.randn(4, 32), torch.randn(4, 32)
+    g = torch.Generator().manual_seed(1)
+    batch = distillation_targets(model.heads[0], zc, zu, cfg, 3.0, 1.0, g)
+    assert batch["evaluations"] == [1, 2, 2, 4, 4, 4, 4] and batch["rows"] == 4
+    # K = 1: one evaluation from x0 must land on the reference path's end.
+    x0, w = batch["x"][:4], batch["w"][:4]
+    end = teacher_trajectory(model.heads[0], zc, zu, x0, w, cfg)[-1]
+    assert torch.allclose(x0 + batch["target"][:4], end, atol=1e-5)
+    # K = 2: the two chords add up to the same end.
+    assert torch.allclose(x0 + 0.5 * batch["target"][4:8] + 0.5 * batch["target"][8:12], end, atol=1e-5)
+
+
+def test_distillation_moves_the_few_step_tokens_towards_the_reference():
+    model = tiny_model()
+    cfg = FewStepConfig(guidance=(2.0, 4.0))
+    tokens, labels = torch.randn(64, model.config.num_tokens, model.config.token_dim), torch.randint(0, 70, (64,))
+    pool = condition_pool(model, tokens, labels)
+    students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
+    held = pool[1][0][:128], pool[1][1][:128]
+    error = lambda: endpoint_error(students[1], model.heads[1], *held, cfg, 3.0, 1.0, torch.Generator().manual_seed(5))  # noqa: E731
+    before = error()
+    opt = torch.optim.AdamW(students.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(60):
+        distillation_step(students, model.heads, pool, cfg, opt, 64, 1, 3.0, 1.0, g)
+    after = error()
+    assert after[2] < 0.5 * before[2], (before, after)
+
+
+def test_one_call_sampler_equals_the_loop_and_the_sampler_uses_it(tmp_path):
+    model = tiny_model()
+    state = {"model_config": model.config.to_dict(), "step": 7, "ema": model.state_dict()}
+    heads = [FewStepHead.from_teacher(h) for h in model.heads]
+    path = str(tmp_path / "few_step.pt")
+    checkpoint.save_few_step(path, FewStepConfig(), heads, state, 0, 0.0)
+    checkpoint.attach_few_step(model, state, path)
+    z, x0, w = torch.randn(6, 32), torch.randn(6, 48), torch.full((6, 1), 2.0)
+    assert torch.equal(FewStepSampler(model.few_step_heads[0], 2)(z, x0, w),
+                       few_step_sample(model.few_step_heads[0], z, x0, w, 2))
+    tokens = sample(model, 3, 9, SamplingSettings(solver="few_step", guidance=2.0), batch=2)
+    assert tokens.shape == (2, model.config.num_tokens, model.config.token_dim) and torch.isfinite(tokens).all()
+    with pytest.raises(ValueError, match="trained for guidance"):
+        sample(model, 3, 9, SamplingSettings(solver="few_step", guidance=9.0))
+    with pytest.raises(ValueError, match="another generator"):
+        checkpoint.attach_few_step(model, {**state, "step": 8}, path)
+    with pytest.raises(ValueError, match="few-step heads"):
+        sample(NestAR(PRESETS["tiny"]).eval(), 3, 9, SamplingSettings(solver="few_step"))
