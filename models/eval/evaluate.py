@@ -60,6 +60,9 @@ COMPARISON = [
      "3 modules 128/64/32, depths 4/2/2, equal budget"),
 ]
 SWEEP_MODEL = "public/models/emoji64-nestar"
+# Models whose few-step sampler (models/distill.py) is scored against the ODE it was distilled from (16 Heun steps).
+FAST_PATH_MODELS = ["public/models/emoji64-nestar", "public/models/emoji32-nestar"]
+REFERENCE_ODE = {"solver": "heun", "ode_steps": 16}
 # The latent flagship's tokenizer (inside its slim training checkpoint): its held-out reconstructions are the
 # ceiling of what the generator can reach, scored as a row of their own.
 TOKENIZER_CHECKPOINT = os.path.join(ROOT, "models", "checkpoints", "emoji64-nestar.pt")
@@ -258,6 +261,15 @@ def markdown(results: dict) -> str:
     lines += [f"| {r['name']} | {r['what']} | {metric_cells(r['metrics'], floor)} | "
               f"{r['metrics']['seconds_per_image']:.3f} |" for r in results["comparison"]]
     lines += findings(results)
+    if results.get("fast_path"):
+        lines += ["", "**Few-step sampler against the ODE it was distilled from** (same seeds and settings; head "
+                  "evaluations per token, guidance included: 16 Heun steps = 32, doubled by guidance = 64):", "",
+                  *table_head(("model", "sampler", "evals / token"), ("FID vs ODE", "s / image"))]
+        for r in results["fast_path"]:
+            for label, evals, m in ((f"few-step (K = {r['evaluations']})", r["evaluations"], r["fast"]),
+                                    ("16 Heun steps", 64, r["ode"])):
+                lines.append(f"| {r['name']} | {label} | {evals} | {metric_cells(m, floor)} | "
+                             f"{m['fid'] / r['ode']['fid']:.2f}x | {m['seconds_per_image']:.3f} |")
     if results["sweep"]:
         lines += ["", f"**Guidance sweep** ({results['sweep_model']}, other settings at their defaults):", "",
                   *table_head(("guidance",))]
@@ -405,8 +417,8 @@ def main():
                                       "metrics": metrics})
         log(f"{name}: {metrics}")
     results["defaults_text"] = " / ".join(
-        f"{d['ode_steps']} {d['solver']} steps, guidance {d['guidance']:g}, temperature {d['temperature']:g}"
-        for d in map(json.loads, sorted(defaults_seen)))
+        ("few-step sampler" if d["solver"] == "few_step" else f"{d['ode_steps']} {d['solver']} steps")
+        + f", guidance {d['guidance']:g}, temperature {d['temperature']:g}" for d in map(json.loads, sorted(defaults_seen)))
 
     rows = {r["model"]: r for r in results["comparison"]}
 
@@ -425,6 +437,24 @@ def main():
             metrics = at_guidance(SWEEP_MODEL, g)
             results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
             log(f"guidance {g:g}: {metrics}")
+
+    # The fast path against its reference, same seeds: the default row is one of the two, the other is drawn here.
+    results["fast_path"] = [r for r in previous.get("fast_path", []) if r["model"] not in chosen] if previous else []
+    for model_dir in FAST_PATH_MODELS:
+        if model_dir not in rows or (chosen is not None and model_dir not in chosen):
+            continue
+        with open(os.path.join(ROOT, model_dir, "manifest.json")) as f:
+            few_step = json.load(f).get("few_step")
+        if not few_step:
+            continue
+        row = rows[model_dir]
+        fast_is_default = row["defaults"]["solver"] == "few_step"
+        other = evaluate(model_dir, REFERENCE_ODE if fast_is_default else {"solver": "few_step"})[0]
+        fast, ode = (row["metrics"], other) if fast_is_default else (other, row["metrics"])
+        results["fast_path"].append({"model": model_dir, "name": row["name"], "evaluations": few_step["evaluations"],
+                                     "guidance": row["defaults"]["guidance"], "fast": fast, "ode": ode})
+        log(f"{row['name']} few-step: FID {fast['fid']:.2f} vs 16 Heun {ode['fid']:.2f} "
+            f"({fast['fid'] / ode['fid']:.2f}x), {ode['seconds_per_image'] / fast['seconds_per_image']:.1f}x faster")
 
     if previous:
         results["pair_sweep"] = [r for r in previous["pair_sweep"] if r["model"] not in chosen]
