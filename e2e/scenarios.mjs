@@ -279,7 +279,7 @@ export async function validationScenario(ctx) {
     const opened = await openStudio(page, ctx.baseUrl, { ...ctx.modelParam, ep: 'wasm' }, 300_000);
     check(opened.ready, `model did not load: ${opened.message}`);
     const [, maxSteps] = ctx.model.manifest.sampling.limits.ode_steps;
-    await setForm(page, { odeSteps: 100000 });
+    await setForm(page, { solver: 'heun', odeSteps: 100000 });
     const error = page.getByTestId('field-error');
     await error.waitFor({ timeout: 5000 });
     const text = (await error.innerText()).trim();

@@ -12,12 +12,14 @@ export async function openStudio(page, baseUrl, params, timeoutMs = 120_000) {
   return waitLoaded(page, timeoutMs);
 }
 
-/** Picks model `id` in the header's model switcher (the page reloads with ?model=id) and waits as openStudio does. */
+/**
+ * Picks model `id` in the header's model switcher (the page loads it in place, with ?model=id in the address bar)
+ * and waits as openStudio does.
+ */
 export async function switchModel(page, id, timeoutMs = 120_000) {
-  await Promise.all([
-    page.waitForURL((url) => url.searchParams.get('model') === id, { timeout: timeoutMs }),
-    page.getByLabel('Model', { exact: true }).selectOption(id),
-  ]);
+  await page.getByLabel('Model', { exact: true }).selectOption(id);
+  await page.waitForURL((url) => url.searchParams.get('model') === id, { timeout: timeoutMs });
+  await page.waitForSelector(`.app[data-model-id="${id}"]:is([data-load="ready"], [data-load="failed"])`, { timeout: timeoutMs });
   return waitLoaded(page, timeoutMs);
 }
 
@@ -28,13 +30,18 @@ async function waitLoaded(page, timeoutMs) {
   return { ready: true, backend: await page.getAttribute(READY, 'data-backend') };
 }
 
+/**
+ * Fills the generation form. The solver is set first: it decides the guidance and temperature ranges, and the fast
+ * few-step sampler has no ODE steps (its field is disabled), so `odeSteps` only applies under an ODE solver.
+ */
 export async function setForm(page, { classLabel, seed, odeSteps, solver, guidance, temperature, batch }) {
+  if (solver !== undefined) await page.getByLabel('Solver', { exact: true }).selectOption(solver);
   if (classLabel !== undefined) await page.getByRole('radio', { name: classLabel, exact: true }).check({ force: true });
   if (seed !== undefined) await page.getByLabel('Seed', { exact: true }).fill(String(seed));
   if (guidance !== undefined) await page.getByLabel('Guidance', { exact: true }).fill(String(guidance));
   if (temperature !== undefined) await page.getByLabel('Temperature', { exact: true }).fill(String(temperature));
-  if (odeSteps !== undefined) await page.getByLabel('ODE steps', { exact: true }).fill(String(odeSteps));
-  if (solver !== undefined) await page.getByLabel('Solver', { exact: true }).selectOption(solver);
+  const steps = page.getByLabel('ODE steps', { exact: true });
+  if (odeSteps !== undefined && (await steps.isEnabled())) await steps.fill(String(odeSteps));
   if (batch !== undefined) await page.getByRole('radio', { name: `Batch ${batch}`, exact: true }).check({ force: true });
 }
 
