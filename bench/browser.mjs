@@ -7,6 +7,7 @@ import { openBrowser } from '../harness/browser.mjs';
 import { clickGenerate, openStudio, readTimings, recordedFrames, recordFrames, setForm, waitRunEnd } from '../harness/page.mjs';
 import { build, DIST, startPreview } from '../harness/server.mjs';
 import { interleaved } from './interleave.mjs';
+import { byPath, cellNames } from './node.mjs';
 
 /** Builds the app (unless told not to), copies the models in and serves dist/. Returns {url, stop}. */
 export async function serveSite(modelsDir, ids, { noBuild }) {
@@ -29,8 +30,11 @@ async function openModelPage(url, id, ep) {
   return browser;
 }
 
-async function generateOnPage(page, batch, seed, odeSteps) {
-  await setForm(page, { seed, batch, ...(odeSteps ? { odeSteps } : {}) });
+/** `path`: 'ode' (the model's default solver, `odeSteps` of it when given) or 'few_step'. */
+async function generateOnPage(page, batch, seed, odeSteps, path, defaultSolver) {
+  // The solver first: the ODE steps field is disabled while the few-step sampler is selected.
+  await setForm(page, { solver: path === 'few_step' ? 'few_step' : defaultSolver });
+  await setForm(page, { seed, batch, ...(odeSteps && path === 'ode' ? { odeSteps } : {}) });
   await recordFrames(page);
   await clickGenerate(page);
   const end = await waitRunEnd(page, 600_000);
@@ -40,13 +44,21 @@ async function generateOnPage(page, batch, seed, odeSteps) {
   return { totalMs, firstPreviewMs, scaleMs: frames.map((f) => f.ms) };
 }
 
-/** Interleaved page runs of the NestAR and raster models of `tokens` on `ep` ('wasm' or 'webgpu'); `odeSteps`
- * overrides the model's default (same solver), null keeps it. */
-export async function runPairInBrowser(url, tokens, ep, batch, repeats, log, odeSteps = null) {
+/**
+ * Interleaved page runs of the NestAR and raster models of `tokens` on `ep` ('wasm' or 'webgpu') on each sampling
+ * path of `paths` (as node.mjs's runPair: every model on every path, round after round); `odeSteps` overrides the
+ * ODE path's step count (same solver), null keeps the model's default. `defaultSolver`: the models' default solver,
+ * which the ODE path selects again after a few-step run. Returns {[path]: {nestar, raster}}.
+ */
+export async function runPairInBrowser(url, tokens, ep, batch, repeats, log, odeSteps = null, paths = ['ode'], defaultSolver = 'heun') {
   const browsers = {};
   try {
     for (const arch of ['nestar', 'raster']) browsers[arch] = await openModelPage(url, `bench-${arch}-n${tokens}`, ep);
-    return await interleaved((arch, b, seed) => generateOnPage(browsers[arch].page, b, seed, odeSteps), batch, repeats, log);
+    const generate = (name, b, seed) => {
+      const [arch, path] = name.split(' ');
+      return generateOnPage(browsers[arch].page, b, seed, odeSteps, path, defaultSolver);
+    };
+    return byPath(await interleaved(generate, batch, repeats, log, cellNames(paths)), paths);
   } finally {
     for (const b of Object.values(browsers)) await b.close();
   }

@@ -54,9 +54,13 @@ class CountingRunner<H> implements SessionRunner<H> {
   }
 }
 
+/** 'ode': the manifest's default sampling (the ODE solver, guidance doubling the batch); 'few_step': the same
+ * settings with solver "few_step" (the distilled sampler, one call per step, docs/contract.md). */
+export type SamplingPath = 'ode' | 'few_step';
+
 export interface BenchModel {
   manifest: Manifest;
-  generate(batch: number, seed: number): Promise<Timing>;
+  generate(batch: number, seed: number, path?: SamplingPath): Promise<Timing>;
   close(): Promise<void>;
 }
 
@@ -65,11 +69,13 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
   const model = await openModelDir(ort, dir, executionProvider as 'wasm' | 'cpu');
   return {
     manifest: model.manifest,
-    async generate(batch, seed) {
+    async generate(batch, seed, path = 'ode') {
       const runner = new CountingRunner(model.runner);
       let steps = 0;
       const scaleMs: number[] = [];
-      const result = await runSchedule(model.manifest, runner, { ...model.manifest.defaults, classIndex: 0, seed, batch }, {
+      const sampling = path === 'few_step' ? { ...model.manifest.defaults, solver: 'few_step' as const } : model.manifest.defaults;
+      if (sampling.solver === 'few_step' && path === 'ode') throw new Error(`${model.manifest.id}: its default solver is few_step, not an ODE`);
+      const result = await runSchedule(model.manifest, runner, { ...sampling, classIndex: 0, seed, batch }, {
         onStep: () => steps++,
         onScale: (p) => scaleMs.push(p.elapsedMs),
       });

@@ -37,14 +37,30 @@ export async function matmulRate(entry, backend, modelsDir, specs, repeats, summ
   return { graphs, gflops: Math.max(...graphs.map((g) => g.gflops)) };
 }
 
-/** Interleaved runs of the NestAR and raster models of `tokens` at `batch`. */
-export async function runPair(entry, backend, modelsDir, tokens, batch, repeats, log) {
+/** The interleave names of a cell: every architecture on every path, e.g. 'nestar ode', 'raster few_step'. */
+export const cellNames = (paths) => paths.flatMap((path) => ['nestar', 'raster'].map((arch) => `${arch} ${path}`));
+
+/** {nestar ode: runs, ...} (interleaved's result) -> {[path]: {nestar: runs, raster: runs}}. */
+export function byPath(runs, paths) {
+  return Object.fromEntries(paths.map((path) => [path, { nestar: runs[`nestar ${path}`], raster: runs[`raster ${path}`] }]));
+}
+
+/**
+ * Interleaved runs of the NestAR and raster models of `tokens` at `batch` on every sampling path of `paths`
+ * ('ode', 'few_step'): nestar ode, raster ode, nestar few_step, raster few_step, again ... so that the old/new
+ * speed-up and both NestAR/raster ratios come from runs side by side. Returns {[path]: {nestar, raster}}.
+ */
+export async function runPair(entry, backend, modelsDir, tokens, batch, repeats, log, paths = ['ode']) {
   const models = {};
   try {
     for (const arch of ['nestar', 'raster']) {
       models[arch] = await entry.openBenchModel(backend.ort, join(modelsDir, `bench-${arch}-n${tokens}`), backend.ep);
     }
-    return await interleaved((arch, b, seed) => models[arch].generate(b, seed), batch, repeats, log);
+    const generate = (name, b, seed) => {
+      const [arch, path] = name.split(' ');
+      return models[arch].generate(b, seed, path);
+    };
+    return byPath(await interleaved(generate, batch, repeats, log, cellNames(paths)), paths);
   } finally {
     for (const m of Object.values(models)) await m.close();
   }

@@ -6,6 +6,11 @@
 export const TOKEN_COUNTS = [64, 256, 1024];
 export const BACKENDS = ['node-wasm', 'node-cpu', 'browser-wasm', 'browser-webgpu'];
 export const ARCHS = ['nestar', 'raster'];
+/**
+ * Sampling paths (issue 9): 'ode' = each model's default solver (16 Heun steps, guidance doubling the batch), the
+ * old path; 'few_step' = solver "few_step", the distilled sampler in one call per step on the undoubled batch.
+ */
+export const PATHS = ['ode', 'few_step'];
 
 export const USAGE = `npm run bench [-- options]   (defaults = the full run)
   --repeats=5             kept runs per cell in Node (after one warm-up each)
@@ -16,6 +21,8 @@ export const USAGE = `npm run bench [-- options]   (defaults = the full run)
   --webgpu-repeats=1, --webgpu-ode-steps=1   SwiftShader WebGPU is a CPU emulation ~70 ms per call here: with the
                           default 16 Heun steps one raster n=256 image takes ~10 min, so it runs 1 ODE step
   --backends=node-wasm,node-cpu,browser-wasm,browser-webgpu   (node-cpu only if onnxruntime-node is installed)
+  --paths=ode,few_step    sampling paths, timed interleaved in every cell: ode = the models' default 16-step Heun
+                          ODE with guidance (--webgpu-ode-steps applies to it), few_step = the one-call few-step sampler
   --no-build              reuse dist/ for the browser runs
   --report-only           rewrite RESULTS.md, the PNG and the README section from bench/results.json
   --help                  this text
@@ -32,6 +39,7 @@ const VALUED = {
   'webgpu-repeats': { key: 'webgpuRepeats', kind: 'count', default: '1' },
   'webgpu-ode-steps': { key: 'webgpuOdeSteps', kind: 'count', default: '1' },
   backends: { key: 'backends', kind: 'backends', default: 'node-wasm,node-cpu,browser-wasm,browser-webgpu' },
+  paths: { key: 'paths', kind: 'paths', default: 'ode,few_step' },
 };
 const FLAGS = { 'no-build': 'noBuild', 'report-only': 'reportOnly', help: 'help' };
 
@@ -61,6 +69,11 @@ function parseValue(name, kind, text) {
     if (bad !== undefined) throw new BenchOptionError(`--${name}=${text}: unknown backend "${bad}" (known: ${BACKENDS.join(', ')})`);
     return items;
   }
+  if (kind === 'paths') {
+    const bad = items.find((p) => !PATHS.includes(p));
+    if (bad !== undefined) throw new BenchOptionError(`--${name}=${text}: unknown path "${bad}" (known: ${PATHS.join(', ')})`);
+    return items;
+  }
   const bad = items.find((t) => !TOKEN_COUNTS.includes(Number(t)) || !/^[0-9]+$/.test(t));
   if (bad !== undefined) throw new BenchOptionError(`--${name}=${text}: "${bad}" is not a bench token count (${TOKEN_COUNTS.join(', ')})`);
   return items.map(Number);
@@ -68,7 +81,7 @@ function parseValue(name, kind, text) {
 
 /**
  * Parses `npm run bench` arguments (process.argv.slice(2)). Returns the typed options ({repeats, browserRepeats,
- * tokens, batch8Tokens, browserTokens, webgpuRepeats, webgpuOdeSteps, backends, noBuild, reportOnly, help}) and
+ * tokens, batch8Tokens, browserTokens, webgpuRepeats, webgpuOdeSteps, backends, paths, noBuild, reportOnly, help}) and
  * `changed`: the `--name=value` arguments that differ from the defaults (what makes a run "reduced").
  * Throws BenchOptionError on anything it does not understand.
  */
@@ -95,6 +108,7 @@ export function parseOptions(argv) {
   for (const [name, spec] of Object.entries(VALUED)) options[spec.key] = parseValue(name, spec.kind, given[name] ?? spec.default);
   if (options.tokens.length === 0) throw new BenchOptionError(`--tokens= is empty: give at least one of ${TOKEN_COUNTS.join(', ')}`);
   if (options.backends.length === 0) throw new BenchOptionError(`--backends= is empty: give at least one of ${BACKENDS.join(', ')}`);
+  if (options.paths.length === 0) throw new BenchOptionError(`--paths= is empty: give at least one of ${PATHS.join(', ')}`);
   for (const name of ['batch8-tokens', 'browser-tokens']) {
     const key = VALUED[name].key;
     if (name in given) {
@@ -123,6 +137,7 @@ export const modelId = (arch, tokens) => `bench-${arch}-n${tokens}`;
  *   exportTokens  [n]                           token counts models/bench_models.py must export
  *   modelIds      ['bench-nestar-n256', ...]    the model folders the run reads
  *   browserModelIds                             those copied into the built site
+ *   paths         ['ode', 'few_step']           timed in every cell, interleaved with each other (--paths)
  *   needsMatmul, needsBuild
  * Throws BenchOptionError when nothing would be measured.
  */
@@ -156,6 +171,7 @@ export function planRun(options, missing = []) {
     exportTokens,
     modelIds: ids(exportTokens),
     browserModelIds: ids(browserTokens),
+    paths: options.paths,
     needsMatmul: nodeBackends.length > 0,
     needsBuild: browserTokens.length > 0 && !options.noBuild,
   };

@@ -3,7 +3,7 @@
 // models that it had not asked for).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ARCHS, BACKENDS, BenchOptionError, DEFAULTS, modelId, parseOptions, planRun, TOKEN_COUNTS, USAGE } from './options.mjs';
+import { ARCHS, BACKENDS, BenchOptionError, DEFAULTS, modelId, parseOptions, PATHS, planRun, TOKEN_COUNTS, USAGE } from './options.mjs';
 
 const ids = (tokenCounts) => tokenCounts.flatMap((n) => ARCHS.map((arch) => modelId(arch, n)));
 const subsets = (xs) => xs.reduce((acc, x) => [...acc, ...acc.map((s) => [...s, x])], [[]]);
@@ -14,7 +14,7 @@ describe('parseOptions', () => {
     const o = parseOptions([]);
     expect(o).toMatchObject({
       repeats: 5, browserRepeats: 3, tokens: [64, 256, 1024], batch8Tokens: [64, 256], browserTokens: [64, 256],
-      webgpuRepeats: 1, webgpuOdeSteps: 1, backends: BACKENDS, noBuild: false, reportOnly: false, help: false,
+      webgpuRepeats: 1, webgpuOdeSteps: 1, backends: BACKENDS, paths: ['ode', 'few_step'], noBuild: false, reportOnly: false, help: false,
     });
     expect(o.changed).toEqual([]);
   });
@@ -30,6 +30,8 @@ describe('parseOptions', () => {
     ['--webgpu-repeats=3', { webgpuRepeats: 3 }],
     ['--webgpu-ode-steps=4', { webgpuOdeSteps: 4 }],
     ['--backends=browser-webgpu,node-wasm', { backends: ['browser-webgpu', 'node-wasm'] }],
+    ['--paths=ode', { paths: ['ode'] }],
+    ['--paths=few_step', { paths: ['few_step'] }],
   ])('%s', (arg, expected) => {
     const o = parseOptions([arg]);
     expect(o).toMatchObject(expected);
@@ -46,7 +48,7 @@ describe('parseOptions', () => {
   });
 
   it('counts an explicit default, in any order, as unchanged', () => {
-    expect(parseOptions(['--repeats=5', '--tokens=1024,64,256', `--backends=${DEFAULTS.backends}`]).changed).toEqual([]);
+    expect(parseOptions(['--repeats=5', '--tokens=1024,64,256', `--backends=${DEFAULTS.backends}`, '--paths=few_step,ode']).changed).toEqual([]);
   });
 
   it('cuts the default batch-8 and browser lists down to --tokens', () => {
@@ -63,6 +65,9 @@ describe('parseOptions', () => {
     bad(['--tokens=64,'], 'empty entry');
     bad(['--backends='], '--backends= is empty');
     bad(['--backends=node-gpu'], 'unknown backend "node-gpu"');
+    bad(['--paths='], '--paths= is empty');
+    bad(['--paths=heun'], 'unknown path "heun" (known: ode, few_step)');
+    bad(['--paths=ode,ode'], 'ode is listed twice');
     bad(['--tokens=64', '--batch8-tokens=256'], '--batch8-tokens=256: 256 not in --tokens=64');
     bad(['--tokens=64', '--browser-tokens=64,1024'], '--browser-tokens=64,1024: 1024 not in --tokens=64');
   });
@@ -93,6 +98,7 @@ describe('planRun', () => {
       exportTokens: [256],
       modelIds: ['bench-nestar-n256', 'bench-raster-n256'],
       browserModelIds: [],
+      paths: ['ode', 'few_step'],
       needsMatmul: true,
       needsBuild: false,
     });
@@ -131,7 +137,7 @@ describe('planRun', () => {
   });
 
   // Every combination of the list options (default, or any explicit subset of the bench's counts), every non-empty
-  // set of backends, with and without --no-build, and with node-cpu loadable or not: either a clear error, or a plan
+  // set of backends, with and without --no-build, each --paths, and with node-cpu loadable or not: either a clear error, or a plan
   // that reads exactly the models of the cells it runs.
   it('every combination either fails clearly or reads only the models it measures', () => {
     const lists = [null, ...subsets(TOKEN_COUNTS)]; // null: the option is not given
@@ -141,8 +147,8 @@ describe('planRun', () => {
       for (const batch8 of lists) {
         for (const browser of lists) {
           for (const backends of backendSets) {
-            for (const noBuild of [false, true]) {
-              const argv = [`--tokens=${tokens}`, `--backends=${backends}`, ...(noBuild ? ['--no-build'] : [])];
+            for (const [noBuild, paths] of [[false, null], [true, 'ode'], [false, 'few_step'], [true, 'few_step,ode']]) {
+              const argv = [`--tokens=${tokens}`, `--backends=${backends}`, ...(noBuild ? ['--no-build'] : []), ...(paths ? [`--paths=${paths}`] : [])];
               if (batch8) argv.push(`--batch8-tokens=${batch8}`);
               if (browser) argv.push(`--browser-tokens=${browser}`);
               const outside = [...(batch8 ?? []), ...(browser ?? [])].some((n) => !tokens.includes(n));
@@ -170,6 +176,7 @@ describe('planRun', () => {
                 expect(plan.browserModelIds).toEqual(ids(browserTokens));
                 expect(plan.needsMatmul).toBe(node.length > 0);
                 expect(plan.needsBuild).toBe(browserTokens.length > 0 && !noBuild);
+                expect(plan.paths).toEqual(paths ? paths.split(',') : PATHS);
               }
             }
           }

@@ -1,4 +1,5 @@
-// bench/cost_curve.png: sequential steps and ms per image vs token count n, log-log, NestAR vs raster. Drawn into an
+// bench/cost_curve.png: sequential steps and ms per image vs token count n, log-log, NestAR vs raster, the ms on
+// each sampling path (ODE solid, few-step dashed). Drawn into an
 // RGBA buffer by hand (a 3x5 pixel font, lines, markers) and encoded with fast-png: no plotting dependency.
 import { encode } from 'fast-png';
 
@@ -32,10 +33,14 @@ class Canvas {
   rect(x, y, w, h, color) {
     for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) this.dot(x + i, y + j, color);
   }
-  line(x0, y0, x1, y1, color, width = 1) {
+  /** `dash`: pixels on, then as many off (0: solid). */
+  line(x0, y0, x1, y1, color, width = 1, dash = 0) {
     const steps = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
     const off = Math.floor(width / 2);
-    for (let s = 0; s <= steps; s++) this.rect(x0 + ((x1 - x0) * s) / steps - off, y0 + ((y1 - y0) * s) / steps - off, width, width, color);
+    for (let s = 0; s <= steps; s++) {
+      if (dash && Math.floor(s / dash) % 2) continue;
+      this.rect(x0 + ((x1 - x0) * s) / steps - off, y0 + ((y1 - y0) * s) / steps - off, width, width, color);
+    }
   }
   text(x, y, str, color = COLORS.axis) {
     [...str.toUpperCase()].forEach((ch, i) => {
@@ -54,10 +59,10 @@ const decades = (lo, hi) => {
   return out;
 };
 
-/** One log-log panel at (x, y) of size w x h: series = {nestar: [[n, value]], raster: [...]}. */
+/** One log-log panel at (x, y) of size w x h: series = [{color, dash, points: [[n, value]]}]. */
 function panel(c, x, y, w, h, title, series) {
-  const ns = [...new Set(Object.values(series).flat().map(([n]) => n))].sort((a, b) => a - b);
-  const values = Object.values(series).flat().map(([, v]) => v);
+  const ns = [...new Set(series.flatMap((s) => s.points).map(([n]) => n))].sort((a, b) => a - b);
+  const values = series.flatMap((s) => s.points).map(([, v]) => v);
   const ticks = decades(Math.min(...values), Math.max(...values));
   const [ylo, yhi] = [Math.log10(ticks[0]), Math.log10(ticks[ticks.length - 1])];
   const [xlo, xhi] = [Math.log2(ns[0]) - 0.5, Math.log2(ns[ns.length - 1]) + 0.5];
@@ -76,24 +81,40 @@ function panel(c, x, y, w, h, title, series) {
   c.line(x, y, x, y + h, COLORS.axis);
   c.text(x + w / 2 - c.textWidth(title) / 2, y - 22, title);
   c.text(x + w / 2 - c.textWidth('TOKENS N') / 2, y + h + 24, 'TOKENS N');
-  for (const [arch, points] of Object.entries(series)) {
-    const color = COLORS[arch];
+  for (const { color, dash, points } of series) {
     points.forEach(([n, v], i) => {
-      c.rect(px(n) - 3, py(v) - 3, 7, 7, color);
-      if (i > 0) c.line(px(points[i - 1][0]), py(points[i - 1][1]), px(n), py(v), color, 2);
+      if (dash) {
+        c.rect(px(n) - 4, py(v) - 4, 9, 9, color);
+        c.rect(px(n) - 2, py(v) - 2, 5, 5, [255, 255, 255]); // hollow marker
+      } else {
+        c.rect(px(n) - 3, py(v) - 3, 7, 7, color);
+      }
+      if (i > 0) c.line(px(points[i - 1][0]), py(points[i - 1][1]), px(n), py(v), color, 2, dash);
     });
   }
 }
 
-/** PNG bytes: left panel sequential steps, right panel ms per image; `curve` = [{tokens, arch, steps, ms}]. */
+/**
+ * PNG bytes: left panel sequential steps, right panel ms per image on each path; `curve` = [{tokens, arch, path,
+ * steps, ms}] (path 'ode' or 'few_step'; a point without one is an ODE point).
+ */
 export function costCurvePng(curve, timeTitle) {
   const c = new Canvas(960, 420);
-  const series = (key) => Object.fromEntries(['nestar', 'raster'].map((a) => [a, curve.filter((p) => p.arch === a).map((p) => [p.tokens, p[key]])]));
-  panel(c, 90, 60, 340, 290, 'SEQUENTIAL STEPS', series('steps'));
-  panel(c, 580, 60, 340, 290, timeTitle, series('ms'));
+  const paths = ['ode', 'few_step'].filter((path) => curve.some((p) => (p.path ?? 'ode') === path));
+  const points = (arch, path, key) => curve.filter((p) => p.arch === arch && (p.path ?? 'ode') === path).map((p) => [p.tokens, p[key]]);
+  const series = (key, onPaths) =>
+    onPaths.flatMap((path) => ['nestar', 'raster'].map((arch) => ({ color: COLORS[arch], dash: path === 'few_step' ? 6 : 0, points: points(arch, path, key) })));
+  panel(c, 90, 60, 340, 290, 'SEQUENTIAL STEPS', series('steps', paths.slice(0, 1)).map((s) => ({ ...s, dash: 0 })));
+  panel(c, 580, 60, 340, 290, timeTitle, series('ms', paths));
   c.rect(90, 395, 14, 8, COLORS.nestar);
   c.text(110, 394, 'NESTAR', COLORS.nestar);
   c.rect(190, 395, 14, 8, COLORS.raster);
   c.text(210, 394, 'RASTER AR', COLORS.raster);
+  if (paths.length === 2) {
+    c.line(580, 399, 600, 399, COLORS.axis, 2);
+    c.text(606, 394, 'ODE PATH');
+    c.line(730, 399, 750, 399, COLORS.axis, 2, 6);
+    c.text(756, 394, 'FEW-STEP PATH');
+  }
   return encode({ width: c.width, height: c.height, data: c.data, channels: 4, depth: 8 });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Speed benchmark, one command: `npm run bench`. NestAR vs raster AR with modules of identical size, n = 64, 256,
-// 1024 tokens, interleaved runs, warm-up excluded, median and spread. Writes bench/results.json, bench/RESULTS.md,
+// 1024 tokens, each on the ODE path and the few-step path (--paths), interleaved runs, warm-up excluded, median and
+// spread. Writes bench/results.json, bench/RESULTS.md,
 // bench/cost_curve.png and the README's Speed section. Options: bench/options.mjs (`npm run bench -- --help`); a run
 // exports, loads and builds only what its options ask for (planRun there).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { loadEntry, ROOT } from './bundle.mjs';
 import { costCurvePng } from './plot.mjs';
 import { matmulRate, nodeBackends, runPair } from './node.mjs';
 import { BenchOptionError, modelId, parseOptions, planRun, USAGE } from './options.mjs';
-import { costAt, costCurve, record, resultsMarkdown, updateReadme } from './report.mjs';
+import { costAt, costCurve, record, resultsMarkdown, samplingLabel, updateReadme } from './report.mjs';
 import { summarize } from './stats.mjs';
 
 const argv = process.argv.slice(2);
@@ -51,7 +52,16 @@ async function main() {
   const plan = planRun(options, asked.nodeBackends.filter((name) => !backends.some((b) => b.name === name)));
   log(`writing the bench models ${plan.modelIds.join(', ')} (random weights, export + parity check; cached in ${MODELS})`);
   execFileSync('/usr/bin/python3', [join(ROOT, 'models', 'bench_models.py'), '--out', MODELS, '--tokens', plan.exportTokens.join(',')], { stdio: 'inherit' });
-  const cost = (arch, n, batch) => JSON.parse(readFileSync(join(MODELS, modelId(arch, n), 'flops.json'), 'utf8')).by_batch[String(batch)];
+  const flopsOf = (arch, n) => JSON.parse(readFileSync(join(MODELS, modelId(arch, n), 'flops.json'), 'utf8'));
+  /** flops.json's entry for a path: the default (ODE) sampling, or solver few_step (bench_models.py gives every model one). */
+  const cost = (arch, n, batch, path) => {
+    const flops = flopsOf(arch, n);
+    const entry = (path === 'few_step' ? flops.few_step_by_batch : flops.by_batch)?.[String(batch)];
+    if (!entry) throw new Error(`${modelId(arch, n)} has no ${path} cost in flops.json: rerun models/bench_models.py`);
+    return entry;
+  };
+  const label = (arch, n, path, c) => samplingLabel(path, c, flopsOf(arch, n).few_step_evaluations);
+  const { paths } = plan;
   const matmulSpec = plan.needsMatmul ? JSON.parse(readFileSync(join(MODELS, 'matmul', 'matmul.json'), 'utf8')) : [];
 
   const entry = plan.nodeCells.length ? await loadEntry() : null;
@@ -60,9 +70,14 @@ async function main() {
   for (const backend of backends) {
     const before = await matmulRate(entry, backend, MODELS, matmulSpec, 10, summarize);
     for (const { tokens: n, batch } of plan.nodeCells) {
-      log(`  ${backend.name} n=${n} batch ${batch}`);
-      const runs = await runPair(entry, backend, MODELS, n, batch, repeats, log);
-      for (const arch of ['nestar', 'raster']) records.push(record(backend.name, n, batch, arch, runs[arch], cost(arch, n, batch)));
+      log(`  ${backend.name} n=${n} batch ${batch} (${paths.join(', ')})`);
+      const runs = await runPair(entry, backend, MODELS, n, batch, repeats, log, paths);
+      for (const path of paths) {
+        for (const arch of ['nestar', 'raster']) {
+          const c = cost(arch, n, batch, path);
+          records.push(record(backend.name, n, batch, arch, runs[path][arch], c, path, label(arch, n, path, c)));
+        }
+      }
     }
     const after = await matmulRate(entry, backend, MODELS, matmulSpec, 10, summarize);
     matmul[backend.name] = { before, after, gflops: Math.max(before.gflops, after.gflops) };
@@ -75,11 +90,16 @@ async function main() {
       for (const ep of plan.browserEps) {
         for (const n of plan.browserTokens) {
           const odeSteps = ep === 'webgpu' ? options.webgpuOdeSteps : null; // null: the model's default
-          log(`  browser-${ep} n=${n} batch 1${odeSteps ? `, ${odeSteps} ODE steps` : ''}`);
+          log(`  browser-${ep} n=${n} batch 1 (${paths.join(', ')})${odeSteps && paths.includes('ode') ? `, ${odeSteps} ODE steps on the ODE path` : ''}`);
           const reps = ep === 'webgpu' ? options.webgpuRepeats : browserRepeats;
-          const runs = await runPairInBrowser(site.url, n, ep, 1, reps, log, odeSteps);
-          const name = `browser-${ep}${odeSteps ? ` (${odeSteps} ODE step${odeSteps > 1 ? 's' : ''})` : ''}`;
-          for (const arch of ['nestar', 'raster']) records.push(record(name, n, 1, arch, runs[arch], costAt(cost(arch, n, 1), odeSteps)));
+          const defaultSolver = flopsOf('nestar', n).sampling.solver;
+          const runs = await runPairInBrowser(site.url, n, ep, 1, reps, log, odeSteps, paths, defaultSolver);
+          for (const path of paths) {
+            for (const arch of ['nestar', 'raster']) {
+              const c = path === 'ode' ? costAt(cost(arch, n, 1, path), odeSteps) : cost(arch, n, 1, path);
+              records.push(record(`browser-${ep}`, n, 1, arch, runs[path][arch], c, path, label(arch, n, path, c)));
+            }
+          }
         }
       }
     } finally {
@@ -93,7 +113,8 @@ async function main() {
   const load = otherLoad();
   const reducedWhy = [...options.changed, ...(load ? [load] : [])];
   // Every bench model has the flagship's sampling defaults: read them from one this run exported.
-  const d = JSON.parse(readFileSync(join(MODELS, plan.modelIds[0], 'manifest.json'), 'utf8')).sampling.defaults;
+  const manifest0 = JSON.parse(readFileSync(join(MODELS, plan.modelIds[0], 'manifest.json'), 'utf8'));
+  const d = manifest0.sampling.defaults;
   const results = {
     meta: {
       command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
@@ -108,6 +129,9 @@ async function main() {
       browserRepeats,
       webgpu: { repeats: options.webgpuRepeats, odeSteps: options.webgpuOdeSteps },
       sampling: `${d.ode_steps} ${d.solver} ODE steps, guidance ${d.guidance}, temperature ${d.temperature}`,
+      paths,
+      odeEvaluationsPerStep: d.ode_steps * (d.solver === 'heun' ? 2 : 1),
+      fewStepEvaluations: manifest0.few_step?.evaluations ?? null,
       seconds: Math.round((Date.now() - started) / 1000),
     },
     matmulShapes: matmulSpec.map((m) => `${m.m}x${m.k}x${m.n}`),

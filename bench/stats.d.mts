@@ -20,5 +20,6 @@ export interface RunSummaries {
   scaleMs: Summary[];
 }
 export function summarizeRuns(runs: RunTiming[], batch: number): RunSummaries;
+export function pairedRatio(a: number[], b: number[]): number;
 export function fmt(v: number): string;
 export function spread(s: Summary): string;

@@ -34,6 +34,16 @@ export function summarizeRuns(runs, batch) {
   };
 }
 
+/**
+ * The median of the per-repeat ratios a[i] / b[i] of two interleaved series (repeat i of both ran in the same round,
+ * so a drift in the machine's load cancels out of each ratio). Falls back to the ratio of medians when the series
+ * do not pair up.
+ */
+export function pairedRatio(a, b) {
+  if (a.length === 0 || a.length !== b.length) return summarize(a).median / summarize(b).median;
+  return summarize(a.map((x, i) => x / b[i])).median;
+}
+
 /** A time for a table: 3 significant-ish digits. */
 export const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 

@@ -110,6 +110,11 @@ class GraphCounter:
     def flow(self, module: int, rows: int) -> int:
         return matmul_flops(self._model(self.manifest["modules"][module]["flow_head"]), {"rows": rows}, rows=rows)
 
+    @lru_cache(maxsize=None)
+    def few_step(self, module: int, rows: int) -> int:
+        """One call of the module's few-step sampler graph (all K head evaluations inside), like the flow head row-wise."""
+        return matmul_flops(self._model(self.manifest["modules"][module]["few_step"]), {"rows": rows}, rows=rows)
+
 
 def evaluations_per_step(ode_steps: int, solver: str) -> int:
     return ode_steps * (2 if solver == "heun" else 1)  # heun: two velocity evaluations per ODE step
@@ -117,16 +122,19 @@ def evaluations_per_step(ode_steps: int, solver: str) -> int:
 
 def generation_cost(counter: GraphCounter, batch: int, ode_steps: int, solver: str, guidance: float) -> dict:
     """Steps, network calls and FLOPs of one generation of `batch` images, following the manifest's schedule the way
-    src/scheduler.ts runs it (guidance != 1 doubles the rows of every call)."""
-    rows = batch * (2 if guidance != 1 else 1)
-    evals = evaluations_per_step(ode_steps, solver)
+    src/scheduler.ts runs it: on the ODE path guidance != 1 doubles the rows of every call; solver "few_step" runs
+    the backbone on the undoubled batch and one few-step call per step (`flow_calls` then counts those calls,
+    `flow_flops` their FLOPs; `evaluations_per_step` is 1 call, whatever K is inside it)."""
+    few_step = solver == "few_step"
+    rows = batch * (2 if guidance != 1 and not few_step else 1)
+    evals = 1 if few_step else evaluations_per_step(ode_steps, solver)
     per_step = []
     for k, mod in enumerate(counter.manifest["modules"]):
         past = 0
         for step in mod["steps"]:
             lc, lq = len(step["content_cells"]), len(step["query_cells"])
             backbone = counter.backbone(k, rows, past, lc, lq)
-            flow = evals * counter.flow(k, rows * lq)
+            flow = counter.few_step(k, rows * lq) if few_step else evals * counter.flow(k, rows * lq)
             per_step.append({"module": k, "past": past, "content": lc, "query": lq, "backbone_flops": backbone,
                              "flow_flops": flow})
             past += lc
@@ -139,12 +147,17 @@ def generation_cost(counter: GraphCounter, batch: int, ode_steps: int, solver: s
 
 
 def model_cost(folder: str, batches=(1, 8)) -> dict:
-    """The FLOPs JSON of a model folder at its manifest's default sampling settings."""
+    """The FLOPs JSON of a model folder at its manifest's default sampling settings (`by_batch`) and, when the model
+    has a few-step sampler, with solver "few_step" at the same guidance (`few_step_by_batch`, else null)."""
     with open(os.path.join(folder, "manifest.json")) as f:
         manifest = json.load(f)
     d = manifest["sampling"]["defaults"]
     counter = GraphCounter(folder, manifest)
+    few = manifest.get("few_step")
     return {"id": manifest["id"], "architecture": manifest["architecture"], "tokens": manifest["tokens"]["count"],
             "method": "onnx shape inference at each step's concrete shapes; MatMul/Gemm only (2*M*K*N)",
             "sampling": d,
-            "by_batch": {str(b): generation_cost(counter, b, d["ode_steps"], d["solver"], d["guidance"]) for b in batches}}
+            "by_batch": {str(b): generation_cost(counter, b, d["ode_steps"], d["solver"], d["guidance"]) for b in batches},
+            "few_step_evaluations": few["evaluations"] if few else None,
+            "few_step_by_batch": {str(b): generation_cost(counter, b, d["ode_steps"], "few_step", d["guidance"])
+                                  for b in batches} if few else None}

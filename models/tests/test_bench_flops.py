@@ -87,3 +87,25 @@ def test_bench_schedules_have_3m_plus_1_and_n_steps(tokens):
     assert nestar.module_widths == (128,) * nestar.num_scales and raster.module_widths == (128,)
     assert sum(len(m) for m in schedule_for(nestar)[0]) == 3 * nestar.num_scales + 1
     assert sum(len(m) for m in schedule_for(raster)[0]) == tokens
+
+
+def test_few_step_cost_of_the_fixture(fixture):
+    """Solver few_step: the backbone on the undoubled batch, one sampler call per step whose graph holds K flow-head
+    evaluations plus the step and guidance embeddings (part of which the exporter folds into constants)."""
+    manifest, cfg = fixture
+    counter = GraphCounter(FIXTURE, manifest)
+    k_evals = manifest["few_step"]["evaluations"]
+    cost = generation_cost(counter, 3, 16, "few_step", 2.5)
+    assert cost["rows"] == 3 and cost["sequential_steps"] == 7 and cost["backbone_calls"] == 7 and cost["flow_calls"] == 7
+    expected = 0
+    for k, mod in enumerate(manifest["modules"]):
+        sampler = onnx.load(os.path.join(FIXTURE, mod["few_step"]))
+        per_row = matmul_flops(sampler, {"rows": 1}, rows=1)
+        assert k_evals * hand_flow(cfg, 1) < per_row < (k_evals + 1) * hand_flow(cfg, 1)
+        past = 0
+        for s in mod["steps"]:
+            lc, lq = len(s["content_cells"]), len(s["query_cells"])
+            expected += hand_backbone(cfg, 3, past, lc, lq) + 3 * lq * per_row
+            past += lc
+    assert cost["flops"] == expected
+    assert generation_cost(counter, 3, 16, "few_step", 1.0)["flops"] == expected  # guidance never doubles the rows
