@@ -32,9 +32,8 @@ async function openModelPage(url, id, ep) {
 
 /** `path`: 'ode' (the model's default solver, `odeSteps` of it when given) or 'few_step'. */
 async function generateOnPage(page, batch, seed, odeSteps, path, defaultSolver) {
-  // The solver first: the ODE steps field is disabled while the few-step sampler is selected.
-  await setForm(page, { solver: path === 'few_step' ? 'few_step' : defaultSolver });
-  await setForm(page, { seed, batch, ...(odeSteps && path === 'ode' ? { odeSteps } : {}) });
+  // setForm picks the solver first (the ODE steps field is disabled under the few-step sampler).
+  await setForm(page, { solver: path === 'few_step' ? 'few_step' : defaultSolver, seed, batch, ...(odeSteps && path === 'ode' ? { odeSteps } : {}) });
   await recordFrames(page);
   await clickGenerate(page);
   const end = await waitRunEnd(page, 600_000);

@@ -1,6 +1,7 @@
 /**
- * The benchmark page (bench.html): NestAR vs the raster-AR baseline on this machine, the same protocol as
- * `npm run bench`, with a table of the results and the raw JSON to copy into a report.
+ * The benchmark page (bench.html): NestAR vs the raster-AR baseline on this machine, on the ODE path and the
+ * few-step path, the same protocol as `npm run bench`, with a table of the results and the raw JSON to copy into a
+ * report.
  * `?nestar=<id>&raster=<id>` pick other model folders (same token count), `?ep=webgpu|wasm` a backend.
  */
 import { useEffect, useRef, useState } from 'react';
@@ -10,7 +11,7 @@ import type { BackendRequest } from '../../src/types';
 import type { Architecture } from '../../bench/interleave.mjs';
 import { Brand } from '../components/Brand';
 import { modelFolderUrl, parseBackend } from '../modelSource';
-import { ARCHITECTURES, runPageBenchmark, type BenchClients, type BenchReport, type BenchSettings } from './pageBenchmark';
+import { ARCHITECTURES, PATHS, runPageBenchmark, type BenchClients, type BenchReport, type BenchSettings, type SamplingPath } from './pageBenchmark';
 import { BenchResults } from './BenchResults';
 
 const DEFAULT_MODELS: Record<Architecture, string> = { nestar: 'emoji32-nestar', raster: 'emoji32-raster' };
@@ -33,6 +34,7 @@ export function BenchPage() {
   const [batches, setBatches] = useState<number[]>([1, 8]);
   const [repeats, setRepeats] = useState(5);
   const [odeSteps, setOdeSteps] = useState('');
+  const [paths, setPaths] = useState<SamplingPath[]>(PATHS);
   const [phase, setPhase] = useState<Phase>({ status: 'idle' });
   const [log, setLog] = useState<string[]>([]);
   const [copied, setCopied] = useState(false);
@@ -52,18 +54,20 @@ export function BenchPage() {
   const settingsError =
     batches.length === 0
       ? 'Pick at least one batch size.'
-      : !Number.isInteger(repeats) || repeats < 1 || repeats > 50
-        ? 'Repeats must be a whole number from 1 to 50.'
-        : odeStepsValue !== null && (!Number.isInteger(odeStepsValue) || odeStepsValue < 1 || odeStepsValue > 100)
-          ? 'ODE steps must be empty (model default) or a whole number from 1 to 100.'
-          : null;
+      : paths.length === 0
+        ? 'Pick at least one sampling path.'
+        : !Number.isInteger(repeats) || repeats < 1 || repeats > 50
+          ? 'Repeats must be a whole number from 1 to 50.'
+          : odeStepsValue !== null && (!Number.isInteger(odeStepsValue) || odeStepsValue < 1 || odeStepsValue > 100)
+            ? 'ODE steps must be empty (model default) or a whole number from 1 to 100.'
+            : null;
   const running = phase.status === 'running';
 
   const append = (line: string) => setLog((l) => [...l, line]);
 
   const run = async () => {
     if (settingsError || running) return;
-    const settings: BenchSettings = { backend, batches: [...batches].sort((a, b) => a - b), repeats, odeSteps: odeStepsValue };
+    const settings: BenchSettings = { backend, batches: [...batches].sort((a, b) => a - b), repeats, odeSteps: odeStepsValue, paths: PATHS.filter((p) => paths.includes(p)) };
     setLog([]);
     setCopied(false);
     disposeClients(); // fresh workers: the backend may have changed, and nothing of a previous run may warm this one
@@ -84,7 +88,8 @@ export function BenchPage() {
           if (e.type === 'download' && e.loaded === e.total) append(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);
         });
         loaded[arch] = { client, id, info };
-        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}, ${info.wasmThreads.reason}`);
+        const few = info.model?.fewStep;
+        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}, ${info.wasmThreads.reason}; ${few ? `few-step sampler with ${few.evaluations} evaluations` : 'no few-step sampler'}`);
       }
       throwIfStopped();
       setPhase({ status: 'running', what: 'measuring' });
@@ -119,6 +124,7 @@ export function BenchPage() {
   };
 
   const toggleBatch = (b: number) => setBatches((bs) => (bs.includes(b) ? bs.filter((x) => x !== b) : [...bs, b]));
+  const togglePath = (p: SamplingPath) => setPaths((ps) => (ps.includes(p) ? ps.filter((x) => x !== p) : [...ps, p]));
 
   return (
     <div className="app bench-page">
@@ -135,6 +141,11 @@ export function BenchPage() {
           <strong> NestAR</strong> ({ids.nestar}) makes them in a few steps, coarse to fine; the <strong>raster</strong> baseline ({ids.raster})
           makes one token per step. They run alternately, each in its own worker, and the first run of each is a warm-up that is not counted.
           Times are medians with the range over the repeats.
+        </p>
+        <p>
+          Each model samples its tokens on two paths: the <strong>ODE</strong> path (the reference: 16 Heun steps, 32 flow-head calls per step, the
+          batch doubled for guidance) and the <strong>few-step</strong> path (a distilled sampler: one call per step with guidance folded in, where
+          the model has one). Both paths run side by side, so the speed-up is measured under the same conditions.
         </p>
       </section>
 
@@ -158,12 +169,23 @@ export function BenchPage() {
             ))}
           </div>
         </fieldset>
+        <fieldset className="field">
+          <legend className="field-label">Sampling paths</legend>
+          <div className="chips">
+            {PATHS.map((p) => (
+              <label key={p} className="chip" data-selected={paths.includes(p)}>
+                <input type="checkbox" checked={paths.includes(p)} disabled={running} onChange={() => togglePath(p)} data-testid={`bench-path-${p}`} />
+                {p === 'ode' ? 'ODE (reference)' : 'few-step (fast)'}
+              </label>
+            ))}
+          </div>
+        </fieldset>
         <label className="field">
           <span className="field-label">Repeats</span>
           <input className="input" type="number" min={1} max={50} value={repeats} disabled={running} onChange={(e) => setRepeats(e.target.valueAsNumber)} data-testid="bench-repeats" />
         </label>
         <label className="field">
-          <span className="field-label">ODE steps</span>
+          <span className="field-label">ODE steps (ODE path)</span>
           <input className="input" type="number" min={1} max={100} placeholder="model default" value={odeSteps} disabled={running} onChange={(e) => setOdeSteps(e.target.value)} data-testid="bench-ode-steps" />
         </label>
         <div className="bench-actions">
