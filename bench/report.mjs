@@ -217,6 +217,13 @@ ${curveTable(results.records, curveBackend)}
 `;
 }
 
+const BACKEND_WORDS = {
+  'node-wasm': "in Node on onnxruntime-web's wasm backend, the page's engine",
+  'node-cpu': "in Node on onnxruntime-node's CPU provider",
+  'browser-wasm': "in the page (Chromium, onnxruntime-web's WASM)",
+  'browser-webgpu': 'in the page on SwiftShader WebGPU (a CPU emulation of a GPU)',
+};
+
 const START = '<!-- bench:start (written by npm run bench) -->';
 const END = '<!-- bench:end -->';
 
@@ -243,7 +250,7 @@ export function updateReadme(path, results, curveBackend) {
 ## Speed
 
 NestAR against a token-by-token raster AR model with modules of identical size and the same heads (random weights),
-in Node on onnxruntime-web's wasm backend, the page's engine, on two sampling paths timed side by side: the **ODE**
+${BACKEND_WORDS[curveBackend] ?? `on ${curveBackend}`}, on two sampling paths timed side by side: the **ODE**
 path (${m.sampling}, guidance doubling the batch: one backbone call and ${m.odeEvaluationsPerStep ? `${m.odeEvaluationsPerStep} flow-head calls` : 'a flow-head call per velocity evaluation'} per step) and the **few-step** path
 (solver \`few_step\`: one backbone call and one sampler call per step, 2(3M + 1) calls per NestAR image).
 ${headline(results, curveBackend)}${m.kind === 'full' ? 'Full' : 'Reduced'} run of ${m.date.slice(0, 10)}${m.kind === 'full' ? '' : ` (${m.reducedWhy})`}; the page itself (Chromium WASM and
