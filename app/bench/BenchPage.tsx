@@ -64,6 +64,10 @@ export function BenchPage() {
   const running = phase.status === 'running';
 
   const append = (line: string) => setLog((l) => [...l, line]);
+  // Lines of a run that was stopped: a download event can still arrive after Stop and must not follow "stopped".
+  const appendUnlessStopped = (line: string) => {
+    if (!stopRequested.current) append(line);
+  };
 
   const run = async () => {
     if (settingsError || running) return;
@@ -85,7 +89,7 @@ export function BenchPage() {
         const client = createNestarClient();
         loaded[arch] = { client, id, info: { backend: null, adapter: null, reason: '', wasmThreads: { count: 1, isolated: false, reason: '' }, model: null } };
         const info = await client.load({ baseUrl: modelFolderUrl(id), backend }, (e) => {
-          if (e.type === 'download' && e.loaded === e.total) append(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);
+          if (e.type === 'download' && e.loaded === e.total) appendUnlessStopped(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);
         });
         loaded[arch] = { client, id, info };
         const few = info.model?.fewStep;
@@ -93,7 +97,7 @@ export function BenchPage() {
       }
       throwIfStopped();
       setPhase({ status: 'running', what: 'measuring' });
-      const report = await runPageBenchmark(loaded as BenchClients, settings, append);
+      const report = await runPageBenchmark(loaded as BenchClients, settings, appendUnlessStopped);
       setPhase({ status: 'done', report });
     } catch (e) {
       if (isNestarError(e) && e.code === 'CANCELLED') {
