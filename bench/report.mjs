@@ -171,6 +171,35 @@ export function curveTable(records, backend) {
   return lines.join('\n');
 }
 
+/**
+ * The issue 9 targets this benchmark can check (the FID target is `npm run eval`'s, the threads one
+ * `npm run bench:threads`'s): one row per target whose cells were run, with what was measured and whether it is met.
+ */
+export function targetsTable(records) {
+  const find = (backend, tokens, arch, path) => records.find((r) => r.backend === backend && r.tokens === tokens && r.batch === 1 && r.arch === arch && pathOf(r) === path);
+  const rows = [];
+  const add = (target, measured, met) => rows.push(`| ${target} | ${measured} | ${met ? 'yes' : '**no**'} |`);
+  for (const r of records.filter((x) => x.arch === 'nestar' && x.batch === 1 && pathOf(x) === 'few_step' && x.counts === 'observed')) {
+    add(`${r.backend}, n = ${r.tokens}: NestAR few-step calls per image = 2(3M + 1) = ${2 * r.steps}`, callsText(r), r.calls === 2 * r.steps);
+  }
+  for (const [backend, limit] of [['node-wasm', 0.1], ['browser-webgpu', 0.07]]) {
+    const [n, r] = ARCHS.map((arch) => find(backend, 256, arch, 'few_step'));
+    if (n && r) add(`${backend}, n = 256, batch 1: NestAR/raster time on the few-step path <= ${limit}`, timeRatio(n, r).toFixed(3), timeRatio(n, r) <= limit);
+  }
+  const [ode64, few64] = [find('browser-wasm', 64, 'nestar', 'ode'), find('browser-wasm', 64, 'nestar', 'few_step')];
+  if (ode64 && few64) {
+    const speedup = timeRatio(ode64, few64);
+    add('page WASM, n = 64, batch 1: NestAR few-step time per image <= a tenth of the ODE path\'s', `${fmt(few64.msPerImage.median)} vs ${fmt(ode64.msPerImage.median)} ms (${speedup.toFixed(1)}x)`, speedup >= 10);
+  }
+  if (few64) add('page WASM, n = 64, batch 1: NestAR first preview <= 10 ms (few-step)', `${fmt(few64.firstPreviewMs.median)} ms`, few64.firstPreviewMs.median <= 10);
+  for (const path of ['ode', 'few_step']) {
+    const r = find('browser-wasm', 256, 'nestar', path);
+    if (r && r.fractionOfMatmulPeak !== null) add(`page WASM, n = 256 (${r.sampling}): NestAR FLOP/s >= 60% of the WASM matmul peak`, `${(100 * r.fractionOfMatmulPeak).toFixed(0)}%`, r.fractionOfMatmulPeak >= 0.6);
+  }
+  if (!rows.length) return '(none of the cells these targets need was run)';
+  return ['| target | measured | met |', '|---|---|---|', ...rows].join('\n');
+}
+
 export function resultsMarkdown(results, curveBackend) {
   const m = results.meta;
   const peaks = Object.entries(results.matmul).map(([b, x]) => `${b} ${x.gflops.toFixed(1)} GFLOP/s`).join(', ');
@@ -200,6 +229,10 @@ Node's, WebGPU has none): ${peaks || 'not measured'}.
 ## Old path (ODE) vs new path (few-step)
 
 ${speedupTable(results.records)}
+
+## Issue 9 targets measured here
+
+${targetsTable(results.records)}
 
 ## NestAR (N) vs raster (R) on each path
 

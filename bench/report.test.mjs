@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cells, comparisonTable, curveTable, record, resultsMarkdown, samplingLabel, speedupTable, timeRatio, updateReadme } from './report.mjs';
+import { cells, comparisonTable, curveTable, record, resultsMarkdown, samplingLabel, speedupTable, targetsTable, timeRatio, updateReadme } from './report.mjs';
 import { pairedRatio } from './stats.mjs';
 
 const cost = (solver, steps, calls, flowCalls) => ({
@@ -59,6 +59,15 @@ describe('report', () => {
     expect(curve).toContain('| 64 | 10 / 64 | 330 / 2112 |');
     expect(samplingLabel('few_step', {}, 2)).toBe('few-step K=2');
     expect(samplingLabel('ode', { ode_steps: 16, solver: 'heun' }, 2)).toBe('16 heun');
+  });
+
+  it('checks the issue 9 targets it has cells for', () => {
+    const table = targetsTable(records());
+    expect(table).toContain('| node-wasm, n = 64: NestAR few-step calls per image = 2(3M + 1) = 20 | 20 (10 + 10 few-step) | yes |');
+    expect(table.split('\n')).toHaveLength(3); // no n = 256 or page cells here
+    const slow = records().map((r) => ({ ...r, tokens: 256, backend: 'node-wasm' }));
+    expect(targetsTable(slow)).toContain('NestAR/raster time on the few-step path <= 0.1 | 0.200 | **no** |');
+    expect(targetsTable([])).toMatch(/none of the cells/);
   });
 
   it('still reads a results.json from before the few-step path (no path: ODE records)', () => {
