@@ -40,7 +40,7 @@ function variationOrigin(run: RunState, selected: number, scale: number): RunOri
 }
 
 export function App() {
-  const { state, source, generate, cancel, reload, dismissError, restore, notice, dismissNotice } = useNestar();
+  const { state, source, generate, cancel, reload, switchModel, dismissError, restore, notice, dismissNotice } = useNestar();
   const info: ModelInfo | null = state.load.status === 'ready' ? (state.runtime?.model ?? null) : null;
   const storage = useModelStorage(info, state.load.status);
   const storageNote = storageSentence(storage.view.current, storage.view.deletedCurrent);
@@ -52,8 +52,17 @@ export function App() {
   /** The link the page was opened with is applied once, when its model is first ready. */
   const linkApplied = useRef(false);
 
+  /** The model the form was made for: another model (switched in the page) gets its own defaults. */
+  const formModel = useRef<string | null>(null);
   useEffect(() => {
     document.title = info ? `${info.title} · NestAR Studio` : 'NestAR Studio';
+    if (info && formModel.current !== null && formModel.current !== info.id) {
+      formModel.current = info.id;
+      setForm(defaultForm(info));
+      setUrlProblems([]);
+      return;
+    }
+    if (info) formModel.current = info.id;
     if (!info || linkApplied.current) {
       if (info) setForm((f) => f ?? defaultForm(info));
       return;
@@ -248,8 +257,15 @@ export function App() {
   }, [link, run.status]);
 
   return (
-    <div className="app">
-      <Header modelId={state.modelId} runtime={state.runtime} models={source?.index?.models ?? []} loading={state.load.status === 'loading'} />
+    <div className="app" data-model-id={state.modelId ?? ''} data-load={state.load.status}>
+      <Header
+        modelId={state.modelId}
+        runtime={state.runtime}
+        models={source?.index?.models ?? []}
+        loading={state.load.status === 'loading'}
+        onSwitch={switchModel}
+        switchDisabled={running}
+      />
       <LinkNotice problems={urlProblems} onDismiss={() => setUrlProblems([])} />
       {notice && (
         <div className="banner banner-notice" role="status" data-testid="device-notice">

@@ -13,7 +13,8 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { createNestarClient, type NestarClient } from '../src/client';
 import { NestarError } from '../src/errors';
 import type { BackendRequest, ErrorCode, GenerateRequest, GenerateResult } from '../src/types';
-import { resolveModelSource, type ModelSource } from './modelSource';
+import { modelFolderUrl, resolveModelSource, withModel, type ModelSource } from './modelSource';
+import { parseUrl } from './urlState';
 import { initialState, studioReducer, type RunOrigin, type StudioAction, type StudioState } from './studioState';
 
 export interface Nestar {
@@ -24,6 +25,11 @@ export interface Nestar {
   cancel(): void;
   /** Loads the model again (after a lost device or a failed load). */
   reload(): void;
+  /**
+   * Loads model `id` in the same worker (the old model's sessions are released first) and puts it in the address
+   * bar; no page reload. Ignored while a run is in flight.
+   */
+  switchModel(id: string): void;
   /** A warning that is not an error of the current state (the GPU was lost and the page switched to WASM). */
   notice: string | null;
   dismissNotice(): void;
@@ -42,8 +48,11 @@ export function useNestar(): Nestar {
   const [state, dispatch] = useReducer(studioReducer, initialState);
   const [source, setSource] = useState<ModelSource | null>(null);
   const [loadToken, setLoadToken] = useState(0);
+  /** The model switched to in this page (null: the one the URL named when the page opened). */
+  const switched = useRef<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const clientRef = useRef<NestarClient | null>(null);
+  const loadRef = useRef<((id: string) => void) | null>(null);
   /** Set after a lost GPU: every later load of this page runs on WASM, and the badge says why. */
   const backendOverride = useRef<{ backend: BackendRequest; reason: string } | null>(null);
 
@@ -57,17 +66,41 @@ export function useNestar(): Nestar {
       const override = backendOverride.current;
       dispatch(e.type === 'ready' && override ? { ...e, info: { ...e.info, reason: override.reason } } : e);
     };
-    void (async () => {
-      const resolved = await resolveModelSource();
-      if (!live) return;
+    /** Loads count up; the events and the outcome of a load that a newer one replaced are dropped. */
+    let loads = 0;
+    let current: Promise<void> = Promise.resolve();
+    const load = async (resolved: ModelSource): Promise<void> => {
+      const mine = ++loads;
       setSource(resolved);
       onEvent({ type: 'load-start', modelId: resolved.id });
+      const events = (e: StudioAction) => {
+        if (mine === loads) onEvent(e);
+      };
       try {
-        const info = await client.load({ baseUrl: resolved.baseUrl, backend: backendOverride.current?.backend ?? resolved.backend }, onEvent);
-        onEvent({ type: 'ready', info }); // idempotent if the runtime already sent it
+        const info = await client.load({ baseUrl: resolved.baseUrl, backend: backendOverride.current?.backend ?? resolved.backend }, events);
+        events({ type: 'ready', info }); // idempotent if the runtime already sent it
       } catch (e) {
-        onEvent(errorAction(e, 'load'));
+        events(errorAction(e, 'load'));
       }
+    };
+    loadRef.current = (id: string) => {
+      if (!live) return;
+      switched.current = id;
+      window.history.pushState(null, '', withModel(id));
+      const url = parseUrl(window.location.search);
+      setSource((s) => (s ? { ...s, id, baseUrl: modelFolderUrl(id), explicit: true, url } : s));
+      loads++; // a load still running is replaced: stop it, then load the new model
+      void client.cancel().catch(() => undefined);
+      const previous = current;
+      current = (async () => {
+        await previous;
+        const resolved = await resolveModelSource();
+        if (live && switched.current === id) await load(resolved);
+      })();
+    };
+    current = (async () => {
+      const resolved = await resolveModelSource();
+      if (live) await load(resolved);
     })();
     return () => {
       live = false;
@@ -115,10 +148,17 @@ export function useNestar(): Nestar {
     if (client) void Promise.resolve(client.cancel()).catch(() => undefined); // the run's own promise reports the outcome
   }, []);
   const reload = useCallback(() => setLoadToken((n) => n + 1), []);
+  const switchModel = useCallback((id: string) => loadRef.current?.(id), []);
+  useEffect(() => {
+    // Back and forward between switched models: the page opens what the address bar says.
+    const onPop = () => window.location.reload();
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
   const dismissError = useCallback(() => dispatch({ type: 'dismiss-error' }), []);
   const dismissNotice = useCallback(() => setNotice(null), []);
 
   const restore = useCallback((action: Omit<Extract<StudioAction, { type: 'restore' }>, 'type'>) => dispatch({ type: 'restore', ...action }), []);
 
-  return { state, source, generate, cancel, reload, dismissError, restore, notice, dismissNotice };
+  return { state, source, generate, cancel, reload, switchModel, dismissError, restore, notice, dismissNotice };
 }

@@ -42,6 +42,18 @@ export async function withStudio(body, browserOptions = {}) {
   }
 }
 
+/**
+ * The runtime worker of the page (src/client.ts names it "nestar-runtime"). Its WASM threads (em-pthread) share
+ * its script URL and may sit in Atomics.wait, where an evaluate never returns: each is asked with a timeout.
+ */
+export async function runtimeWorker(page) {
+  for (const w of page.workers()) {
+    const name = await Promise.race([w.evaluate(() => self.name).catch(() => null), new Promise((r) => setTimeout(() => r(null), 2000))]);
+    if (name === 'nestar-runtime') return w;
+  }
+  return null;
+}
+
 /** Opens the studio on `baseUrl` (WASM unless `params.ep` says otherwise) and waits for ready or a banner. */
 function open(page, baseUrl, params = {}) {
   return openStudio(page, baseUrl, { ep: 'wasm', ...params }, 300_000);
@@ -390,8 +402,8 @@ export async function securityScenario(ctx, server) {
       return { result, violations: seen };
     };
     const fromPage = await page.evaluate(probe, elsewhere);
-    const worker = page.workers().find((w) => !w.url().includes('em-pthread')) ?? page.workers()[0];
-    check(worker !== undefined, 'no runtime worker to check');
+    const worker = await runtimeWorker(page);
+    check(worker, 'no runtime worker to check');
     const fromWorker = await worker.evaluate(probe, elsewhere);
     for (const [where, r] of [['page', fromPage], ['worker', fromWorker]]) {
       check(r.result === 'refused' && r.violations.some((v) => v.startsWith('connect-src') && v.includes('localhost')), `the CSP did not refuse another origin in the ${where}: ${JSON.stringify(r)}`);
@@ -479,9 +491,9 @@ export async function deviceLostScenario(ctx, server) {
   return withStudio(async ({ page }) => {
     // Record every GPUDevice the runtime worker creates (the em-pthread workers are WASM threads: no GPU there).
     page.on('worker', (worker) => {
-      if (worker.url().includes('em-pthread')) return;
       void worker
         .evaluate(() => {
+          if (self.name !== 'nestar-runtime') return; // its WASM threads (em-pthread) share the script URL
           const original = GPUAdapter.prototype.requestDevice;
           self.__nestarDevices = [];
           GPUAdapter.prototype.requestDevice = async function (...args) {
@@ -494,7 +506,7 @@ export async function deviceLostScenario(ctx, server) {
     });
     const opened = await open(page, server.url, { model: model.id, ep: 'webgpu' });
     check(opened.ready && opened.backend === 'webgpu', `the model did not load on WebGPU: ${opened.message ?? opened.backend}`);
-    const runtime = page.workers().find((w) => !w.url().includes('em-pthread') && w.url().includes('worker'));
+    const runtime = await runtimeWorker(page);
     check(runtime, 'no runtime worker');
     const devices = await runtime.evaluate(() => self.__nestarDevices?.length ?? 0);
     check(devices > 0, 'no GPUDevice was recorded in the runtime worker (the patch came too late?)');

@@ -149,6 +149,9 @@ async function main() {
         await run('w', 'A GPU lost mid-run (SwiftShader, device destroyed from the test): the run ends with a notice, the model reloads on WASM, the next Generate works', () =>
           faults.deviceLostScenario(ctx, faultServer),
         );
+        await run('y', 'Long session (reduced; npm run soak runs 300/100/20): 64 generations batch 1 and 8, heaps after warm-up and at the end, 40 rapid Generate/Cancel clicks, 4 model switches with the worker\'s sessions counted', async () =>
+          (await import('./soak.mjs')).soakScenario({ ...ctx, otherModelId: PIXEL_PATCH_ID }, faultServer, { generations: 64, clicks: 40, switches: 4, odeSteps: 2 }),
+        );
         await run('x', 'Security: served with the CSP, load and generation make no request outside the origin and no CSP violation; other origins refused in page and worker', () =>
           faults.securityScenario(ctx, faultServer),
         );

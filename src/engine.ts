@@ -37,6 +37,8 @@ export interface EngineDiagnostics {
   sessionsReleased: number;
   loads: number;
   generations: number;
+  /** Calls refused with BUSY (a second load or run while one was in flight): a page that never overlaps runs has 0. */
+  busyRejections: number;
   /** performance.memory.usedJSHeapSize of this context (Chromium), null elsewhere. */
   jsHeapBytes: number | null;
 }
@@ -88,7 +90,11 @@ export function createEngine(deps: EngineDeps): Engine {
   /** Resolves (with why) when the WebGPU device of the loaded sessions is lost: a run waiting on the GPU ends then. */
   let deviceLostSignal: Promise<string> | null = null;
   let lastChoice: BackendChoice | null = null;
-  const counts = { liveSessions: 0, sessionsCreated: 0, sessionsReleased: 0, loads: 0, generations: 0 };
+  const counts = { liveSessions: 0, sessionsCreated: 0, sessionsReleased: 0, loads: 0, generations: 0, busyRejections: 0 };
+  const busy = (message: string): NestarError => {
+    counts.busyRejections++;
+    return new NestarError('BUSY', message);
+  };
 
   const runtimeInfo = (): RuntimeInfo =>
     loaded?.info ?? {
@@ -132,7 +138,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const api: Engine = {
     async load(options: LoadOptions, onEvent: (e: LoadEvent) => void): Promise<RuntimeInfo> {
-      if (loading || run) throw new NestarError('BUSY', loading ? 'a model is already loading' : 'a generation is running; cancel it first');
+      if (loading || run) throw busy(loading ? 'a model is already loading' : 'a generation is running; cancel it first');
       loading = true;
       const controller = new AbortController();
       loadController = controller;
@@ -210,8 +216,8 @@ export function createEngine(deps: EngineDeps): Engine {
     },
 
     async generate(request: GenerateRequest, onEvent: (e: GenerateEvent) => void): Promise<GenerateResult> {
-      if (run) throw new NestarError('BUSY', 'a generation is already running');
-      if (!loaded) throw new NestarError(loading ? 'BUSY' : 'NOT_LOADED', loading ? 'the model is still loading' : 'no model is loaded; call load() first');
+      if (run) throw busy('a generation is already running');
+      if (!loaded) throw loading ? busy('the model is still loading') : new NestarError('NOT_LOADED', 'no model is loaded; call load() first');
       const current = loaded;
       if (deviceLost && current.choice.backend === 'webgpu') {
         await drop();

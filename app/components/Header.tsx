@@ -1,6 +1,5 @@
 /** Product header: name, the loaded model's title (with a switcher when the index lists several) and backend. */
 import type { ModelIndexEntry } from '../modelSource';
-import { withModel } from '../modelSource';
 import type { RuntimeInfo } from '../../src/types';
 import { BackendBadge } from './BackendBadge';
 import { Brand } from './Brand';
@@ -10,9 +9,13 @@ interface Props {
   runtime: RuntimeInfo | null;
   models: ModelIndexEntry[];
   loading: boolean;
+  /** Loads another model in this page (useNestar.switchModel). */
+  onSwitch(id: string): void;
+  /** While a run is in flight the model cannot change. */
+  switchDisabled: boolean;
 }
 
-export function Header({ modelId, runtime, models, loading }: Props) {
+export function Header({ modelId, runtime, models, loading, onSwitch, switchDisabled }: Props) {
   const title = runtime?.model?.title ?? models.find((m) => m.id === modelId)?.title ?? modelId ?? '…';
   const choices = modelId && !models.some((m) => m.id === modelId) ? [...models, { id: modelId, title: modelId }] : models;
   const switcher = models.length > 1;
@@ -29,7 +32,8 @@ export function Header({ modelId, runtime, models, loading }: Props) {
             className="model-switch"
             aria-label="Model"
             value={modelId ?? ''}
-            onChange={(e) => window.location.assign(withModel(e.target.value))}
+            disabled={switchDisabled}
+            onChange={(e) => onSwitch(e.target.value)}
           >
             {choices.map((m) => (
               <option key={m.id} value={m.id}>
