@@ -121,6 +121,53 @@ describe.skipIf(!existsSync(LATENT_FIXTURE))('engine on the latent fixture (deco
   });
 });
 
+describe.skipIf(!existsSync(FIXTURE))('engine: faults while loading', () => {
+  /** diskFetch, except that model files (not the manifest) get `body`'s answer; records each request's signal. */
+  function faultyFetch(body: (name: string, signal: AbortSignal | undefined) => Promise<Response> | null) {
+    const signals: (AbortSignal | undefined)[] = [];
+    const plain = diskFetch();
+    return {
+      signals,
+      fetch: async (url: string, init?: RequestInit): Promise<Response> => {
+        const name = url.slice(BASE.length);
+        signals.push(init?.signal ?? undefined);
+        return (name.endsWith('.onnx') ? body(name, init?.signal ?? undefined) : null) ?? plain(url);
+      },
+    };
+  }
+  /** A response that never finishes until its signal aborts (a stalled server). */
+  const stalled = (signal: AbortSignal | undefined): Promise<Response> =>
+    new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+
+  it('cancel() during a load stops every download with CANCELLED; the next load works', async () => {
+    const { fetch, signals } = faultyFetch((_, signal) => stalled(signal));
+    const engine = createEngine({ ort, fetch, caches: null, gpu: () => undefined });
+    const loading = engine.load({ baseUrl: BASE }, () => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    engine.cancel();
+    await expect(loading).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(signals.filter((s) => s !== undefined).every((s) => s!.aborted)).toBe(true);
+    const ok = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined });
+    expect((await ok.load({ baseUrl: BASE }, () => undefined)).backend).toBe('wasm');
+    await ok.unload();
+  });
+
+  it('the first failed download (HTTP 500: NETWORK) stops the others', async () => {
+    let first = true;
+    const { fetch, signals } = faultyFetch((_, signal) => {
+      if (first) {
+        first = false;
+        return Promise.resolve(new Response('oops', { status: 500 }));
+      }
+      return stalled(signal);
+    });
+    const engine = createEngine({ ort, fetch, caches: null, gpu: () => undefined });
+    await expect(engine.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({ code: 'NETWORK', message: expect.stringContaining('HTTP 500') });
+    expect(signals.slice(1).every((s) => s?.aborted)).toBe(true);
+    expect((await engine.diagnostics()).liveSessions).toBe(0);
+  });
+});
+
 describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
   it('reports DEVICE_LOST, drops the sessions, and the next auto load falls back to WASM', async () => {
     const providers: string[][] = [];
