@@ -72,8 +72,10 @@ interface Props {
 
 export function ErrorBanner({ error, modelId, explicitModel, onReload, onDismiss }: Props) {
   const { title, advice, retry } = explain(error.code, modelId, error.during);
+  /** A load the visitor cancelled is their choice, not a failure: a notice, not an alarm. */
+  const quiet = error.code === 'CANCELLED';
   return (
-    <div className="banner banner-error" role="alert" data-testid="error-banner" data-code={error.code}>
+    <div className={quiet ? 'banner banner-notice' : 'banner banner-error'} role="alert" data-testid="error-banner" data-code={error.code}>
       <svg className="banner-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
         <path d="M12 3 2 21h20L12 3z" fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" />
         <path d="M12 10v5M12 18v.5" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
