@@ -169,6 +169,7 @@ export async function networkFaultsScenario(ctx, server) {
     }
     check(samples[1] > samples[0] && samples[2] > samples[1], `progress did not keep moving on a slow server: ${samples.join(' -> ')} bytes`);
     const requestsBefore = server.requests.length;
+    out.progressShot = await shot(page, 'fault-slow-progress');
     await page.getByTestId('load-cancel').click();
     const b = await banner(page);
     check(b.code === 'CANCELLED' && b.text.includes('Loading cancelled'), `Cancel during a slow load: ${b.code}: ${b.text}`);
