@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
 import { NestarError } from './errors';
+import { parseManifest, sessionFiles } from './manifest';
 import type { GenerateEvent, GenerateRequest, LoadEvent } from './types';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'tiny-nestar');
@@ -40,8 +41,9 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     expect(info).toMatchObject({ backend: 'wasm', adapter: null, model: { id: 'tiny-nestar', sequentialSteps: 7, grid: 4 } });
     expect(info.reason).toMatch(/no WebGPU/);
     const downloads = loadEvents.filter((e) => e.type === 'download');
-    expect(new Set(downloads.map((e) => e.file)).size).toBe(4);
-    expect(loadEvents.filter((e) => e.type === 'compile').length).toBe(4);
+    const files = sessionFiles(parseManifest(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')));
+    expect(new Set(downloads.map((e) => e.file)).size).toBe(files.length);
+    expect(loadEvents.filter((e) => e.type === 'compile').length).toBe(files.length);
     expect(loadEvents.at(-1)).toEqual({ type: 'ready', info });
     expect(await engine.info()).toEqual(info);
 
@@ -172,6 +174,12 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
   it('reports DEVICE_LOST, drops the sessions, and the next auto load falls back to WASM', async () => {
     const providers: string[][] = [];
     let created = 0;
+    // Sessions are created module by module (backbone, flow head, few-step sampler when there is one): their names.
+    const manifestJson = JSON.parse(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')) as {
+      modules: { few_step?: string }[];
+      io: Record<string, { inputs: string[]; outputs: string[] }>;
+    };
+    const roles = manifestJson.modules.flatMap((m) => ['backbone', 'flow_head', ...(m.few_step ? ['few_step'] : [])]);
     // onnxruntime with sessions that lose their device on the first run (Node has no WebGPU to lose).
     const fakeOrt = {
       ...ort,
@@ -179,10 +187,10 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
       InferenceSession: {
         create: async (_bytes: Uint8Array, options: { executionProviders: string[] }) => {
           providers.push(options.executionProviders);
-          const backbone = created++ % 2 === 0;
+          const io = manifestJson.io[roles[created++ % roles.length]!]!;
           return {
-            inputNames: backbone ? ['class_label', 'content', 'content_cells', 'query_parent', 'query_cells', 'past_kv'] : ['z', 'x', 't'],
-            outputNames: backbone ? ['z', 'present_kv'] : ['v'],
+            inputNames: io.inputs,
+            outputNames: io.outputs,
             run: async () => {
               throw new Error('Failed to execute: GPU device was lost');
             },
@@ -200,8 +208,8 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
     const info = await engine.load({ baseUrl: BASE }, () => undefined);
     expect(info.backend).toBe('wasm');
     expect(info.reason).toMatch(/lost/);
-    expect(providers.slice(0, 4).every((p) => p.join() === 'webgpu')).toBe(true);
-    expect(providers.slice(4).every((p) => p.join() === 'wasm')).toBe(true);
+    expect(providers.slice(0, roles.length).every((p) => p.join() === 'webgpu')).toBe(true);
+    expect(providers.slice(roles.length).every((p) => p.join() === 'wasm')).toBe(true);
   });
 
   it('sets ort.env.wasm.numThreads when created (before any session) and reports the count and why in RuntimeInfo', async () => {

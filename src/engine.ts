@@ -87,8 +87,12 @@ export function createEngine(deps: EngineDeps): Engine {
   let loadController: AbortController | null = null;
   /** Set when a WebGPU device was lost: `auto` then avoids WebGPU for the rest of this worker's life. */
   let deviceLost: string | null = null;
-  /** Resolves (with why) when the WebGPU device of the loaded sessions is lost: a run waiting on the GPU ends then. */
-  let deviceLostSignal: Promise<string> | null = null;
+  /**
+   * Called (with why) when the WebGPU device of the loaded sessions is lost: the run in flight ends then. A set of
+   * listeners that each run removes again, not a promise every run chains onto (which would keep every finished
+   * run's result reachable from a promise that never settles).
+   */
+  const lostListeners = new Set<(why: string) => void>();
   let lastChoice: BackendChoice | null = null;
   const counts = { liveSessions: 0, sessionsCreated: 0, sessionsReleased: 0, loads: 0, generations: 0, busyRejections: 0 };
   const busy = (message: string): NestarError => {
@@ -123,14 +127,15 @@ export function createEngine(deps: EngineDeps): Engine {
   const watchDevice = (): void => {
     try {
       const device = ort.env.webgpu.device as unknown as Promise<{ lost?: Promise<{ message?: string; reason?: string }> }> | undefined;
-      deviceLostSignal = Promise.resolve(device)
+      void Promise.resolve(device)
         .then((d) => d?.lost)
         .then((info) => {
-          if (!info) return new Promise<string>(() => undefined);
-          deviceLost = `the GPU device was lost${info.message ? ` (${info.message})` : info.reason ? ` (${info.reason})` : ''}`;
-          return deviceLost;
+          if (!info) return;
+          const why = `the GPU device was lost${info.message ? ` (${info.message})` : info.reason ? ` (${info.reason})` : ''}`;
+          deviceLost = why;
+          for (const listener of lostListeners) listener(why);
         })
-        .catch(() => new Promise<string>(() => undefined));
+        .catch(() => undefined);
     } catch {
       // No device exposed by this build: errors from session.run still reveal the loss.
     }
@@ -246,16 +251,23 @@ export function createEngine(deps: EngineDeps): Engine {
       run = { controller, done: generation.catch(() => undefined) };
       try {
         // A GPU lost mid-run can leave session.run() waiting forever: the loss itself ends the run.
-        const lost = current.choice.backend === 'webgpu' && deviceLostSignal ? deviceLostSignal : null;
-        const result = lost
-          ? await Promise.race([
-              generation,
-              lost.then((why) => {
-                controller.abort();
-                throw new NestarError('DEVICE_LOST', why);
-              }),
-            ])
-          : await generation;
+        let onLost: ((why: string) => void) | null = null;
+        const lost =
+          current.choice.backend === 'webgpu'
+            ? new Promise<never>((_, reject) => {
+                onLost = (why) => {
+                  controller.abort();
+                  reject(new NestarError('DEVICE_LOST', why));
+                };
+                lostListeners.add(onLost);
+              })
+            : null;
+        let result: Awaited<typeof generation>;
+        try {
+          result = lost ? await Promise.race([generation, lost]) : await generation;
+        } finally {
+          if (onLost) lostListeners.delete(onLost);
+        }
         emit(onEvent, {
           type: 'done',
           images: result.images.map(copyImage),
