@@ -121,7 +121,8 @@ def main():
         cfg = FewStepConfig.from_dict({**saved["config"], "evaluations": args.evaluations})
         for s, w in zip(students, saved["heads"]):
             s.load_state_dict(w)
-        opt.load_state_dict(saved["optimizer"])
+        if saved.get("optimizer"):  # the committed slim copies (models/checkpoints) carry none: Adam starts afresh
+            opt.load_state_dict(saved["optimizer"])
         step, elapsed = saved["step"], saved["elapsed_s"]
         print(f"resumed {few_path} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
     pool = build_pool(model, state, defaults, args.sampled_images, os.path.join(out, "pool.pt"))

@@ -102,11 +102,35 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str) -> list:
     ]
 
 
+def few_step_section(few: dict) -> list:
+    """The distilled few-step sampler: what it is, what it was trained for, and how close it lands to its ODE."""
+    d = few["distillation"]
+    errors = d.get("endpoint_error") or []
+    k = str(few["evaluations"])
+    return [
+        "## Few-step sampler (the page's default)", "",
+        f"Each module's flow head was distilled (`models/distill.py`) into a head that also takes the step size and the "
+        f"guidance scale and predicts the average velocity of the guided {few['reference']['ode_steps']}-step "
+        f"{few['reference']['solver']} ODE over the step, from the conditional transformer output alone. The page "
+        f"runs it as one ONNX call per step (`moduleK.fewstep.onnx`): {few['evaluations']} head evaluations per token "
+        f"instead of {2 * few['reference']['ode_steps']} doubled by guidance, and the transformer runs on the "
+        f"undoubled batch. Trained for guidance {few['guidance'][0]:g} to {few['guidance'][1]:g} and temperature "
+        f"{few['temperature'][0]:g} to {few['temperature'][1]:g} (the page keeps its settings in these ranges; the "
+        f"ODE path takes any), {few['parameters']:,} parameters, {d['steps']:,} distillation steps in "
+        f"{d['hours']:.2f} h on {d['hardware']}, the generator frozen.", "",
+        *([f"Distance of the few-step tokens to the ODE's tokens from the same noise, relative to the tokens' variance "
+           f"(held-out conditions, default settings), per module: "
+           + ", ".join(f"{e.get(k, float('nan')):.3f}" for e in errors) + "."] if errors else []), "",
+    ]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir")
     p.add_argument("model_dir")
     p.add_argument("--per-class", type=int, default=4)
+    p.add_argument("--few-step", default=None, help="the model's few-step heads (models/distill.py's few_step.pt); "
+                   "required when the manifest has a few-step sampler")
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads (0 = all); one beats two on the 2-core machine for these small networks")
     args = p.parse_args()
@@ -115,6 +139,11 @@ def main():
     state = checkpoint.load(os.path.join(args.run_dir, "checkpoint.pt"))
     model = checkpoint.load_model(os.path.join(args.run_dir, "checkpoint.pt"))
     tokenizer = checkpoint.tokenizer_of(state)
+    few = manifest.get("few_step")
+    if few and not args.few_step:
+        raise SystemExit(f"{args.model_dir} has a few-step sampler: pass --few-step <few_step.pt> (models/distill.py)")
+    if few:
+        checkpoint.attach_few_step(model, state, args.few_step)
     cfg = model.config
     latent = cfg.token_layout == "latent"
     data = EmojiDataset("all", cfg.image_size)
@@ -151,8 +180,10 @@ def main():
            "Coarse to fine as the page shows it (one class per row, seed 0): the decoded 2x2, 4x4 and 8x8 scales.",
            ""] if latent else []),
         f"{args.per_class} samples per class (seeds 0..{args.per_class - 1}) from the EMA weights with the manifest's "
-        f"defaults: {settings.ode_steps} {settings.solver} ODE steps, guidance {settings.guidance}, temperature "
-        f"{settings.temperature}. Sampling one image in PyTorch on this machine's CPU ({args.threads or 'all'} "
+        f"defaults: "
+        + (f"the few-step sampler ({few['evaluations']} head evaluations per token)" if settings.solver == "few_step"
+           else f"{settings.ode_steps} {settings.solver} ODE steps")
+        + f", guidance {settings.guidance}, temperature {settings.temperature}. Sampling one image in PyTorch on this machine's CPU ({args.threads or 'all'} "
         f"thread{'' if args.threads == 1 else 's'}): {seconds:.2f} s.", "",
         "## Data", "",
         f"{len(index['classes'])} classes (Unicode CLDR emoji subgroups), {index['count']} images "
@@ -187,6 +218,7 @@ def main():
         "| module | steps | tokens per step | width x depth | parameters |", "|---|---|---|---|---|",
         *[f"| {m['name']} | {len(m['steps'])} | {len(m['steps'][0]['query_cells'])} | {m['width']} x {m['depth']} | "
           f"{m['parameters']:,} |" for m in manifest["modules"]], "",
+        *(few_step_section(few) if few else []),
         "## Training", "",
         f"{tr['steps']} steps of batch {state['train_config']['batch_size']} ({tr['samples_seen']:,} samples, "
         f"{tr['samples_seen'] / n_train:.1f} epochs) in {tr['hours']:.2f} h on {tr['hardware']}; AdamW "
