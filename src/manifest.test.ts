@@ -111,7 +111,7 @@ describe('parseManifest', () => {
     expect(m).not.toHaveProperty('normMean');
     expect(m.io.decoder).toEqual({ inputs: ['tokens'], outputs: ['pixels'] });
     expect(sessionFiles(m).at(-1)).toBe('decoder.onnx');
-    expect(sessionFiles(m).length).toBe(5);
+    expect(sessionFiles(m).length).toBe(7); // 2 modules x (backbone, flow head, few-step sampler) + decoder
     const info = toModelInfo(m);
     expect(info.tokenLayout).toBe('latent');
     expect(info.totalBytes).toBe(Object.values(m.files).reduce((sum, f) => sum + f.bytes, 0)); // the decoder counts
