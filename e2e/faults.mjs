@@ -114,7 +114,14 @@ function checkCacheSound(entries, faultyFile) {
 async function deleteStored(page, modelId) {
   const row = page.locator(`[data-testid="cache-row"][data-model="${modelId}"]`);
   await row.waitFor({ timeout: 30_000 });
-  await row.getByTestId('cache-delete').click();
+  const button = row.getByTestId('cache-delete');
+  try {
+    await button.click({ timeout: 60_000 });
+  } catch (e) {
+    const state = await button.evaluate((b) => ({ disabled: b.disabled, box: JSON.stringify(b.getBoundingClientRect()), scrollY: window.scrollY })).catch(() => null);
+    await shot(page, 'fault-delete-stuck');
+    throw new Error(`the cache manager's Delete could not be clicked (${JSON.stringify(state)}): ${e.message.split('\n')[0]}`);
+  }
   await row.waitFor({ state: 'detached', timeout: 30_000 });
 }
 
