@@ -134,6 +134,11 @@ def tokens_entry(cfg, state):
                           "metrics": tok.get("metrics")}}
 
 
+def generator_parameters(model) -> int:
+    """The trained generator's parameters: the few-step heads distilled from it are counted in `few_step`."""
+    return sum(p.numel() for name, p in model.named_parameters() if not name.startswith("few_step_heads."))
+
+
 def few_step_entry(model, few_state):
     """The manifest's `few_step` (docs/contract.md, "Few-step sampler"), or None without distilled heads."""
     if model.few_step_heads is None:
@@ -199,7 +204,7 @@ def build_manifest(model, state, classes, data_index, files, args, few_state=Non
         "model_config": cfg.to_dict(),
         "training": {"steps": state.get("step"), "hours": round(state.get("elapsed_s", 0) / 3600, 3),
                      "samples_seen": state.get("samples_seen"), "hardware": state.get("hardware"),
-                     "parameters": sum(p.numel() for p in model.parameters())},
+                     "parameters": generator_parameters(model)},
         "quality": args.quality,
     }
 
