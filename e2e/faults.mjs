@@ -519,7 +519,8 @@ export async function deviceLostScenario(ctx, server) {
     const devices = await runtime.evaluate(() => self.__nestarDevices?.length ?? 0);
     check(devices > 0, 'no GPUDevice was recorded in the runtime worker (the patch came too late?)');
 
-    await setForm(page, { odeSteps: 2, batch: 1 });
+    // The ODE path (not a model's few-step default): on SwiftShader its run lasts long enough to lose the GPU in it.
+    await setForm(page, { solver: 'heun', odeSteps: 2, batch: 1 });
     await clickGenerate(page);
     await page.waitForTimeout(1500); // mid-run: SwiftShader takes seconds per scale
     check((await page.getAttribute('[data-testid="run-status"]', 'data-status')) === 'running', 'the run ended before the device could be lost mid-run');
