@@ -143,6 +143,26 @@ for (const name of ['tiny-nestar', 'tiny-latent']) {
       expect(worst).toBeLessThan(1e-4);
     });
 
+    it('a NaN that goes through the real graphs is reported as BAD_NUMBERS naming the module and step', async () => {
+      const s = ref.settings;
+      // One NaN in module 2's starting noise: the exported sampler graph turns it into NaN tokens.
+      const runner = {
+        ...model.runner,
+        backbone: model.runner.backbone.bind(model.runner),
+        flowHead: model.runner.flowHead.bind(model.runner),
+        decode: model.runner.decode.bind(model.runner),
+        release: model.runner.release.bind(model.runner),
+        fewStep: (module: number, z: Parameters<typeof model.runner.fewStep>[1], x0: Float32Array, guidance: Float32Array) => {
+          if (module === 1) x0[0] = Number.NaN;
+          return model.runner.fewStep(module, z, x0, guidance);
+        },
+      };
+      const run = runSchedule(model.manifest, runner, {
+        classIndex: ref.class_index, seed: ref.seed, batch: 1, odeSteps: s.ode_steps, solver: 'few_step', guidance: s.guidance, temperature: s.temperature,
+      });
+      await expect(run).rejects.toMatchObject({ code: 'BAD_NUMBERS', message: expect.stringMatching(/^module 2, step 1 \(few-step sampler\) produced [1-9]\d* NaN or Inf/) });
+    });
+
     // Latent layout only: the page's pixels come from the decoder session, so they are compared too.
     if (latent) {
       it(`shows the reference's pixels: every preview and the image within ${MAX_PIXEL_DIFF} per channel, rarely off by one`, () => {
