@@ -67,9 +67,11 @@ async function main() {
     );
     if (a) timings.push({ ...a, backend: `wasm (${a.threads.threads} threads)` });
 
-    // SwiftShader is 30-50x slower than WASM here: fewer ODE steps keep the run short (the reference uses the same).
+    // SwiftShader is 30-50x slower than WASM here: fewer ODE steps keep an ODE run short (the reference uses the same);
+    // the few-step sampler (with the KV cache and z kept on the GPU between calls) needs no shortening.
     const webgpuSteps = Math.max(limits.ode_steps[0], Math.min(defaults.ode_steps, Number(process.env.E2E_WEBGPU_ODE_STEPS ?? 4)));
-    const b = await run('b', `WebGPU (SwiftShader): badge says webgpu, scales in order, matches the Node reference (${webgpuSteps} ODE steps)`, () =>
+    const webgpuSampler = defaults.solver === 'few_step' ? 'the few-step sampler' : `${webgpuSteps} ODE steps`;
+    const b = await run('b', `WebGPU (SwiftShader): badge says webgpu, scales in order, matches the Node reference (${webgpuSampler})`, () =>
       generationScenario(ctx, 'webgpu', { odeSteps: webgpuSteps, screenshots: { mid: 'mid-generation', done: 'finished-webgpu' } }),
     );
     if (b) timings.push({ backend: 'webgpu (SwiftShader)', ...b });
@@ -170,7 +172,8 @@ async function main() {
   if (timings.length) {
     log('\nTimings measured in the page (worker performance.now), batch 1, one image; cold = first run after load:');
     for (const t of timings) {
-      const ode = `${t.request.odeSteps} ODE steps ${t.request.solver}, guidance ${t.request.guidance}`;
+      const sampler = t.request.solver === 'few_step' ? 'few-step sampler' : `${t.request.odeSteps} ODE steps ${t.request.solver}`;
+      const ode = `${sampler}, guidance ${t.request.guidance}`;
       log(`  ${t.backend.padEnd(22)} cold: first preview ${t.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.totalMs.toFixed(0).padStart(7)} ms   (${ode})`);
       if (t.warm) log(`  ${''.padEnd(22)} warm: first preview ${t.warm.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.warm.totalMs.toFixed(0).padStart(7)} ms`);
       if (t.batch8) log(`  ${''.padEnd(22)} batch of 8: total ${t.batch8.totalMs.toFixed(0)} ms, ${t.batch8.perImageMs.toFixed(0)} ms per image`);

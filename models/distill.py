@@ -45,6 +45,9 @@ def parse_args():
     p.add_argument("--evaluations", type=int, default=2, help="head evaluations per token of the exported sampler")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--no-export", action="store_true")
+    p.add_argument("--default-solver", choices=("few_step", "ode"), default="few_step",
+                   help="the re-exported manifest's default: the few-step sampler, or keep the ODE (when the few-step "
+                        "sampler's FID is measured too far from the ODE's, npm run eval)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args()
 
@@ -104,6 +107,7 @@ def main():
     if manifest["model_config"] != state["model_config"]:
         raise SystemExit(f"{manifest_path} is not an export of {args.checkpoint} (model configs differ)")
     d = manifest["sampling"]["defaults"]
+    ode_solver = d["solver"] if d["solver"] in ("euler", "heun") else "heun"  # the distillation's teacher is Heun
     defaults = SamplingSettings(d["ode_steps"] if d["solver"] != "few_step" else 16, "heun", d["guidance"], d["temperature"])
     out = args.out or os.path.join("runs", f"distill-{manifest['id']}")
     os.makedirs(out, exist_ok=True)
@@ -174,8 +178,8 @@ def main():
         return
     export.export(args.checkpoint, args.model_dir, SimpleNamespace(
         id=manifest["id"], title=manifest["title"], description=manifest["description"],
-        defaults={"ode_steps": defaults.ode_steps, "solver": "few_step", "guidance": defaults.guidance,
-                  "temperature": defaults.temperature},
+        defaults={"ode_steps": defaults.ode_steps, "solver": "few_step" if args.default_solver == "few_step" else ode_solver,
+                  "guidance": defaults.guidance, "temperature": defaults.temperature},
         quality=manifest.get("quality"), few_step=few_path))
 
 
