@@ -22,6 +22,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
 from nestar import checkpoint  # noqa: E402
+from nestar.config import ModelConfig  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.distillation import condition_pool, distillation_step, endpoint_error  # noqa: E402
 from nestar.few_step_head import FewStepConfig, FewStepHead  # noqa: E402
@@ -104,7 +105,8 @@ def main():
     manifest_path = os.path.join(args.model_dir, "manifest.json")
     with open(manifest_path) as f:
         manifest = json.load(f)
-    if manifest["model_config"] != state["model_config"]:
+    # Compared as configs: an older checkpoint's dict lacks fields added since (with their defaults), its export has them.
+    if ModelConfig.from_dict(manifest["model_config"]) != ModelConfig.from_dict(state["model_config"]):
         raise SystemExit(f"{manifest_path} is not an export of {args.checkpoint} (model configs differ)")
     d = manifest["sampling"]["defaults"]
     ode_solver = d["solver"] if d["solver"] in ("euler", "heun") else "heun"  # the distillation's teacher is Heun

@@ -115,7 +115,10 @@ def draw_samples(model_dir: str, settings: dict, counts: list, seed_base: int):
     plan = {"modelDir": os.path.join(ROOT, model_dir), "settings": settings, "counts": counts,
             "seedBase": seed_base, "classSeedStride": CLASS_SEED_STRIDE, "maxBatch": manifest["sampling"]["limits"]["batch"][1]}
     files = {k: v["sha256"] for k, v in manifest["files"].items()}
-    key = hashlib.sha256(json.dumps([files, settings, counts, seed_base]).encode()).hexdigest()[:16]
+    # Keyed by the settings the sampler will really use (the manifest's defaults filled in): a model re-exported with
+    # other defaults must not be served the samples of its old ones.
+    resolved = {**manifest["sampling"]["defaults"], **settings}
+    key = hashlib.sha256(json.dumps([files, resolved, counts, seed_base], sort_keys=True).encode()).hexdigest()[:16]
     out = os.path.join(SAMPLE_CACHE, key + ".u8")
     meta_path = out + ".json"
     if not os.path.exists(meta_path):
