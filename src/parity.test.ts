@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModelDir, type OpenedModel } from './node';
 import { runSchedule, type ScaleProgress, type StepTrace } from './scheduler';
+import type { SessionRunner } from './sessionRunner';
 import { subGridTokens } from './tokens';
 import type { GenerateResult, RgbaImage, Solver } from './types';
 
@@ -50,6 +51,17 @@ function rgbDiff(image: RgbaImage, rgb: number[], stats: { max: number; off: num
       stats.total++;
     }
   }
+}
+
+/** The runner with its few-step sampler call replaced (to observe or tamper with it); every other call unchanged. */
+function withFewStep<H>(runner: SessionRunner<H>, fewStep: SessionRunner<H>['fewStep']): SessionRunner<H> {
+  return {
+    backbone: runner.backbone.bind(runner),
+    flowHead: runner.flowHead.bind(runner),
+    decode: runner.decode.bind(runner),
+    release: runner.release.bind(runner),
+    fewStep,
+  };
 }
 
 for (const name of ['tiny-nestar', 'tiny-latent']) {
@@ -118,19 +130,12 @@ for (const name of ['tiny-nestar', 'tiny-latent']) {
       const s = ref.settings;
       const stepTokens: Float32Array[] = [];
       let calls = 0;
-      const runner = {
-        ...model.runner,
-        backbone: model.runner.backbone.bind(model.runner),
-        flowHead: model.runner.flowHead.bind(model.runner),
-        decode: model.runner.decode.bind(model.runner),
-        release: model.runner.release.bind(model.runner),
-        fewStep: async (...args: Parameters<typeof model.runner.fewStep>) => {
-          calls++;
-          const tokens = await model.runner.fewStep(...args);
-          stepTokens.push(tokens.slice());
-          return tokens;
-        },
-      };
+      const runner = withFewStep(model.runner, async (...args) => {
+        calls++;
+        const tokens = await model.runner.fewStep(...args);
+        stepTokens.push(tokens.slice());
+        return tokens;
+      });
       const fast = await runSchedule(model.manifest, runner, {
         classIndex: ref.class_index, seed: ref.seed, batch: s.batch, odeSteps: s.ode_steps, solver: 'few_step', guidance: s.guidance, temperature: s.temperature,
       });
@@ -146,17 +151,10 @@ for (const name of ['tiny-nestar', 'tiny-latent']) {
     it('a NaN that goes through the real graphs is reported as BAD_NUMBERS naming the module and step', async () => {
       const s = ref.settings;
       // One NaN in module 2's starting noise: the exported sampler graph turns it into NaN tokens.
-      const runner = {
-        ...model.runner,
-        backbone: model.runner.backbone.bind(model.runner),
-        flowHead: model.runner.flowHead.bind(model.runner),
-        decode: model.runner.decode.bind(model.runner),
-        release: model.runner.release.bind(model.runner),
-        fewStep: (module: number, z: Parameters<typeof model.runner.fewStep>[1], x0: Float32Array, guidance: Float32Array) => {
-          if (module === 1) x0[0] = Number.NaN;
-          return model.runner.fewStep(module, z, x0, guidance);
-        },
-      };
+      const runner = withFewStep(model.runner, (module, z, x0, guidance) => {
+        if (module === 1) x0[0] = Number.NaN;
+        return model.runner.fewStep(module, z, x0, guidance);
+      });
       const run = runSchedule(model.manifest, runner, {
         classIndex: ref.class_index, seed: ref.seed, batch: 1, odeSteps: s.ode_steps, solver: 'few_step', guidance: s.guidance, temperature: s.temperature,
       });
