@@ -26,8 +26,8 @@ interface Props {
 
 /** The solver select's words: the few-step sampler is the fast one, the ODE the reference it was distilled from. */
 function solverLabel(solver: Solver, info: ModelInfo): { name: string; hint: string } {
-  if (solver === 'few_step') return { name: `Fast (${info.fewStep?.evaluations ?? '?'}-step head)`, hint: `${info.fewStep?.evaluations ?? '?'} evals/token` };
-  return solver === 'heun' ? { name: 'Heun ODE (reference)', hint: '2 evals/step' } : { name: 'Euler ODE', hint: '1 eval/step' };
+  if (solver === 'few_step') return { name: 'Fast', hint: `${info.fewStep?.evaluations ?? '?'} evals/token` };
+  return solver === 'heun' ? { name: 'Heun ODE', hint: '2 evals/step' } : { name: 'Euler ODE', hint: '1 eval/step' };
 }
 
 export function Controls({ info, form, errors, onChange, onGenerate, onCancel, running, cancelling, live, onLiveChange, liveRate }: Props) {
@@ -82,6 +82,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             step={1}
             error={errors.odeSteps}
             disabled={locked || fast}
+            note={fast ? 'not used by Fast' : undefined}
           />
           <div className="field">
             <div className="field-row">

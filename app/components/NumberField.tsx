@@ -11,9 +11,11 @@ interface Props {
   error?: string;
   slider?: boolean;
   disabled: boolean;
+  /** Shown instead of the range, e.g. why the field does not apply. */
+  note?: string;
 }
 
-export function NumberField({ label, value, onChange, range, step, error, slider, disabled }: Props) {
+export function NumberField({ label, value, onChange, range, step, error, slider, disabled, note }: Props) {
   const id = useId();
   const [min, max] = range;
   const numeric = Number(value);
@@ -23,9 +25,7 @@ export function NumberField({ label, value, onChange, range, step, error, slider
         <label className="field-label" htmlFor={id}>
           {label}
         </label>
-        <span className="field-hint">
-          {min}–{max}
-        </span>
+        <span className="field-hint">{note ?? `${min}–${max}`}</span>
       </div>
       <div className="field-controls">
         {slider && (
