@@ -82,7 +82,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             step={1}
             error={errors.odeSteps}
             disabled={locked || fast}
-            note={fast ? 'not used by Fast' : undefined}
+            note={fast ? 'unused' : undefined}
           />
           <div className="field">
             <div className="field-row">
