@@ -70,9 +70,12 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
     if few_step:
         if model.few_step_heads is None:
             raise ValueError("solver 'few_step' needs the model's few-step heads (checkpoint.attach_few_step)")
-        lo, hi = model.few_step_config.guidance
-        if not lo <= settings.guidance <= hi:
-            raise ValueError(f"the few-step heads were trained for guidance in [{lo}, {hi}], got {settings.guidance}")
+        # Trained ranges only, as the runtime enforces them (docs/contract.md, "Few-step sampler").
+        for name, (lo, hi) in (("guidance", model.few_step_config.guidance),
+                               ("temperature", model.few_step_config.temperature)):
+            if not lo <= getattr(settings, name) <= hi:
+                raise ValueError(f"the few-step heads were trained for {name} in [{lo}, {hi}], "
+                                 f"got {getattr(settings, name)}")
     device = next(model.parameters()).device
     N, C = cfg.num_tokens, cfg.token_dim
     seeds = [(seed + b) % 2**32 for b in range(batch)]

@@ -76,6 +76,8 @@ def test_one_call_sampler_equals_the_loop_and_the_sampler_uses_it(tmp_path):
     assert tokens.shape == (2, model.config.num_tokens, model.config.token_dim) and torch.isfinite(tokens).all()
     with pytest.raises(ValueError, match="trained for guidance"):
         sample(model, 3, 9, SamplingSettings(solver="few_step", guidance=9.0))
+    with pytest.raises(ValueError, match="trained for temperature"):
+        sample(model, 3, 9, SamplingSettings(solver="few_step", guidance=2.0, temperature=0.3))
     with pytest.raises(ValueError, match="another generator"):
         checkpoint.attach_few_step(model, {**state, "step": 8}, path)
     with pytest.raises(ValueError, match="few-step heads"):
