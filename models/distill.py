@@ -121,9 +121,10 @@ def main():
     opt = torch.optim.AdamW(students.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
     step, elapsed = 0, 0.0
     if os.path.exists(few_path):
-        saved = checkpoint.load_few_step(few_path)
-        if saved["teacher"] != checkpoint.teacher_fingerprint(state):
-            raise SystemExit(f"{few_path} was distilled from another generator: delete it or pass another --out")
+        try:
+            saved = checkpoint.load_few_step(few_path, state)
+        except ValueError as e:
+            raise SystemExit(f"{e}: delete it or pass another --out") from None
         cfg = FewStepConfig.from_dict({**saved["config"], "evaluations": args.evaluations})
         for s, w in zip(students, saved["heads"]):
             s.load_state_dict(w)

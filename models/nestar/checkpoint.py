@@ -81,22 +81,23 @@ def save_few_step(path: str, config: FewStepConfig, heads, generator_state: dict
                 "hardware": hardware, **extra})
 
 
-def load_few_step(path: str) -> dict:
+def load_few_step(path: str, generator_state: dict) -> dict:
+    """models/distill.py's file, after checking that it was distilled from this generator (ValueError otherwise)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"no few-step heads at {path}: distil them with models/distill.py")
     state = torch.load(path, map_location="cpu")
     if not isinstance(state, dict) or state.get("format") != FEW_STEP_FORMAT:
         raise ValueError(f"{path} is not a few-step head file (models/distill.py)")
+    if state["teacher"] != teacher_fingerprint(generator_state):
+        raise ValueError(f"{path} was distilled from another generator (step {state['teacher']['step']}), "
+                         f"not this one (step {generator_state['step']})")
     return state
 
 
 def attach_few_step(model: NestAR, generator_state: dict, path: str) -> dict:
     """Loads models/distill.py's heads into model.few_step_heads (eval mode) after checking that they were distilled
     from this generator; returns the file's state."""
-    state = load_few_step(path)
-    if state["teacher"] != teacher_fingerprint(generator_state):
-        raise ValueError(f"{path} was distilled from another generator (step {state['teacher']['step']}), "
-                         f"not this one (step {generator_state['step']})")
+    state = load_few_step(path, generator_state)
     cfg = model.config
     heads = torch.nn.ModuleList(FewStepHead(cfg.token_dim, w, cfg.flow_width, cfg.flow_depth) for w in cfg.module_widths)
     for head, weights in zip(heads, state["heads"]):
