@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest, toModelInfo } from '../src/manifest';
 import { makeManifestJson } from '../src/testManifest';
 import type { GenerateRequest, RgbaImage, RuntimeInfo } from '../src/types';
+import { emptyCallStats } from '../src/callTimer';
 import { initialState, studioReducer, type StudioAction, type StudioState } from './studioState';
 
 const info = toModelInfo(parseManifest(makeManifestJson({ grid: 8 }))); // scales 1..3
@@ -17,7 +18,7 @@ const scale = (s: number, runId = 1): StudioAction => ({ type: 'scale', runId, s
 
 describe('studioReducer: stop, continue, vary', () => {
   it('a run stopped after a scale is done with no final image, its frames keep their tokens', () => {
-    const state = fold([{ type: 'generate-start', runId: 1, request: { ...request, stopAfterScale: 2 } }, scale(1), scale(2), { type: 'done', runId: 1, images: [image], totalMs: 5, firstPreviewMs: 1, lastScale: 2 }]);
+    const state = fold([{ type: 'generate-start', runId: 1, request: { ...request, stopAfterScale: 2 } }, scale(1), scale(2), { type: 'done', runId: 1, images: [image], totalMs: 5, firstPreviewMs: 1, lastScale: 2, calls: emptyCallStats() }]);
     expect([state.run.status, state.run.final, state.run.lastScale]).toEqual(['done', null, 2]);
     expect(state.run.frames.map((f) => f.tokens)).toEqual([tokens, tokens]);
     expect(state.run.origin).toEqual({ kind: 'seed' });
@@ -25,7 +26,7 @@ describe('studioReducer: stop, continue, vary', () => {
 
   it('a whole run has its final image; a variation run records its origin', () => {
     const origin = { kind: 'variation' as const, sourceSeed: 9, scale: 1, linkable: true };
-    const state = fold([{ type: 'generate-start', runId: 1, request, origin }, scale(1), scale(2), scale(3), { type: 'done', runId: 1, images: [image], totalMs: 5, firstPreviewMs: 1, lastScale: 3 }]);
+    const state = fold([{ type: 'generate-start', runId: 1, request, origin }, scale(1), scale(2), scale(3), { type: 'done', runId: 1, images: [image], totalMs: 5, firstPreviewMs: 1, lastScale: 3, calls: emptyCallStats() }]);
     expect([state.run.status, state.run.final, state.run.lastScale, state.run.origin]).toEqual(['done', [image], 3, origin]);
   });
 

@@ -4,6 +4,7 @@
  * Actions are one discriminated union: the runtime's own events (download, compile, ready, scale, done) plus the
  * few the hook adds around them (load-start, generate-start, cancelled, error). Nothing else mutates this state.
  */
+import type { CallStats } from '../src/callTimer';
 import type { ErrorCode, GenerateRequest, LoadEvent, GenerateEvent, RgbaImage, RuntimeInfo } from '../src/types';
 
 export interface FileProgress {
@@ -43,6 +44,8 @@ export interface RunState {
   final: RgbaImage[] | null;
   firstPreviewMs: number | null;
   totalMs: number | null;
+  /** The run's session calls per kind and their time (src/callTimer.ts); null until done. */
+  calls: CallStats | null;
   /** The finest scale the finished run made (below the last scale when it stopped early); null until done. */
   lastScale: number | null;
 }
@@ -75,6 +78,7 @@ const emptyRun: RunState = {
   final: null,
   firstPreviewMs: null,
   totalMs: null,
+  calls: null,
   lastScale: null,
 };
 
@@ -149,6 +153,7 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
           final: isLastScale(state, action.lastScale) ? action.images : null,
           totalMs: action.totalMs,
           firstPreviewMs: action.firstPreviewMs,
+          calls: action.calls,
           lastScale: action.lastScale,
         },
       };

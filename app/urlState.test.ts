@@ -52,6 +52,18 @@ describe('the page URL', () => {
     expect(restored.form).toEqual({ ...base });
   });
 
+  it('threads: a count from 1 to 16 is kept for the runtime; anything else is named and left to the page', () => {
+    expect(parseUrl('?threads=1')).toMatchObject({ wasmThreads: 1, problems: [] });
+    expect(parseUrl('?threads=16').wasmThreads).toBe(16);
+    expect(parseUrl('').wasmThreads).toBeNull();
+    for (const bad of ['0', '17', '2.5', 'many', '']) {
+      const url = parseUrl(`?threads=${bad}`);
+      expect(url.wasmThreads).toBeNull();
+      expect(url.problems.join('\n')).toContain(`threads=${bad}`);
+    }
+    expect(modelLink('https://example.test/?model=a&threads=1&seed=3', 'b')).toBe('https://example.test/?model=b&threads=1');
+  });
+
   it('rejects a variation scale that cannot be varied from, and a bad source seed', () => {
     expect(restoreLink({ seed: '1', sourceSeed: '5', sourceScale: '3' }, info, base).problems[0]).toContain('source_scale=3');
     expect(restoreLink({ seed: '1', sourceSeed: '1.5', sourceScale: '1' }, info, base).problems[0]).toContain('source_seed=1.5');
@@ -61,7 +73,7 @@ describe('the page URL', () => {
   it('settings without a seed restore the form but do not generate; no settings, nothing to restore', () => {
     const restored = restoreLink(parseUrl('?class=sun&steps=3').settings, info, base);
     expect([restored.generate, restored.form.classIndex, restored.form.odeSteps]).toEqual([false, 2, '3']);
-    expect(parseUrl('?model=a&ep=webgpu')).toEqual({ model: 'a', backend: 'webgpu', settings: {}, problems: [] });
+    expect(parseUrl('?model=a&ep=webgpu')).toEqual({ model: 'a', backend: 'webgpu', wasmThreads: null, settings: {}, problems: [] });
   });
 
   it('switching model keeps the backend choice and drops the image settings', () => {

@@ -10,6 +10,7 @@
  * `window.nestarDiagnostics()` (in the console, or e2e/soak.mjs) reports the worker's live sessions and heap.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { emptyCallStats } from '../src/callTimer';
 import { createNestarClient, type NestarClient } from '../src/client';
 import { NestarError } from '../src/errors';
 import type { BackendRequest, ErrorCode, GenerateRequest, GenerateResult } from '../src/types';
@@ -58,7 +59,7 @@ export function useNestar(): Nestar {
 
   useEffect(() => {
     let live = true;
-    const client = createNestarClient();
+    const client = createNestarClient({ wasmThreads: parseUrl(window.location.search).wasmThreads ?? undefined });
     clientRef.current = client;
     (window as { nestarDiagnostics?: () => Promise<unknown> }).nestarDiagnostics = () => client.diagnostics();
     const onEvent = (e: StudioAction) => {
@@ -124,7 +125,7 @@ export function useNestar(): Nestar {
       });
       // Fallback only: should the 'done' event never arrive, finish the run from the call's result.
       setTimeout(() => {
-        if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, lastScale: result.lastScale });
+        if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, lastScale: result.lastScale, calls: result.calls ?? emptyCallStats() });
       }, 1000);
       return result;
     } catch (e) {

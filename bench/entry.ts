@@ -4,11 +4,11 @@
  * so the same code times onnxruntime-web's wasm backend (the page's engine) and, if installed, onnxruntime-node.
  */
 import { readFile } from 'node:fs/promises';
+import { TimedRunner, type CallStats } from '../src/callTimer';
 import type { Manifest } from '../src/manifest';
 import { openModelDir } from '../src/node';
 import type { Ort } from '../src/ortRunner';
 import { runSchedule } from '../src/scheduler';
-import type { BackboneFeeds, SessionRunner } from '../src/sessionRunner';
 
 /** One generation's measurements (ms from the scheduler's start). */
 export interface Timing {
@@ -24,34 +24,8 @@ export interface Timing {
   fewStepCalls: number;
   /** Decoder session calls (latent models: one per preview and one for the image, each for the whole batch). */
   decodeCalls: number;
-}
-
-/** Delegates to the real runner and counts calls, so the reported call counts are observed, not derived. */
-class CountingRunner<H> implements SessionRunner<H> {
-  backboneCalls = 0;
-  flowCalls = 0;
-  fewStepCalls = 0;
-  decodeCalls = 0;
-  constructor(private readonly inner: SessionRunner<H>) {}
-  backbone(module: number, feeds: BackboneFeeds, pastKv: H | null) {
-    this.backboneCalls++;
-    return this.inner.backbone(module, feeds, pastKv);
-  }
-  flowHead(module: number, z: H, x: Float32Array, t: Float32Array) {
-    this.flowCalls++;
-    return this.inner.flowHead(module, z, x, t);
-  }
-  fewStep(module: number, z: H, x0: Float32Array, guidance: Float32Array) {
-    this.fewStepCalls++;
-    return this.inner.fewStep(module, z, x0, guidance);
-  }
-  decode(tokens: Float32Array, batch: number) {
-    this.decodeCalls++;
-    return this.inner.decode(tokens, batch);
-  }
-  release(handle: H): void {
-    this.inner.release(handle);
-  }
+  /** Per kind of session call: count and summed ms (src/callTimer.ts); the rest of totalMs is the scheduler's own. */
+  calls: CallStats;
 }
 
 /** 'ode': the manifest's default sampling (the ODE solver, guidance doubling the batch); 'few_step': the same
@@ -70,7 +44,8 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
   return {
     manifest: model.manifest,
     async generate(batch, seed, path = 'ode') {
-      const runner = new CountingRunner(model.runner);
+      // Counts are observed through the runner, not derived from the schedule.
+      const runner = new TimedRunner(model.runner);
       let steps = 0;
       const scaleMs: number[] = [];
       // 'ode': the model's defaults when they are an ODE, else the reference the few-step sampler was distilled from
@@ -86,7 +61,13 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
         onStep: () => steps++,
         onScale: (p) => scaleMs.push(p.elapsedMs),
       });
-      return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps, backboneCalls: runner.backboneCalls, flowCalls: runner.flowCalls, fewStepCalls: runner.fewStepCalls, decodeCalls: runner.decodeCalls };
+      return { totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, scaleMs, steps,
+        backboneCalls: runner.stats.backbone.calls,
+        flowCalls: runner.stats.flowHead.calls,
+        fewStepCalls: runner.stats.fewStep.calls,
+        decodeCalls: runner.stats.decode.calls,
+        calls: runner.stats,
+      };
     },
     close: () => model.release(),
   };

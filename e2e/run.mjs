@@ -62,7 +62,7 @@ async function main() {
   const { limits, defaults } = model.manifest.sampling;
 
   try {
-    const a = await run('a', 'WASM: cross-origin isolated, more than one thread; load, generate, scales in order, matches the Node reference; batch of 8', () =>
+    const a = await run('a', 'WASM: cross-origin isolated, threads for half the cores; load, generate, scales in order, matches the Node reference; batch of 8', () =>
       generationScenario(ctx, 'wasm', { batch8: true, screenshots: { idle: 'idle', done: 'finished', batch: 'batch-8' } }),
     );
     if (a) timings.push({ ...a, backend: `wasm (${a.threads.threads} threads)` });
@@ -114,10 +114,10 @@ async function main() {
 
     await run('f', 'Benchmark page (WASM): NestAR vs the raster baseline, table and JSON agree, NestAR faster per image, Stop works', () => benchPageScenario(ctx));
 
-    await run('g', `Switcher to ${PIXEL_PATCH_ID} (v1, pixel patches) on WASM: scales in order, image and previews match the Node reference`, () => {
+    await run('g', `Switcher to ${PIXEL_PATCH_ID} (v1, pixel patches) on WASM with ?threads=2 (a 2-thread pool): scales in order, image and previews match the Node reference`, () => {
       check(listedInIndex(PIXEL_PATCH_ID), `models/index.json does not list ${PIXEL_PATCH_ID}, so the switcher does not offer it`);
       check(v1.manifest.tokens.layout === 'pixel_patch', `${PIXEL_PATCH_ID} has token layout ${v1.manifest.tokens.layout}, expected pixel_patch`);
-      return generationScenario({ ...ctx, model: v1, reference: v1Reference }, 'wasm', { switchTo: PIXEL_PATCH_ID, screenshots: { done: 'finished-v1' } });
+      return generationScenario({ ...ctx, model: v1, reference: v1Reference }, 'wasm', { switchTo: PIXEL_PATCH_ID, threads: 2, screenshots: { done: 'finished-v1' } });
     });
 
     await run('h', 'Served without COOP/COEP (a static host that cannot set headers): 1 WASM thread, the stats say why, the image still matches', async () => {

@@ -32,13 +32,14 @@ describe('chooseBackend', () => {
 describe('chooseWasmThreads', () => {
   const isolated = (hardwareConcurrency: number | undefined) => ({ crossOriginIsolated: true, hardwareConcurrency });
 
-  it('isolated: one thread per logical core, capped at MAX_WASM_THREADS', () => {
+  it('isolated: half the logical cores, rounded up, capped at MAX_WASM_THREADS', () => {
     expect(MAX_WASM_THREADS).toBe(4);
-    expect(chooseWasmThreads(isolated(2))).toEqual({ count: 2, isolated: true, reason: '2 threads: one per logical core' });
-    expect(chooseWasmThreads(isolated(3)).count).toBe(3);
-    expect(chooseWasmThreads(isolated(4)).count).toBe(4);
-    expect(chooseWasmThreads(isolated(16))).toMatchObject({ count: 4, reason: expect.stringContaining('of 16; capped at 4') });
-    expect(chooseWasmThreads(isolated(2.5)).count).toBe(2);
+    expect(chooseWasmThreads(isolated(2))).toEqual({ count: 1, isolated: true, reason: '1 thread: half of 2 logical cores (the page keeps the rest; ?threads=N to change)' });
+    expect(chooseWasmThreads(isolated(3)).count).toBe(2);
+    expect(chooseWasmThreads(isolated(4)).count).toBe(2);
+    expect(chooseWasmThreads(isolated(8)).count).toBe(4);
+    expect(chooseWasmThreads(isolated(16))).toMatchObject({ count: 4, reason: expect.stringContaining('half of 16 logical cores, capped at 4') });
+    expect(chooseWasmThreads(isolated(4.5)).count).toBe(2);
   });
 
   it('isolated but one core, or a core count the browser does not give: 1 thread, with why', () => {
@@ -54,6 +55,15 @@ describe('chooseWasmThreads', () => {
       expect(t.count).toBe(1);
       expect(t.isolated).toBe(false);
       expect(t.reason).toMatch(/not cross-origin isolated.*COOP\/COEP/);
+    }
+  });
+
+  it('a count the page asked for wins over the cores, needs isolation above 1, and must be 1 to 16', () => {
+    expect(chooseWasmThreads({ ...isolated(8), requested: 1 })).toMatchObject({ count: 1, reason: expect.stringContaining('asked for') });
+    expect(chooseWasmThreads({ ...isolated(2), requested: 3 })).toMatchObject({ count: 3, reason: expect.stringContaining('?threads=3') });
+    expect(chooseWasmThreads({ crossOriginIsolated: false, hardwareConcurrency: 8, requested: 4 })).toMatchObject({ count: 1, reason: expect.stringMatching(/not cross-origin isolated/) });
+    for (const requested of [0, -1, 1.5, 17, Number.NaN]) {
+      expect(() => chooseWasmThreads({ ...isolated(2), requested })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
     }
   });
 

@@ -86,9 +86,13 @@ export async function chooseBackend(
 }
 
 /**
- * onnxruntime-web's WASM thread pool. More than 4 threads buys little on models this small (each session call is
- * a few ms, and every parallel op pays a fork/join) and takes cores from the page; onnxruntime caps its own default
- * at 4 too. (Its own default is ceil(cores / 2), 1 on a 2-core machine, hence the explicit setting.)
+ * onnxruntime-web's WASM thread pool gets half the logical cores (rounded up, as onnxruntime's own default), at most
+ * 4. The other half is the page's: its main thread paints the previews while the worker runs, and every parallel
+ * op of the pool waits for its slowest thread, so a pool that takes every core stalls whenever the page or the
+ * browser needs one. Measured in Chromium on 2 cores (session 5, interleaved, page WASM, few-step): 2 threads
+ * against 1 took 1.51x the time per image at n = 64, batch 1, and 1.24x at n = 256, batch 1, and gained only 8% at
+ * n = 256, batch 8 (in Node, where nothing else runs, 2 threads are 1.7x faster at that size). More than 4
+ * threads buys little on models this small (each session call is a few ms). `?threads=N` overrides it.
  */
 export const MAX_WASM_THREADS = 4;
 
@@ -101,25 +105,40 @@ export interface ThreadEnvironment {
   crossOriginIsolated: boolean;
   /** navigator.hardwareConcurrency (logical cores); undefined where there is no navigator (Node 20). */
   hardwareConcurrency: number | undefined;
+  /** A count the page asked for (`?threads=N`, NestarClientOptions.wasmThreads); undefined: decide from the cores. */
+  requested?: number;
 }
 
-export function threadEnvironment(): ThreadEnvironment {
+/** The most threads a page may ask for: beyond this onnxruntime's fork/join costs more than the cores give. */
+export const MAX_REQUESTED_WASM_THREADS = 16;
+
+/** The running context's environment; `requested`: the count the page asked for, if any. */
+export function threadEnvironment(requested?: number): ThreadEnvironment {
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
   const node = typeof g.process?.versions?.node === 'string';
-  return { crossOriginIsolated: g.crossOriginIsolated ?? node, hardwareConcurrency: g.navigator?.hardwareConcurrency };
+  return { crossOriginIsolated: g.crossOriginIsolated ?? node, hardwareConcurrency: g.navigator?.hardwareConcurrency, requested };
 }
 
-/** The WASM thread count for `env`: min(hardwareConcurrency, MAX_WASM_THREADS) when isolated, else 1, with why. */
+/**
+ * The WASM thread count for `env`, with why: the count asked for, or min(ceil(cores / 2), MAX_WASM_THREADS), when
+ * the page is cross-origin isolated; otherwise 1.
+ */
 export function chooseWasmThreads(env: ThreadEnvironment = threadEnvironment()): WasmThreads {
-  const { crossOriginIsolated: isolated, hardwareConcurrency: cores } = env;
+  const { crossOriginIsolated: isolated, hardwareConcurrency: cores, requested } = env;
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1 || requested > MAX_REQUESTED_WASM_THREADS)) {
+    throw new NestarError('BAD_REQUEST', `WASM threads: ${requested} is not a whole number from 1 to ${MAX_REQUESTED_WASM_THREADS}`);
+  }
+  if (requested === 1) return { count: 1, isolated, reason: '1 thread: asked for (?threads=1)' };
   if (!isolated) {
     return { count: 1, isolated, reason: '1 thread: the page is not cross-origin isolated (its server sends no COOP/COEP headers), so there is no SharedArrayBuffer' };
   }
+  if (requested !== undefined) return { count: requested, isolated, reason: `${requested} threads: asked for (?threads=${requested})` };
   if (cores === undefined || !Number.isFinite(cores) || cores < 1) return { count: 1, isolated, reason: '1 thread: the number of cores is unknown' };
-  const count = Math.min(Math.floor(cores), MAX_WASM_THREADS);
-  if (count === 1) return { count, isolated, reason: '1 thread: one logical core' };
-  const capped = cores > MAX_WASM_THREADS ? ` (of ${cores}; capped at ${MAX_WASM_THREADS})` : '';
-  return { count, isolated, reason: `${count} threads: one per logical core${capped}` };
+  const whole = Math.floor(cores);
+  if (whole === 1) return { count: 1, isolated, reason: '1 thread: one logical core' };
+  const count = Math.min(Math.ceil(whole / 2), MAX_WASM_THREADS);
+  const capped = Math.ceil(whole / 2) > MAX_WASM_THREADS ? `, capped at ${MAX_WASM_THREADS}` : '';
+  return { count, isolated, reason: `${count} thread${count === 1 ? '' : 's'}: half of ${whole} logical cores${capped} (the page keeps the rest; ?threads=N to change)` };
 }
 
 /**

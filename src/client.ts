@@ -4,8 +4,9 @@
  * worker; calls still pending then reject with CANCELLED rather than hang.
  */
 import * as Comlink from 'comlink';
-import type { Engine, EngineDiagnostics } from './engine';
+import type { EngineDiagnostics } from './engine';
 import { NestarError, registerErrorTransfer } from './errors';
+import type { WorkerRuntime } from './worker';
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RuntimeInfo } from './types';
 
 export interface NestarClient {
@@ -24,6 +25,11 @@ export interface NestarClient {
 export interface NestarClientOptions {
   /** A worker to talk to instead of a new src/worker.ts (tests, custom bundling). */
   worker?: Worker;
+  /**
+   * WASM threads for this worker's life (1 to 16; more than 1 needs a cross-origin isolated page). Unset: decided
+   * from the cores (src/backend.ts). A bad count rejects the first call with BAD_REQUEST.
+   */
+  wasmThreads?: number;
 }
 
 const noop = (): void => undefined;
@@ -31,7 +37,10 @@ const noop = (): void => undefined;
 export function createNestarClient(options: NestarClientOptions = {}): NestarClient {
   registerErrorTransfer();
   const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'nestar-runtime' });
-  const remote = Comlink.wrap<Engine>(worker);
+  const remote = Comlink.wrap<WorkerRuntime>(worker);
+  // Sent first, so that it reaches the worker before any load; every call waits for it (and fails with it).
+  const configured = options.wasmThreads === undefined ? Promise.resolve() : remote.configure({ wasmThreads: options.wasmThreads });
+  configured.catch(() => undefined); // reported by the calls that wait for it
   let disposed = false;
   const pending = new Set<(e: NestarError) => void>();
 
@@ -40,7 +49,8 @@ export function createNestarClient(options: NestarClientOptions = {}): NestarCli
     if (disposed) return Promise.reject(new NestarError('CANCELLED', 'the NestAR client was disposed'));
     return new Promise<T>((resolve, reject) => {
       pending.add(reject);
-      start()
+      configured
+        .then(start)
         .then(resolve, reject)
         .finally(() => pending.delete(reject));
     });

@@ -55,6 +55,10 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     expect(result.tokens[0]!.length).toBe(16 * 48);
     const done = events.at(-1)!;
     expect(done.type === 'done' && done.images[1]!.data).toEqual(result.images[1]!.data);
+    // Every session call is counted and timed: 7 steps, each a backbone call and 2 Heun steps x 2 velocity calls.
+    expect(result.calls).toMatchObject({ backbone: { calls: 7 }, flowHead: { calls: 28 }, fewStep: { calls: 0 } });
+    expect(result.calls!.backbone.ms).toBeGreaterThan(0);
+    expect(done.type === 'done' && done.calls).toEqual(result.calls);
 
     // Same request, same pixels: the run is a pure function of (model, class, seed, settings).
     const again = await engine.generate(request, () => undefined);

@@ -8,7 +8,8 @@
  * (sessionCheck.ts), and the model's older cached versions are pruned.
  */
 import * as Comlink from 'comlink';
-import { applyWasmThreads, chooseBackend, navigatorGpu, type BackendChoice, type GpuLike, type ThreadEnvironment } from './backend';
+import { applyWasmThreads, chooseBackend, navigatorGpu, threadEnvironment, type BackendChoice, type GpuLike, type ThreadEnvironment } from './backend';
+import { TimedRunner } from './callTimer';
 import { NestarError, toNestarError } from './errors';
 import { sessionFiles, toModelInfo, type Manifest } from './manifest';
 import { fetchManifest, fetchModelFile, pruneOldVersions, type FetchLike } from './modelCache';
@@ -27,6 +28,8 @@ export interface EngineDeps {
   gpu?: () => GpuLike | undefined;
   /** What the WASM thread count is decided from (backend.ts); the running context by default. */
   threadEnvironment?: ThreadEnvironment;
+  /** A WASM thread count the page asked for (backend.ts checks it); with the running context's environment. */
+  wasmThreads?: number;
 }
 
 /** What a long session can be checked with (e2e soak): session counts of this worker, and its JS heap where known. */
@@ -79,7 +82,7 @@ function emit<E>(onEvent: ((e: E) => unknown) | undefined, event: E, transfer: T
 export function createEngine(deps: EngineDeps): Engine {
   const { ort } = deps;
   // Before any session: onnxruntime starts its WASM runtime once, with the thread count set at that moment.
-  const wasmThreads = applyWasmThreads(ort, deps.threadEnvironment);
+  const wasmThreads = applyWasmThreads(ort, deps.threadEnvironment ?? threadEnvironment(deps.wasmThreads));
   let loaded: Loaded | null = null;
   let loading = false;
   let run: { controller: AbortController; done: Promise<unknown> } | null = null;
@@ -230,7 +233,9 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       const controller = new AbortController();
       counts.generations++;
-      const generation = runSchedule(current.manifest, current.runner, request, {
+      // Counts and times every session call of this run (stats panel, benchmarks: where the time goes).
+      const timer = new TimedRunner(current.runner);
+      const generation = runSchedule(current.manifest, timer, request, {
         signal: controller.signal,
         onScale: (p) =>
           emit(
@@ -274,8 +279,9 @@ export function createEngine(deps: EngineDeps): Engine {
           totalMs: result.totalMs,
           firstPreviewMs: result.firstPreviewMs,
           lastScale: result.lastScale,
+          calls: timer.stats,
         });
-        return Comlink.transfer(result, [...result.images.map((i) => i.data.buffer), ...result.tokens.map((t) => t.buffer)]);
+        return Comlink.transfer({ ...result, calls: timer.stats }, [...result.images.map((i) => i.data.buffer), ...result.tokens.map((t) => t.buffer)]);
       } catch (e) {
         const err = toNestarError(e);
         if (current.choice.backend === 'webgpu' && err.code !== 'BAD_REQUEST' && (deviceLost || err.code === 'DEVICE_LOST' || DEVICE_LOST_MESSAGE.test(err.message))) {

@@ -26,6 +26,7 @@ export { applyWasmThreads, chooseBackend, chooseWasmThreads, describeAdapter, MA
 export { createModelSessions, releaseModelSessions, OrtSessionRunner, type ModelSessions, type ModuleSessions, type Ort } from './ortRunner';
 export { prefixCells, runSchedule, validateRequest, type RunOptions, type ScaleProgress, type StepTrace } from './scheduler';
 export type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
+export { callTotals, emptyCallStats, TimedRunner, type CallStats, type CallTally, type SessionCallKind } from './callTimer';
 export { integrate, velocityCalls, type Velocity } from './ode';
 export { bits, mix32, normal, streamOf, PRNG_ALGORITHM } from './prng';
 export { rgbaToTokens, subGridTokens, tokensToRgba, unitToByte, type TokenLayout } from './tokens';

@@ -2,6 +2,7 @@
  * Public types of the NestAR runtime: the worker API the page (or any other client) talks to, its settings and the
  * events it streams. Shared by the worker (src/worker.ts) and the client (src/client.ts).
  */
+import type { CallStats } from './callTimer';
 
 /** Where the model runs. `auto` = WebGPU on a real GPU adapter, WASM otherwise (see src/backend.ts). */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
@@ -173,7 +174,7 @@ export type GenerateEvent =
       /** Token grids [tokenCount * dim] of every image so far (cells of scales <= this one): a prefix to continue or vary from. */
       tokens: Float32Array[];
     }
-  | { type: 'done'; images: RgbaImage[]; totalMs: number; firstPreviewMs: number; lastScale: number };
+  | { type: 'done'; images: RgbaImage[]; totalMs: number; firstPreviewMs: number; lastScale: number; calls: CallStats };
 
 export type NestarEvent = LoadEvent | GenerateEvent;
 
@@ -190,6 +191,8 @@ export interface GenerateResult {
   lastScale: number;
   /** True when the image is complete (lastScale is the manifest's last scale); `images` are then the final images. */
   complete: boolean;
+  /** Session calls of the run per kind, with their time (callTimer.ts); set by the engine, absent from runSchedule's own result. */
+  calls?: CallStats;
 }
 
 /** The API the worker exposes through comlink; the client wraps it 1:1 (`Remote<WorkerApi>`). */

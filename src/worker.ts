@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
 import { createEngine, type Engine } from './engine';
-import { registerErrorTransfer } from './errors';
+import { NestarError, registerErrorTransfer } from './errors';
 
 /**
  * With more than one WASM thread, onnxruntime's bundled Emscripten runtime starts its pthreads as module workers of
@@ -29,16 +29,35 @@ function releaseAfter<T>(callback: unknown, call: Promise<T>): Promise<T> {
   });
 }
 
+/** Settings fixed for the life of the worker, given (if at all) before its first load. */
+export interface RuntimeOptions {
+  /** The WASM thread count (backend.ts checks it); unset: decided from the cores. */
+  wasmThreads?: number;
+}
+
+/** What the worker exposes: the engine, plus `configure`, which only works before the engine starts. */
+export interface WorkerRuntime extends Engine {
+  configure(options: RuntimeOptions): void;
+}
+
 function serve(): void {
   registerErrorTransfer();
-  const engine = createEngine({ ort }); // decides ort.env.wasm.numThreads (backend.ts) before any session
-  const api: Engine = {
-    load: (options, onEvent) => releaseAfter(onEvent, engine.load(options, onEvent)),
-    generate: (request, onEvent) => releaseAfter(onEvent, engine.generate(request, onEvent)),
-    cancel: () => engine.cancel(),
-    unload: () => engine.unload(),
-    info: () => engine.info(),
-    diagnostics: () => engine.diagnostics(),
+  let options: RuntimeOptions = {};
+  let started: Engine | null = null;
+  // Created at the first call, not at startup, so that configure() can still choose the thread count:
+  // createEngine sets ort.env.wasm.numThreads (backend.ts), which onnxruntime reads once, at its first session.
+  const engine = (): Engine => (started ??= createEngine({ ort, wasmThreads: options.wasmThreads }));
+  const api: WorkerRuntime = {
+    configure(next) {
+      if (started) throw new NestarError('BAD_REQUEST', 'the runtime has started: configure() must come before the first load');
+      options = { ...next };
+    },
+    load: (opts, onEvent) => releaseAfter(onEvent, engine().load(opts, onEvent)),
+    generate: (request, onEvent) => releaseAfter(onEvent, engine().generate(request, onEvent)),
+    cancel: () => engine().cancel(),
+    unload: () => engine().unload(),
+    info: () => engine().info(),
+    diagnostics: () => engine().diagnostics(),
   };
   Comlink.expose(api);
 }

@@ -1,4 +1,8 @@
-/** Run statistics measured in the worker: time to first preview, total time, sequential steps, backend, WASM threads. */
+/**
+ * Run statistics measured in the worker: time to first preview, total time, time inside session calls (with the
+ * calls per kind in its tooltip), sequential steps, backend, WASM threads.
+ */
+import { callTotals, type CallStats } from '../../src/callTimer';
 import type { RuntimeInfo } from '../../src/types';
 import { formatMs } from '../format';
 import type { RunState } from '../studioState';
@@ -12,6 +16,7 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
       ? `fast · ${runtime?.model?.fewStep?.evaluations ?? '?'} evals`
       : `${run.request.odeSteps} × ${run.request.solver}`;
   const threads = runtime?.wasmThreads;
+  const sessions = run.calls ? callTotals(run.calls) : null;
   const perImage = run.totalMs !== null && run.request ? run.totalMs / run.request.batch : null;
   return (
     <dl className="stats" data-testid="stats">
@@ -26,6 +31,13 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
         <dd data-testid="stat-total" data-ms={run.totalMs ?? ''}>
           {formatMs(run.totalMs)}
           {perImage !== null && run.request && run.request.batch > 1 && <small> ({formatMs(perImage)}/image)</small>}
+        </dd>
+      </div>
+      <div className="stat">
+        <dt>In sessions</dt>
+        <dd data-testid="stat-sessions" data-ms={sessions?.ms ?? ''} data-calls={sessions?.calls ?? ''} title={run.calls ? callBreakdown(run.calls) : undefined}>
+          {formatMs(sessions?.ms ?? null)}
+          {sessions && <small> ({sessions.calls} calls)</small>}
         </dd>
       </div>
       <div className="stat">
@@ -49,4 +61,14 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
       </div>
     </dl>
   );
+}
+
+const CALL_NAMES: Record<keyof CallStats, string> = { backbone: 'transformer', flowHead: 'flow head (ODE)', fewStep: 'few-step sampler', decode: 'decoder' };
+
+/** e.g. "transformer: 10 calls, 41 ms · few-step sampler: 10 calls, 22 ms · decoder: 4 calls, 18 ms". */
+export function callBreakdown(calls: CallStats): string {
+  return (Object.keys(CALL_NAMES) as (keyof CallStats)[])
+    .filter((kind) => calls[kind].calls > 0)
+    .map((kind) => `${CALL_NAMES[kind]}: ${calls[kind].calls} calls, ${formatMs(calls[kind].ms)}`)
+    .join(' · ');
 }
