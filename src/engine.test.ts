@@ -225,4 +225,16 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
     expect(info.wasmThreads).toEqual((await engine.info()).wasmThreads);
     await engine.unload();
   });
+
+  it('a thread count the page asked for (wasmThreads) is used and said; an absurd one is refused with BAD_REQUEST', () => {
+    // Only the decision is checked here: onnxruntime in this process already started its runtime with 1 thread.
+    const fakeOrt = { env: { wasm: {} as { numThreads?: number }, webgpu: {} } } as unknown as typeof ort;
+    const threadEnvironment = { crossOriginIsolated: true, hardwareConcurrency: 2 };
+    const asked = createEngine({ ort: fakeOrt, caches: null, gpu: () => undefined, threadEnvironment, wasmThreads: 3 });
+    expect(fakeOrt.env.wasm.numThreads).toBe(3);
+    return asked.info().then((info) => {
+      expect(info.wasmThreads).toMatchObject({ count: 3, reason: expect.stringContaining('?threads=3') });
+      expect(() => createEngine({ ort: fakeOrt, caches: null, gpu: () => undefined, threadEnvironment, wasmThreads: 0 })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    });
+  });
 });

@@ -82,7 +82,8 @@ function emit<E>(onEvent: ((e: E) => unknown) | undefined, event: E, transfer: T
 export function createEngine(deps: EngineDeps): Engine {
   const { ort } = deps;
   // Before any session: onnxruntime starts its WASM runtime once, with the thread count set at that moment.
-  const wasmThreads = applyWasmThreads(ort, deps.threadEnvironment ?? threadEnvironment(deps.wasmThreads));
+  const environment = deps.threadEnvironment ?? threadEnvironment();
+  const wasmThreads = applyWasmThreads(ort, deps.wasmThreads === undefined ? environment : { ...environment, requested: deps.wasmThreads });
   let loaded: Loaded | null = null;
   let loading = false;
   let run: { controller: AbortController; done: Promise<unknown> } | null = null;
