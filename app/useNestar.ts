@@ -10,7 +10,6 @@
  * `window.nestarDiagnostics()` (in the console, or e2e/soak.mjs) reports the worker's live sessions and heap.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { emptyCallStats } from '../src/callTimer';
 import { createNestarClient, type NestarClient } from '../src/client';
 import { NestarError } from '../src/errors';
 import type { BackendRequest, ErrorCode, GenerateRequest, GenerateResult } from '../src/types';
@@ -125,7 +124,7 @@ export function useNestar(): Nestar {
       });
       // Fallback only: should the 'done' event never arrive, finish the run from the call's result.
       setTimeout(() => {
-        if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, lastScale: result.lastScale, calls: result.calls ?? emptyCallStats() });
+        if (live()) dispatch({ type: 'done', runId, images: result.images, totalMs: result.totalMs, firstPreviewMs: result.firstPreviewMs, lastScale: result.lastScale, calls: result.calls });
       }, 1000);
       return result;
     } catch (e) {

@@ -20,9 +20,10 @@ export async function serveSite(modelsDir, ids, { noBuild }) {
   return startPreview();
 }
 
-async function openModelPage(url, id, ep) {
+/** A Chromium of its own with model `id` loaded on `ep`; `extra`: more page parameters (e.g. threads). */
+export async function openModelPage(url, id, ep, extra = {}) {
   const browser = await openBrowser();
-  const opened = await openStudio(browser.page, url, { model: id, ep }, 300_000);
+  const opened = await openStudio(browser.page, url, { model: id, ep, ...extra }, 300_000);
   if (!opened.ready || opened.backend !== ep) {
     await browser.close();
     throw new Error(`${id} on ${ep}: ${opened.ready ? `page chose ${opened.backend}` : opened.message}`);
@@ -31,7 +32,7 @@ async function openModelPage(url, id, ep) {
 }
 
 /** `path`: 'ode' (the model's default solver, `odeSteps` of it when given) or 'few_step'. */
-async function generateOnPage(page, batch, seed, odeSteps, path, defaultSolver) {
+export async function generateOnPage(page, batch, seed, odeSteps, path, defaultSolver) {
   // setForm picks the solver first (the ODE steps field is disabled under the few-step sampler).
   await setForm(page, { solver: path === 'few_step' ? 'few_step' : defaultSolver, seed, batch, ...(odeSteps && path === 'ode' ? { odeSteps } : {}) });
   await recordFrames(page);

@@ -4,7 +4,7 @@
  * so the same code times onnxruntime-web's wasm backend (the page's engine) and, if installed, onnxruntime-node.
  */
 import { readFile } from 'node:fs/promises';
-import { TimedRunner, type CallStats } from '../src/callTimer';
+import { TimedRunner } from '../src/callTimer';
 import type { Manifest } from '../src/manifest';
 import { openModelDir } from '../src/node';
 import type { Ort } from '../src/ortRunner';
@@ -24,8 +24,6 @@ export interface Timing {
   fewStepCalls: number;
   /** Decoder session calls (latent models: one per preview and one for the image, each for the whole batch). */
   decodeCalls: number;
-  /** Per kind of session call: count and summed ms (src/callTimer.ts); the rest of totalMs is the scheduler's own. */
-  calls: CallStats;
 }
 
 /** 'ode': the manifest's default sampling (the ODE solver, guidance doubling the batch); 'few_step': the same
@@ -66,7 +64,6 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
         flowCalls: runner.stats.flowHead.calls,
         fewStepCalls: runner.stats.fewStep.calls,
         decodeCalls: runner.stats.decode.calls,
-        calls: runner.stats,
       };
     },
     close: () => model.release(),

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Threaded WASM: the same model on onnxruntime-web's wasm backend with 1 thread and with N threads, side by side.
-// `npm run bench:threads [-- options]`; prints the table and writes bench/threads.json.
+// `npm run bench:threads [-- options]`; prints the table and writes bench/threads.json (--in=page:
+// bench/threads-page-n<tokens>-b<batch>.json).
+//
+// --in=page runs the real page in Chromium instead, one browser per thread count and model, opened with
+// ?threads=N (the page's own thread choice is src/backend.ts's), generations alternating between them the same way.
 //
 // onnxruntime starts its WASM runtime once per JavaScript context, with the thread count it finds then (the page
 // decides it in src/backend.ts), so each thread count lives in its own Node process, forked once. The parent sends
@@ -12,6 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { generateOnPage, openModelPage, serveSite } from './browser.mjs';
 import { loadEntry, ROOT } from './bundle.mjs';
 import { modelId, TOKEN_COUNTS, ARCHS } from './options.mjs';
 import { fmt, summarize } from './stats.mjs';
@@ -25,9 +30,14 @@ export const THREADS_USAGE = `npm run bench:threads [-- options]
   --repeats=5         kept runs per thread count (after one warm-up each)
   --threads=1,2       thread counts compared; the first is the baseline of the speed-up
   --archs=nestar      models: nestar, raster or both (nestar,raster)
+  --path=ode          sampling: ode (the models' default 16-step Heun) or few_step (the one-call few-step sampler)
+  --in=node           node (onnxruntime-web's wasm in Node) or page (the page in Chromium, built and served here)
+  --warmups=1         runs per count and model dropped before the kept ones (the page needs more: 4-8)
   --help              this text`;
 
-const DEFAULTS = { tokens: '256', batch: '8', repeats: '5', threads: '1,2', archs: 'nestar' };
+const DEFAULTS = { tokens: '256', batch: '8', repeats: '5', threads: '1,2', archs: 'nestar', path: 'ode', in: 'node', warmups: '1' };
+const PATHS = ['ode', 'few_step'];
+const WHERE = ['node', 'page'];
 
 /** Parses the options above; throws an Error naming the bad argument. Pure, for bench/threads.test.mjs. */
 export function parseThreadOptions(argv) {
@@ -61,7 +71,23 @@ export function parseThreadOptions(argv) {
   const archs = list('archs');
   const bad = archs.find((a) => !ARCHS.includes(a));
   if (bad !== undefined) throw new Error(`--archs=${text.archs}: unknown model "${bad}" (${ARCHS.join(', ')})`);
-  return { tokens, batch: count('batch', text.batch), repeats: count('repeats', text.repeats), threads, archs, help, changed: Object.keys(given) };
+  const oneOf = (name, known) => {
+    if (!known.includes(text[name])) throw new Error(`--${name}=${text[name]}: expected one of ${known.join(', ')}`);
+    return text[name];
+  };
+  if (!/^[0-9]+$/.test(text.warmups)) throw new Error(`--warmups=${text.warmups}: expected a whole number >= 0`);
+  return {
+    tokens,
+    batch: count('batch', text.batch),
+    repeats: count('repeats', text.repeats),
+    threads,
+    archs,
+    path: oneOf('path', PATHS),
+    where: oneOf('in', WHERE),
+    warmups: Number(text.warmups),
+    help,
+    changed: Object.keys(given),
+  };
 }
 
 /** Median of the per-repeat ratios baseline/other (> 1: `other` is faster) and the ratio of the medians. */
@@ -74,7 +100,7 @@ export function speedup(baselineMs, otherMs) {
 }
 
 // ---- child: one thread count, its models open, generations on request ----
-async function child(threads, tokens, archs) {
+async function child(threads, tokens, archs, path) {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = threads; // before the first session (the runtime starts with it)
   const entry = await import(pathToFileURL(ENTRY).href);
@@ -82,7 +108,7 @@ async function child(threads, tokens, archs) {
   for (const arch of archs) models[arch] = await entry.openBenchModel(ort, join(MODELS, modelId(arch, tokens)), 'wasm');
   process.on('message', async ({ arch, batch, seed }) => {
     try {
-      process.send({ timing: await models[arch].generate(batch, seed) });
+      process.send({ timing: await models[arch].generate(batch, seed, path) });
     } catch (e) {
       process.send({ error: e instanceof Error ? e.stack : String(e) });
     }
@@ -91,8 +117,8 @@ async function child(threads, tokens, archs) {
   process.send({ ready: true, threads: ort.env.wasm.numThreads });
 }
 
-function startChild(threads, tokens, archs) {
-  const proc = fork(new URL(import.meta.url).pathname, ['--child', String(threads), String(tokens), archs.join(',')], { stdio: 'inherit' });
+function startChild(threads, tokens, archs, path) {
+  const proc = fork(new URL(import.meta.url).pathname, ['--child', String(threads), String(tokens), archs.join(','), path], { stdio: 'inherit' });
   let pending = null;
   const ready = new Promise((resolve, reject) => {
     proc.once('message', (m) => (m.ready ? resolve(m) : reject(new Error(`child ${threads}: ${JSON.stringify(m)}`))));
@@ -116,9 +142,38 @@ function startChild(threads, tokens, archs) {
   };
 }
 
+/** The --in=page counterpart of startChild: per model a Chromium with the page opened at ?threads=`threads`. */
+function startPageChild(url, threads, tokens, archs, path) {
+  const pages = {};
+  const ready = (async () => {
+    for (const arch of archs) {
+      const browser = await openModelPage(url, modelId(arch, tokens), 'wasm', { threads });
+      pages[arch] = browser;
+      const shown = Number(await browser.page.getAttribute('[data-testid="stat-threads"]', 'data-threads'));
+      if (shown !== threads) throw new Error(`the page opened with ?threads=${threads} runs ${shown} thread(s) (is it cross-origin isolated?)`);
+    }
+    return { threads };
+  })();
+  return {
+    ready,
+    generate: async (arch, batch, seed) => generateOnPage(pages[arch].page, batch, seed, null, path, 'heun'),
+    stop: () => Promise.all(Object.values(pages).map((b) => b.close())),
+  };
+}
+
+/** Whether a trainer shared the cores: a models/train.py process that is not stopped (SIGSTOP pauses one for a run). */
 function otherLoad() {
   const found = spawnSync('pgrep', ['-f', 'models/train.py'], { encoding: 'utf8' });
-  return found.status === 0 ? 'models/train.py was running on the same cores' : null;
+  if (found.status !== 0) return null;
+  const state = (pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '?';
+    } catch {
+      return '?';
+    }
+  };
+  const running = found.stdout.trim().split('\n').filter((pid) => pid && state(pid) !== 'T');
+  return running.length > 0 ? 'models/train.py was running on the same cores' : 'models/train.py was paused (stopped) during the run';
 }
 
 /**
@@ -138,21 +193,34 @@ function priority() {
 async function main(argv) {
   const options = parseThreadOptions(argv);
   if (options.help) return console.log(THREADS_USAGE);
-  const { tokens, batch, repeats, threads, archs } = options;
+  const { tokens, batch, repeats, threads, archs, path, where, warmups } = options;
   const log = (line) => console.log(line);
   log(`writing the bench models (${archs.map((a) => modelId(a, tokens)).join(', ')}; cached in ${MODELS})`);
   const exported = spawnSync('/usr/bin/python3', [join(ROOT, 'models', 'bench_models.py'), '--out', MODELS, '--tokens', String(tokens)], { stdio: 'inherit' });
   if (exported.status !== 0) throw new Error(`models/bench_models.py failed (exit ${exported.status})`);
-  await loadEntry(); // builds ENTRY once, for every child
   const started = Date.now();
-  const children = threads.map((t) => startChild(t, tokens, archs));
+  let site = null;
+  let children = [];
   try {
-    await Promise.all(children.map((c) => c.ready));
+    if (where === 'page') {
+      site = await serveSite(MODELS, archs.map((a) => modelId(a, tokens)), { noBuild: false });
+      // One browser at a time: several starting together on 2 cores time out.
+      for (const t of threads) {
+        children.push(startPageChild(site.url, t, tokens, archs, path));
+        await children.at(-1).ready;
+      }
+    } else {
+      await loadEntry(); // builds ENTRY once, for every child
+      children = threads.map((t) => startChild(t, tokens, archs, path));
+      await Promise.all(children.map((c) => c.ready));
+    }
     const runs = Object.fromEntries(archs.map((a) => [a, threads.map(() => [])]));
-    for (let r = -1; r < repeats; r++) {
+    for (let r = -warmups; r < repeats; r++) {
       for (const arch of archs) {
-        for (const [i, c] of children.entries()) {
-          const t = await c.generate(arch, batch, 1000 + r);
+        // The order of the counts alternates each round, so that neither always runs right after the other.
+        const order = (r + warmups) % 2 ? [...children.keys()].reverse() : [...children.keys()];
+        for (const i of order) {
+          const t = await children[i].generate(arch, batch, 1000 + r);
           log(`  ${r < 0 ? 'warm-up' : `run ${r + 1}/${repeats}`} ${arch} ${threads[i]} thread(s): ${t.totalMs.toFixed(0)} ms (${(t.totalMs / batch).toFixed(0)} ms/image)`);
           if (r >= 0) runs[arch][i].push(t.totalMs / batch);
         }
@@ -168,9 +236,12 @@ async function main(argv) {
         node: process.version,
         load,
         priority: priority(),
+        in: where,
+        path,
         tokens,
         batch,
         repeats,
+        warmups,
         seconds: Math.round((Date.now() - started) / 1000),
       },
       records: archs.flatMap((arch) =>
@@ -183,22 +254,25 @@ async function main(argv) {
         })),
       ),
     };
-    writeFileSync(join(ROOT, 'bench', 'threads.json'), JSON.stringify(results, null, 1) + '\n');
-    log(`\nonnxruntime-web wasm in Node ${process.version}, n = ${tokens}, batch ${batch}, ${repeats} interleaved runs per count, ${os.cpus().length} cores${load ? ` (${load})` : ''}`);
+    const file = where === 'page' ? `threads-page-n${tokens}-b${batch}.json` : 'threads.json';
+    writeFileSync(join(ROOT, 'bench', file), JSON.stringify(results, null, 1) + '\n');
+    const engine = where === 'page' ? 'the page in Chromium (WASM)' : `onnxruntime-web wasm in Node ${process.version}`;
+    log(`\n${engine}, n = ${tokens}, batch ${batch}, ${path === 'few_step' ? 'few-step sampler' : 'ODE'}, ${repeats} interleaved runs per count after ${warmups} warm-up(s), ${os.cpus().length} cores${load ? ` (${load})` : ''}`);
     log('model    threads  ms/image median (min-max)   speed-up vs ' + threads[0] + ' (median of paired ratios; ratio of medians)');
     for (const rec of results.records) {
       const s = rec.msPerImage;
       const up = rec.speedupVsBaseline ? `${rec.speedupVsBaseline.pairedMedian.toFixed(2)}x; ${rec.speedupVsBaseline.ofMedians.toFixed(2)}x` : 'baseline';
       log(`${rec.arch.padEnd(8)} ${String(rec.threads).padStart(7)}  ${`${fmt(s.median)} (${fmt(s.min)}-${fmt(s.max)})`.padEnd(26)} ${up}`);
     }
-    log(`wrote bench/threads.json in ${results.meta.seconds} s`);
+    log(`wrote bench/${file} in ${results.meta.seconds} s`);
   } finally {
-    for (const c of children) c.stop();
+    await Promise.all(children.map((c) => c.stop()));
+    await site?.stop();
   }
 }
 
 if (process.argv[2] === '--child') {
-  child(Number(process.argv[3]), Number(process.argv[4]), process.argv[5].split(',')).catch((e) => {
+  child(Number(process.argv[3]), Number(process.argv[4]), process.argv[5].split(','), process.argv[6]).catch((e) => {
     console.error(e);
     process.exit(1);
   });

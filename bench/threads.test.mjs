@@ -3,13 +3,13 @@ import { parseThreadOptions, speedup } from './threads.mjs';
 
 describe('npm run bench:threads options', () => {
   it('defaults: n = 256, batch 8, 5 repeats, 1 vs 2 threads, NestAR', () => {
-    expect(parseThreadOptions([])).toMatchObject({ tokens: 256, batch: 8, repeats: 5, threads: [1, 2], archs: ['nestar'], help: false, changed: [] });
+    expect(parseThreadOptions([])).toMatchObject({ tokens: 256, batch: 8, repeats: 5, threads: [1, 2], archs: ['nestar'], path: 'ode', where: 'node', warmups: 1, help: false, changed: [] });
   });
 
   it('every option', () => {
-    const o = parseThreadOptions(['--tokens=64', '--batch=1', '--repeats=3', '--threads=1,2,4', '--archs=nestar,raster']);
-    expect(o).toMatchObject({ tokens: 64, batch: 1, repeats: 3, threads: [1, 2, 4], archs: ['nestar', 'raster'] });
-    expect(o.changed).toEqual(['tokens', 'batch', 'repeats', 'threads', 'archs']);
+    const o = parseThreadOptions(['--tokens=64', '--batch=1', '--repeats=3', '--threads=1,2,4', '--archs=nestar,raster', '--path=few_step', '--in=page', '--warmups=0']);
+    expect(o).toMatchObject({ tokens: 64, batch: 1, repeats: 3, threads: [1, 2, 4], archs: ['nestar', 'raster'], path: 'few_step', where: 'page', warmups: 0 });
+    expect(o.changed).toEqual(['tokens', 'batch', 'repeats', 'threads', 'archs', 'path', 'in', 'warmups']);
     expect(parseThreadOptions(['--help']).help).toBe(true);
   });
 
@@ -22,6 +22,9 @@ describe('npm run bench:threads options', () => {
       '--threads=1,1': /listed twice/,
       '--threads=1,0': /--threads=1,0/,
       '--archs=mar': /unknown model "mar"/,
+      '--path=rk4': /--path=rk4: expected one of ode, few_step/,
+      '--in=gpu': /--in=gpu: expected one of node, page/,
+      '--warmups=-1': /--warmups=-1/,
       '--batch=': /needs a value/,
       '--speed=2': /unknown option --speed/,
       'fast': /unexpected argument/,

@@ -65,7 +65,7 @@ async function main() {
     const a = await run('a', 'WASM: cross-origin isolated, threads for half the cores; load, generate, scales in order, matches the Node reference; batch of 8', () =>
       generationScenario(ctx, 'wasm', { batch8: true, screenshots: { idle: 'idle', done: 'finished', batch: 'batch-8' } }),
     );
-    if (a) timings.push({ ...a, backend: `wasm (${a.threads.threads} threads)` });
+    if (a) timings.push({ ...a, backend: `wasm (${a.threads.threads} thread${a.threads.threads === 1 ? '' : 's'})` });
 
     // SwiftShader is 30-50x slower than WASM here: fewer ODE steps keep an ODE run short (the reference uses the same);
     // the few-step sampler (with the KV cache and z kept on the GPU between calls) needs no shortening.

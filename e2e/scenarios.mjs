@@ -166,6 +166,16 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
     out.variance = rgbVariance(image);
     check(out.variance > 25, `final image is (nearly) blank: RGB variance ${out.variance.toFixed(1)}`);
     Object.assign(out, await readTimings(page));
+    // "In sessions": every session call counted (src/callTimer.ts) and timed within the run's total.
+    const sessionsStat = page.locator('[data-testid="stat-sessions"]');
+    const sessions = { calls: Number(await sessionsStat.getAttribute('data-calls')), ms: Number(await sessionsStat.getAttribute('data-ms')) };
+    check(sessions.ms > 0 && sessions.ms <= out.totalMs + 1, `the stats say ${sessions.ms} ms in sessions of a ${out.totalMs} ms run`);
+    if (form.solver === 'few_step') {
+      // Per step a transformer and a few-step call; a latent model decodes each scale's preview once (the last is the image).
+      const want = 2 * model.manifest.sequential_steps + (model.manifest.tokens.layout === 'latent' ? model.manifest.scales.length : 0);
+      check(sessions.calls === want, `the stats count ${sessions.calls} session calls, expected ${want}`);
+    } else check(sessions.calls > model.manifest.sequential_steps, `the stats count ${sessions.calls} session calls`);
+    out.sessions = sessions;
     await checkAbout(page, model);
     if (screenshots.done) out.doneShot = await shot(page, screenshots.done);
 

@@ -89,10 +89,10 @@ export async function chooseBackend(
  * onnxruntime-web's WASM thread pool gets half the logical cores (rounded up, as onnxruntime's own default), at most
  * 4. The other half is the page's: its main thread paints the previews while the worker runs, and every parallel
  * op of the pool waits for its slowest thread, so a pool that takes every core stalls whenever the page or the
- * browser needs one. Measured in Chromium on 2 cores (session 5, interleaved, page WASM, few-step): 2 threads
- * against 1 took 1.51x the time per image at n = 64, batch 1, and 1.24x at n = 256, batch 1, and gained only 8% at
- * n = 256, batch 8 (in Node, where nothing else runs, 2 threads are 1.7x faster at that size). More than 4
- * threads buys little on models this small (each session call is a few ms). `?threads=N` overrides it.
+ * browser needs one. Measured in Chromium on 2 cores (`npm run bench:threads -- --in=page`, bench/README.md):
+ * 2 threads ran at 0.64x the speed of 1 at n = 64, batch 1, and 1.02x at n = 256, batch 8 (in Node, where
+ * nothing else runs, 1.72x). More than 4 threads buys little on models this small (each session call is a few
+ * ms). `?threads=N` overrides it.
  */
 export const MAX_WASM_THREADS = 4;
 
@@ -109,7 +109,7 @@ export interface ThreadEnvironment {
   requested?: number;
 }
 
-/** The most threads a page may ask for: beyond this onnxruntime's fork/join costs more than the cores give. */
+/** The most threads a page may ask for: a sanity cap (not measured; models this small gain nothing near it). */
 export const MAX_REQUESTED_WASM_THREADS = 16;
 
 /** The running context's environment; `requested`: the count the page asked for, if any. */

@@ -3,7 +3,9 @@
  * call and the milliseconds until its result was back (for WebGPU: compute plus read-back; a call whose output
  * stays on the GPU is timed until onnxruntime hands it over). The rest of a run's time is the scheduler's own work
  * (noise, gathering, guidance arithmetic, previews' RGBA conversion) and waiting for the event loop. The engine
- * wraps every generation in one, the stats panel and the benchmarks report it.
+ * wraps every generation in one and the stats panel shows it. On WebGPU the total is right but the split is not:
+ * a backbone call returns once its work is queued (z and the cache stay on the GPU), and the GPU time lands on
+ * the next call that reads a result back (the flow head or few-step sampler).
  */
 import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 

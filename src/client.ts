@@ -1,12 +1,12 @@
 /**
- * The page's side of the worker: `createNestarClient()` starts src/worker.ts as a module worker and exposes the
- * WorkerApi 1:1, wrapping event callbacks in Comlink.proxy so they run on this thread. `dispose()` terminates the
+ * The page's side of the worker: `createNestarClient()` starts src/worker.ts as a module worker and exposes its
+ * WorkerRuntime (workerRuntime.ts: the WorkerApi and diagnostics; configure() is sent first when options ask for it) 1:1, wrapping event callbacks in Comlink.proxy so they run on this thread. `dispose()` terminates the
  * worker; calls still pending then reject with CANCELLED rather than hang.
  */
 import * as Comlink from 'comlink';
 import type { EngineDiagnostics } from './engine';
 import { NestarError, registerErrorTransfer } from './errors';
-import type { WorkerRuntime } from './worker';
+import type { WorkerRuntime } from './workerRuntime';
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RuntimeInfo } from './types';
 
 export interface NestarClient {
@@ -27,7 +27,7 @@ export interface NestarClientOptions {
   worker?: Worker;
   /**
    * WASM threads for this worker's life (1 to 16; more than 1 needs a cross-origin isolated page). Unset: decided
-   * from the cores (src/backend.ts). A bad count rejects the first call with BAD_REQUEST.
+   * from the cores (src/backend.ts). With a bad count every call rejects with BAD_REQUEST.
    */
   wasmThreads?: number;
 }
@@ -38,7 +38,7 @@ export function createNestarClient(options: NestarClientOptions = {}): NestarCli
   registerErrorTransfer();
   const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'nestar-runtime' });
   const remote = Comlink.wrap<WorkerRuntime>(worker);
-  // Sent first, so that it reaches the worker before any load; every call waits for it (and fails with it).
+  // Sent first, so that it reaches the worker before any other call; every call waits for it (and fails with it).
   const configured = options.wasmThreads === undefined ? Promise.resolve() : remote.configure({ wasmThreads: options.wasmThreads });
   configured.catch(() => undefined); // reported by the calls that wait for it
   let disposed = false;

@@ -57,7 +57,7 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     expect(done.type === 'done' && done.images[1]!.data).toEqual(result.images[1]!.data);
     // Every session call is counted and timed: 7 steps, each a backbone call and 2 Heun steps x 2 velocity calls.
     expect(result.calls).toMatchObject({ backbone: { calls: 7 }, flowHead: { calls: 28 }, fewStep: { calls: 0 } });
-    expect(result.calls!.backbone.ms).toBeGreaterThan(0);
+    expect(result.calls.backbone.ms).toBeGreaterThan(0);
     expect(done.type === 'done' && done.calls).toEqual(result.calls);
 
     // Same request, same pixels: the run is a pure function of (model, class, seed, settings).
@@ -225,7 +225,9 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
     expect(info.wasmThreads).toEqual((await engine.info()).wasmThreads);
     await engine.unload();
   });
+});
 
+describe('engine: WASM threads the page asked for', () => {
   it('a thread count the page asked for (wasmThreads) is used and said; an absurd one is refused with BAD_REQUEST', () => {
     // Only the decision is checked here: onnxruntime in this process already started its runtime with 1 thread.
     const fakeOrt = { env: { wasm: {} as { numThreads?: number }, webgpu: {} } } as unknown as typeof ort;

@@ -24,7 +24,7 @@ export {
 export { fetchManifest, fetchModelFile, sha256Hex, verifyBytes, CACHE_NAME, type FileProgress, type ModelFetchOptions } from './modelCache';
 export { applyWasmThreads, chooseBackend, chooseWasmThreads, describeAdapter, MAX_WASM_THREADS, threadEnvironment, type BackendChoice, type ThreadEnvironment } from './backend';
 export { createModelSessions, releaseModelSessions, OrtSessionRunner, type ModelSessions, type ModuleSessions, type Ort } from './ortRunner';
-export { prefixCells, runSchedule, validateRequest, type RunOptions, type ScaleProgress, type StepTrace } from './scheduler';
+export { prefixCells, runSchedule, validateRequest, type RunOptions, type ScaleProgress, type ScheduleResult, type StepTrace } from './scheduler';
 export type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 export { callTotals, emptyCallStats, TimedRunner, type CallStats, type CallTally, type SessionCallKind } from './callTimer';
 export { integrate, velocityCalls, type Velocity } from './ode';

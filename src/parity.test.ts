@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModelDir, type OpenedModel } from './node';
-import { runSchedule, type ScaleProgress, type StepTrace } from './scheduler';
+import { runSchedule, type ScaleProgress, type ScheduleResult, type StepTrace } from './scheduler';
 import type { SessionRunner } from './sessionRunner';
 import { subGridTokens } from './tokens';
-import type { GenerateResult, RgbaImage, Solver } from './types';
+import type { RgbaImage, Solver } from './types';
 
 interface Reference {
   class_index: number;
@@ -78,7 +78,7 @@ for (const name of ['tiny-nestar', 'tiny-latent']) {
   describe.skipIf(!present)(`parity with the PyTorch sampler (fixtures/${name})`, () => {
     let model: OpenedModel;
     let ref: Reference;
-    let result: GenerateResult;
+    let result: ScheduleResult;
     const traces: StepTrace[] = [];
     const scales: ScaleProgress[] = [];
 

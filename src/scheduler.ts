@@ -15,6 +15,9 @@ import { copyImage, tokenRenderer } from './tokenRenderer';
 import { subGridTokens } from './tokens';
 import type { GenerateRequest, GenerateResult, RgbaImage } from './types';
 
+/** A run's result as the scheduler makes it; the engine adds the session-call stats it measured around it. */
+export type ScheduleResult = Omit<GenerateResult, 'calls'>;
+
 const f32 = Math.fround;
 
 /** One finished scale: images[b] (its preview) at full size, and the raw sub-grid tokens [g*g*dim] of each image. */
@@ -205,7 +208,7 @@ export async function runSchedule<H>(
   runner: SessionRunner<H>,
   request: GenerateRequest,
   options: RunOptions = {},
-): Promise<GenerateResult> {
+): Promise<ScheduleResult> {
   validateRequest(manifest, request);
   const { signal, onScale, onStep } = options;
   const now = options.now ?? (() => performance.now());

@@ -191,11 +191,11 @@ export interface GenerateResult {
   lastScale: number;
   /** True when the image is complete (lastScale is the manifest's last scale); `images` are then the final images. */
   complete: boolean;
-  /** Session calls of the run per kind, with their time (callTimer.ts); set by the engine, absent from runSchedule's own result. */
-  calls?: CallStats;
+  /** Session calls of the run per kind, with their time (callTimer.ts). */
+  calls: CallStats;
 }
 
-/** The API the worker exposes through comlink; the client wraps it 1:1 (`Remote<WorkerApi>`). */
+/** The API the worker exposes through comlink (with configure() and diagnostics: workerRuntime.ts); the client wraps it 1:1. */
 export interface WorkerApi {
   load(options: LoadOptions, onEvent: (e: LoadEvent) => void): Promise<RuntimeInfo>;
   generate(request: GenerateRequest, onEvent: (e: GenerateEvent) => void): Promise<GenerateResult>;

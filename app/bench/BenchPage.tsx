@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { createNestarClient } from '../../src/client';
+import { parseUrl } from '../urlState';
 import { isNestarError, NestarError } from '../../src/errors';
 import type { BackendRequest } from '../../src/types';
 import type { Architecture } from '../../bench/interleave.mjs';
@@ -86,7 +87,7 @@ export function BenchPage() {
         throwIfStopped();
         const id = ids[arch];
         setPhase({ status: 'running', what: `loading ${id}` });
-        const client = createNestarClient();
+        const client = createNestarClient({ wasmThreads: parseUrl(window.location.search).wasmThreads ?? undefined });
         loaded[arch] = { client, id, info: { backend: null, adapter: null, reason: '', wasmThreads: { count: 1, isolated: false, reason: '' }, model: null } };
         const info = await client.load({ baseUrl: modelFolderUrl(id), backend }, (e) => {
           if (e.type === 'download' && e.loaded === e.total) appendUnlessStopped(`${id}: ${e.file} ${(e.total / 1e6).toFixed(1)} MB${e.fromCache ? ' (cached)' : ''}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyCallStats } from '../../src/callTimer';
 import type { NestarClient } from '../../src/client';
 import type { GenerateEvent, GenerateRequest, GenerateResult, ModelInfo, RuntimeInfo } from '../../src/types';
 import { callsOf, checkComparable, pathSettings, runPageBenchmark, type BenchClients } from './pageBenchmark';
@@ -25,7 +26,7 @@ function fakeClient(calls: string[], name: string, msPerImage: number[]): Nestar
       const ms = msPerImage[call++]! * request.batch;
       onEvent?.({ type: 'scale', scale: 0, grid: 2, images: [], elapsedMs: ms / 4, stepsDone: 1, stepsTotal: 2, tokens: [] });
       onEvent?.({ type: 'scale', scale: 1, grid: 8, images: [], elapsedMs: ms, stepsDone: 2, stepsTotal: 2, tokens: [] });
-      return { images: [], totalMs: ms, firstPreviewMs: ms / 4, tokens: [], lastScale: 1, complete: true };
+      return { images: [], totalMs: ms, firstPreviewMs: ms / 4, tokens: [], lastScale: 1, complete: true, calls: emptyCallStats() };
     },
     cancel: async () => undefined,
     info: async () => { throw new Error('not used'); },

@@ -101,7 +101,7 @@ PRESETS = {
     # v2 flagship: NestAR on the 8x8x16 latent grid of the nested tokenizer (models/nestar/tokenizer.py), 64 px.
     "emoji64-nestar": ModelConfig(image_size=64, patch_size=8, token_layout="latent", latent_channels=16),
     # v3 flagship: v2 with the winners of the equal-budget recipe ablation (models/ablation/v2_recipe.sh, table in
-    # models/ablation/README.md): a 256-wide flow head (FID -12%, right class +14% at 1,000 steps) and logit-normal
+    # README.md, Quality): a 256-wide flow head (FID -12%, right class +14% at 1,000 steps) and logit-normal
     # flow times (FID -4%, recall +8%, recall in class +14%).
     "emoji64-nestar-v3": ModelConfig(image_size=64, patch_size=8, token_layout="latent", latent_channels=16,
                                      flow_width=256, time_sampling="logit_normal"),
