@@ -53,7 +53,10 @@ export async function generateOnPage(page, batch, seed, odeSteps, path, defaultS
 export async function runPairInBrowser(url, tokens, ep, batch, repeats, log, odeSteps = null, paths = ['ode'], defaultSolver = 'heun') {
   const browsers = {};
   try {
-    for (const arch of ['nestar', 'raster']) browsers[arch] = await openModelPage(url, `bench-${arch}-n${tokens}`, ep);
+    for (const arch of ['nestar', 'raster']) {
+      browsers[arch] = await openModelPage(url, `bench-${arch}-n${tokens}`, ep);
+      if (ep === 'wasm') log(`    ${arch}: ${await browsers[arch].page.getAttribute('[data-testid="stat-threads"]', 'title')}`);
+    }
     const generate = (name, b, seed) => {
       const [arch, path] = name.split(' ');
       return generateOnPage(browsers[arch].page, b, seed, odeSteps, path, defaultSolver);

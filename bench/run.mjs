@@ -4,11 +4,12 @@
 // spread. Writes bench/results.json, bench/RESULTS.md,
 // bench/cost_curve.png and the README's Speed section. Options: bench/options.mjs (`npm run bench -- --help`); a run
 // exports, loads and builds only what its options ask for (planRun there).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { runPairInBrowser, serveSite } from './browser.mjs';
+import { trainerLoad } from './trainerState.mjs';
 import { loadEntry, ROOT } from './bundle.mjs';
 import { costCurvePng } from './plot.mjs';
 import { matmulRate, nodeBackends, runPair } from './node.mjs';
@@ -20,12 +21,6 @@ const argv = process.argv.slice(2);
 const MODELS = join(ROOT, '.cache', 'bench-models');
 const CURVE_BACKEND = 'node-wasm';
 const log = (line) => console.log(line);
-
-function otherLoad() {
-  // The flagship's trainer shares these 2 cores when it runs; such a run is not a clean measurement.
-  const found = spawnSync('pgrep', ['-f', 'models/train.py'], { encoding: 'utf8' });
-  return found.status === 0 ? 'models/train.py was running on the same cores' : null;
-}
 
 function writeOutputs(results) {
   // A run without node-wasm (e.g. --backends=browser-wasm) draws its cost curve from its first batch-1 backend.
@@ -112,7 +107,7 @@ async function main() {
   // The page's wasm is onnxruntime-web's wasm in V8 like Node's, so Node's peak is its reference; WebGPU has none.
   const peakOf = (backend) => matmul[backend === 'browser-wasm' ? 'node-wasm' : backend]?.gflops ?? null;
   for (const r of records) r.fractionOfMatmulPeak = peakOf(r.backend) ? r.gflops / peakOf(r.backend) : null;
-  const load = otherLoad();
+  const load = trainerLoad();
   const reducedWhy = [...options.changed, ...(load ? [load] : [])];
   // Every bench model has the flagship's sampling defaults: read them from one this run exported.
   const manifest0 = JSON.parse(readFileSync(join(MODELS, plan.modelIds[0], 'manifest.json'), 'utf8'));

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateOnPage, openModelPage, serveSite } from './browser.mjs';
 import { loadEntry, ROOT } from './bundle.mjs';
+import { trainerLoad, trainerState } from './trainerState.mjs';
 import { modelId, TOKEN_COUNTS, ARCHS } from './options.mjs';
 import { fmt, summarize } from './stats.mjs';
 
@@ -161,21 +162,6 @@ function startPageChild(url, threads, tokens, archs, path) {
   };
 }
 
-/** Whether a trainer shared the cores: a models/train.py process that is not stopped (SIGSTOP pauses one for a run). */
-function otherLoad() {
-  const found = spawnSync('pgrep', ['-f', 'models/train.py'], { encoding: 'utf8' });
-  if (found.status !== 0) return null;
-  const state = (pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '?';
-    } catch {
-      return '?';
-    }
-  };
-  const running = found.stdout.trim().split('\n').filter((pid) => pid && state(pid) !== 'T');
-  return running.length > 0 ? 'models/train.py was running on the same cores' : 'models/train.py was paused (stopped) during the run';
-}
-
 /**
  * This process's scheduling priority. With Linux autogroups on, `nice` only ranks processes within one session;
  * against a trainer in another session, what counts is the session's autogroup nice (/proc/self/autogroup).
@@ -226,7 +212,7 @@ async function main(argv) {
         }
       }
     }
-    const load = otherLoad();
+    const load = trainerState() === 'paused' ? 'models/train.py was paused (stopped) during the run' : trainerLoad();
     const results = {
       meta: {
         command: ['npm run bench:threads', ...(argv.length ? ['--', ...argv] : [])].join(' '),
