@@ -1,6 +1,7 @@
 /**
  * The page's side of the worker: `createNestarClient()` starts src/worker.ts as a module worker and exposes its
- * WorkerRuntime (workerRuntime.ts: the WorkerApi and diagnostics; configure() is sent first when options ask for it) 1:1, wrapping event callbacks in Comlink.proxy so they run on this thread. `dispose()` terminates the
+ * WorkerRuntime 1:1 (workerRuntime.ts: the WorkerApi and diagnostics; configure() is sent first when the options
+ * ask for it), wrapping event callbacks in Comlink.proxy so they run on this thread. `dispose()` terminates the
  * worker; calls still pending then reject with CANCELLED rather than hang.
  */
 import * as Comlink from 'comlink';

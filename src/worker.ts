@@ -1,6 +1,7 @@
 /**
  * The module Web Worker: the engine (engine.ts) on onnxruntime's WebGPU build (which also holds the WASM backend),
- * exposed through comlink as a WorkerRuntime (workerRuntime.ts: the engine plus configure()). Type-checked against the WebWorker lib (tsconfig.worker.json): no DOM here.
+ * exposed through comlink as a WorkerRuntime (workerRuntime.ts: the engine plus configure()). Type-checked against
+ * the WebWorker lib (tsconfig.worker.json): no DOM here.
  */
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
