@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateOnPage, openModelPage, serveSite } from './browser.mjs';
 import { loadEntry, ROOT } from './bundle.mjs';
-import { trainerLoad, trainerState } from './trainerState.mjs';
+import { TRAINER_RUNNING, trainerState } from './trainerState.mjs';
 import { modelId, TOKEN_COUNTS, ARCHS } from './options.mjs';
 import { fmt, summarize } from './stats.mjs';
 
@@ -212,7 +212,8 @@ async function main(argv) {
         }
       }
     }
-    const load = trainerState() === 'paused' ? 'models/train.py was paused (stopped) during the run' : trainerLoad();
+    const trainer = trainerState();
+    const load = trainer === 'paused' ? 'models/train.py was paused (stopped) during the run' : trainer === 'running' ? TRAINER_RUNNING : null;
     const results = {
       meta: {
         command: ['npm run bench:threads', ...(argv.length ? ['--', ...argv] : [])].join(' '),

@@ -19,8 +19,9 @@ export function trainerState() {
   return pids.every(stopped) ? 'paused' : 'running';
 }
 
+export const TRAINER_RUNNING = 'models/train.py was running on the same cores';
+
 /** The sentence a benchmark records about other load, or null when the cores were its own. */
 export function trainerLoad() {
-  const state = trainerState();
-  return state === 'running' ? 'models/train.py was running on the same cores' : null;
+  return trainerState() === 'running' ? TRAINER_RUNNING : null;
 }
