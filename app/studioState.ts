@@ -48,6 +48,8 @@ export interface RunState {
   calls: CallStats | null;
   /** The finest scale the finished run made (below the last scale when it stopped early); null until done. */
   lastScale: number | null;
+  /** While the run first fetches its solver's heads (not the model's default): how far; null otherwise. */
+  heads: { phase: 'download' | 'compile'; loaded: number; total: number } | null;
 }
 
 export interface StudioState {
@@ -80,6 +82,7 @@ const emptyRun: RunState = {
   totalMs: null,
   calls: null,
   lastScale: null,
+  heads: null,
 };
 
 export const initialState: StudioState = {
@@ -119,6 +122,9 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
       return { ...state, runtime: action.info, load: { ...state.load, status: 'ready', compiling: null } };
     case 'generate-start':
       return { ...state, error: null, run: { ...emptyRun, id: action.runId, status: 'running', request: action.request, origin: action.origin ?? { kind: 'seed' } } };
+    case 'heads':
+      if (action.runId !== state.run.id || state.run.status !== 'running') return state;
+      return { ...state, run: { ...state.run, heads: { phase: action.phase, loaded: action.loaded, total: action.total } } };
     case 'scale':
       // Events of an older run (e.g. one cancelled just before this run started) are dropped.
       if (action.runId !== state.run.id || state.run.status !== 'running') return state;
@@ -127,6 +133,7 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
         ...state,
         run: {
           ...state.run,
+          heads: null,
           firstPreviewMs: state.run.firstPreviewMs ?? action.elapsedMs,
           frames: [
             ...state.run.frames,

@@ -29,7 +29,8 @@ export function useModelStorage(info: ModelInfo | null, refreshKey: unknown): { 
     void (async () => {
       const [models, current, est] = await Promise.all([
         listCachedModels().catch(() => []),
-        info ? cacheStatus(info.id, info.files).catch(() => null) : Promise.resolve(null),
+        // Whether what a load needs is kept; the other solver's heads are stored when first used, not before.
+        info ? cacheStatus(info.id, info.files.filter((f) => !f.onDemand)).catch(() => null) : Promise.resolve(null),
         estimate(),
       ]);
       if (live) setView({ models, current, estimate: est, deletedCurrent });

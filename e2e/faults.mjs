@@ -77,7 +77,11 @@ async function retry(page, what) {
 /** One quick generation: it must finish and paint a final image. */
 async function generateOnce(page, what) {
   await setForm(page, QUICK);
-  await clickGenerate(page);
+  await clickGenerate(page).catch(async (e) => {
+    const invalid = await page.locator('#form-invalid').innerText().catch(() => '');
+    await shot(page, 'fault-generate-stuck');
+    throw new Error(`${what}: Generate could not be clicked${invalid ? ` (the form says: ${invalid})` : ''}: ${e.message.split('\n')[0]}`);
+  });
   const end = await waitRunEnd(page, 300_000);
   check(end.status === 'done', `${what}: the run ended ${end.status}${end.banner ? `: ${end.banner}` : ''}`);
   check((await page.$(FINAL_CANVAS)) !== null, `${what}: no final image`);
@@ -133,7 +137,7 @@ async function deleteStored(page, modelId) {
 export async function networkFaultsScenario(ctx, server) {
   const { model, log } = ctx;
   const dir = `/models/${model.id}/`;
-  const files = Object.keys(model.manifest.files);
+  const files = model.loadFiles;
   const bigFile = files.find((f) => f.includes('backbone')) ?? files[0];
   const faults = [
     { name: 'connection cut halfway', file: bigFile, fault: { kind: 'drop' }, code: 'NETWORK', title: 'Download failed', says: /broke off/ },
@@ -197,7 +201,7 @@ export async function networkFaultsScenario(ctx, server) {
  */
 export async function storageScenario(ctx, server) {
   const { model, log } = ctx;
-  const total = Object.values(model.manifest.files).reduce((s, f) => s + f.bytes, 0);
+  const total = model.loadFiles.reduce((s, f) => s + model.manifest.files[f].bytes, 0);
   const out = {};
   // Normal storage: kept, listed with its size, deleted.
   out.normal = await withStudio(async ({ page }) => {
@@ -275,7 +279,9 @@ export async function lyingManifestScenario(ctx, server) {
   const { model, log } = ctx;
   const { makeEditedCopy, rehash, replaceBytes, modelFolder } = await import('./models.mjs');
   const backbone = model.manifest.modules[0].backbone;
-  const flowHead = model.manifest.modules[0].flow_head;
+  // The head load() compiles is the default solver's: the width lie shows there first.
+  const mod0 = model.manifest.modules[0];
+  const loadedHead = model.manifest.sampling.defaults.solver === 'few_step' ? mod0.few_step : mod0.flow_head;
   const other = modelFolder('emoji32-nestar');
   const cases = [
     {
@@ -291,7 +297,7 @@ export async function lyingManifestScenario(ctx, server) {
       copy: makeEditedCopy(model, 'e2e-width', (m) => {
         m.modules[0].width = m.modules[0].width / 2;
       }),
-      says: new RegExp(`${flowHead.replace('.', '\\.')}: input z has shape .*modules\\[0\\]\\.width says`),
+      says: new RegExp(`${loadedHead.replace('.', '\\.')}: input z has shape .*modules\\[0\\]\\.width says`),
     },
     {
       name: "another model's manifest",
@@ -433,16 +439,43 @@ function log(ctx, line) {
  */
 export async function offlineScenario(ctx, server) {
   const { model, log } = ctx;
-  const { makeEditedCopy, rehash } = await import('./models.mjs');
+  const { loadFileNames, makeEditedCopy, rehash } = await import('./models.mjs');
   const versioned = makeEditedCopy(model, 'e2e-versioned', () => undefined);
   const changed = model.manifest.tokens?.decoder ?? model.manifest.modules[0].flow_head;
+  const onnxSince = (mark) => server.requests.slice(mark).filter((r) => r.path.endsWith('.onnx')).map((r) => r.path.split('/').at(-1));
   return withStudio(async ({ page }) => {
     const out = {};
+    const loadFiles = loadFileNames(versioned.manifest);
+    const firstMark = server.requests.length;
     let opened = await open(page, server.url, { model: versioned.id });
     check(opened.ready, `the model did not load: ${opened.message}`);
+    const fetched = onnxSince(firstMark);
+    check(fetched.length === loadFiles.length && loadFiles.every((f) => fetched.includes(f)), `the first load fetched ${fetched.join(', ')}; expected ${loadFiles.join(', ')}`);
     const before = await cacheEntries(page);
     const oldSha = before.find((e) => e.file === changed)?.sha;
-    check(oldSha && before.length === Object.keys(versioned.manifest.files).length, `the first load stored ${before.length} files`);
+    check(oldSha && before.length === loadFiles.length, `the first load stored ${before.length} files`);
+
+    // The other solver's heads: not part of the load; fetched once, at the first run that asks for that solver.
+    const other = versioned.manifest.sampling.defaults.solver === 'few_step' ? 'heun' : versioned.manifest.few_step ? 'few_step' : null;
+    if (other) {
+      const mark = server.requests.length;
+      await setForm(page, { ...QUICK, solver: other });
+      await clickGenerate(page);
+      const end = await waitRunEnd(page, 300_000);
+      check(end.status === 'done', `the first ${other} run ended ${end.status}${end.banner ? `: ${end.banner}` : ''}`);
+      const heads = onnxSince(mark);
+      const want = Object.keys(versioned.manifest.files).filter((f) => !loadFiles.includes(f));
+      check(heads.length === want.length && want.every((f) => heads.includes(f)), `the first ${other} run fetched ${heads.join(', ') || 'nothing'}; expected ${want.join(', ')}`);
+      const second = server.requests.length;
+      await clickGenerate(page);
+      check((await waitRunEnd(page, 300_000)).status === 'done', `the second ${other} run did not finish`);
+      check(onnxSince(second).length === 0, `the second ${other} run fetched ${onnxSince(second).join(', ')}`);
+      const stored = (await cacheEntries(page)).filter((e) => e.model === versioned.id);
+      check(stored.length === Object.keys(versioned.manifest.files).length, `after the ${other} runs the cache holds ${stored.length} files`);
+      await setForm(page, { solver: versioned.manifest.sampling.defaults.solver });
+      out.onDemand = { solver: other, fetched: heads };
+      log(`    first ${other} run fetched its heads (${heads.length} files), the next none`);
+    }
 
     // Version 2: the same model with `changed` re-exported (one more protobuf field: producer_version "v2").
     const path = join(versioned.dir, changed);
@@ -459,7 +492,7 @@ export async function offlineScenario(ctx, server) {
     const newSha = versioned.manifest.files[changed].sha256;
     check(after.some((e) => e.file === changed && e.sha === newSha), 'the new version of the file is not in the cache');
     check(!after.some((e) => e.sha === oldSha), 'the old version of the file is still in the cache');
-    check(after.length === Object.keys(versioned.manifest.files).length, `the cache holds ${after.length} files of the model after the update`);
+    check(after.length === before.length + (out.onDemand?.fetched.length ?? 0), `the cache holds ${after.length} files of the model after the update`);
     out.update = { downloaded, replaced: `${oldSha.slice(0, 12)} -> ${newSha.slice(0, 12)}` };
     log(`    new version: downloaded only ${changed}; cache ${out.update.replaced}`);
 

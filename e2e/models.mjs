@@ -11,14 +11,25 @@ function modelIndex() {
   return JSON.parse(readFileSync(indexPath, 'utf8'));
 }
 
-/** Model `id` of the built site: `{ id, dir, manifest }`. */
+/**
+ * The files a page load downloads and stores: all but the heads of the solver that is not the default, which come
+ * at the first generation with that solver (src/manifest.ts loadFiles, the rule's one home; this reads the raw JSON).
+ */
+export function loadFileNames(manifest) {
+  const fewStepDefault = manifest.sampling.defaults.solver === 'few_step';
+  const onDemand = new Set(manifest.modules.map((m) => (fewStepDefault ? m.flow_head : m.few_step)).filter(Boolean));
+  return Object.keys(manifest.files).filter((f) => !onDemand.has(f));
+}
+
+/** Model `id` of the built site: `{ id, dir, manifest, loadFiles }` (loadFiles: what a load stores). */
 export function modelFolder(id) {
   const dir = join(DIST, 'models', id);
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) {
     throw new Error(`model "${id}" has no manifest at public/models/${id}/manifest.json (export it first)`);
   }
-  return { id, dir, manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  return { id, dir, manifest, loadFiles: loadFileNames(manifest) };
 }
 
 /** The model the page loads by default, from the built site's models/index.json (E2E_MODEL=<id> overrides it). */

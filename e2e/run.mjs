@@ -142,7 +142,7 @@ async function main() {
         await run('t', 'Storage: the cache manager lists and deletes the stored model; storage full or blocked: runs from memory, the page says it is not kept', () =>
           faults.storageScenario(ctx, faultServer),
         );
-        await run('u', 'Offline: a changed file (new sha256) replaces its old cache entry, only it is downloaded; with the server stopped the page, model and Generate work after one visit', () =>
+        await run('u', 'Offline: the other solver\'s heads download at its first run only; a changed file (new sha256) replaces its old cache entry, only it is downloaded; with the server stopped the page, model and Generate work after one visit', () =>
           faults.offlineScenario(ctx, faultServer),
         );
         await run('v', 'Manifests that lie (renamed input, wrong width, another model\'s manifest, absurd sizes) -> MANIFEST_INVALID naming it; hostile text and 30,000 classes shown as text', () =>

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
 import { NestarError } from './errors';
-import { parseManifest, sessionFiles } from './manifest';
+import { loadFiles, onDemandFiles, parseManifest } from './manifest';
 import type { GenerateEvent, GenerateRequest, LoadEvent } from './types';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'tiny-nestar');
@@ -41,8 +41,8 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     expect(info).toMatchObject({ backend: 'wasm', adapter: null, model: { id: 'tiny-nestar', sequentialSteps: 7, grid: 4 } });
     expect(info.reason).toMatch(/no WebGPU/);
     const downloads = loadEvents.filter((e) => e.type === 'download');
-    const files = sessionFiles(parseManifest(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')));
-    expect(new Set(downloads.map((e) => e.file)).size).toBe(files.length);
+    const files = loadFiles(parseManifest(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')));
+    expect(new Set(downloads.map((e) => e.file))).toEqual(new Set(files));
     expect(loadEvents.filter((e) => e.type === 'compile').length).toBe(files.length);
     expect(loadEvents.at(-1)).toEqual({ type: 'ready', info });
     expect(await engine.info()).toEqual(info);
@@ -80,6 +80,67 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     await expect(engine.generate({ ...request, classIndex: 999 }, () => undefined)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     // Still usable after a cancel and a bad request.
     expect((await engine.generate({ ...request, batch: 1 }, () => undefined)).images.length).toBe(1);
+    await engine.unload();
+  });
+
+  it("downloads the other solver's heads at its first generation, once; a failure there leaves the model working", async () => {
+    const manifest = parseManifest(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8'));
+    expect(manifest.defaults.solver).toBe('heun');
+    const heads = onDemandFiles(manifest);
+    expect(heads).toEqual(['module1.fewstep.onnx', 'module2.fewstep.onnx']);
+    const fewStep: GenerateRequest = { ...request, solver: 'few_step' };
+
+    // A missing head file fails that run (MODEL_NOT_FOUND); the default solver still runs; nothing half-loaded stays.
+    const missing = createEngine({ ort, fetch: diskFetch({ 'module2.fewstep.onnx': null }), caches: null, gpu: () => undefined });
+    const loadEvents: LoadEvent[] = [];
+    await missing.load({ baseUrl: BASE }, (e) => loadEvents.push(e));
+    expect(loadEvents.some((e) => e.type !== 'ready' && heads.includes(e.file))).toBe(false);
+    const before = await missing.diagnostics();
+    await expect(missing.generate(fewStep, () => undefined)).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('module2.fewstep.onnx') });
+    expect((await missing.generate(request, () => undefined)).images.length).toBe(2);
+    expect((await missing.diagnostics()).liveSessions).toBe(before.liveSessions);
+    // A bad request is refused before anything downloads.
+    const refused: GenerateEvent[] = [];
+    await expect(missing.generate({ ...fewStep, guidance: 9 }, (e) => refused.push(e))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(refused).toEqual([]);
+
+    const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined });
+    await engine.load({ baseUrl: BASE }, () => undefined);
+    const loadedSessions = (await engine.diagnostics()).liveSessions;
+    const events: GenerateEvent[] = [];
+    const first = await engine.generate(fewStep, (e) => events.push(e));
+    const headEvents = events.filter((e) => e.type === 'heads');
+    expect(headEvents.filter((e) => e.phase === 'compile').map((e) => e.file)).toEqual(heads);
+    const total = heads.reduce((sum, f) => sum + manifest.files[f]!.bytes, 0);
+    expect(headEvents.every((e) => e.total === total && e.loaded <= total && e.solver === 'few_step')).toBe(true);
+    expect(headEvents.filter((e) => e.phase === 'download').at(-1)!.loaded).toBe(total);
+    // The heads come before the run's first scale, and the run is the few-step sampler's: one call per step.
+    expect(events.findIndex((e) => e.type === 'scale')).toBe(headEvents.length);
+    expect(first.calls).toMatchObject({ fewStep: { calls: 7 }, flowHead: { calls: 0 } });
+    expect((await engine.diagnostics()).liveSessions).toBe(loadedSessions + heads.length);
+
+    const again: GenerateEvent[] = [];
+    const second = await engine.generate(fewStep, (e) => again.push(e));
+    expect(again.some((e) => e.type === 'heads')).toBe(false);
+    expect(second.tokens[0]).toEqual(first.tokens[0]);
+    await engine.unload();
+    expect((await engine.diagnostics()).liveSessions).toBe(0);
+  });
+
+  it("cancel() while a run downloads its solver's heads stops it with CANCELLED; the engine stays usable", async () => {
+    const disk = diskFetch();
+    // The few-step heads never arrive: their download waits until it is aborted.
+    const hanging = async (url: string, init?: RequestInit): Promise<Response> =>
+      url.endsWith('.fewstep.onnx')
+        ? new Promise<Response>((_, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+        : disk(url);
+    const engine = createEngine({ ort, fetch: hanging, caches: null, gpu: () => undefined });
+    await engine.load({ baseUrl: BASE }, () => undefined);
+    const run = engine.generate({ ...request, solver: 'few_step' }, () => undefined);
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'BUSY' });
+    engine.cancel();
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect((await engine.generate(request, () => undefined)).images.length).toBe(2);
     await engine.unload();
   });
 
@@ -178,12 +239,12 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
   it('reports DEVICE_LOST, drops the sessions, and the next auto load falls back to WASM', async () => {
     const providers: string[][] = [];
     let created = 0;
-    // Sessions are created module by module (backbone, flow head, few-step sampler when there is one): their names.
+    // Load creates sessions module by module: backbone, then the default solver's (heun's) flow head.
     const manifestJson = JSON.parse(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')) as {
-      modules: { few_step?: string }[];
+      modules: unknown[];
       io: Record<string, { inputs: string[]; outputs: string[] }>;
     };
-    const roles = manifestJson.modules.flatMap((m) => ['backbone', 'flow_head', ...(m.few_step ? ['few_step'] : [])]);
+    const roles = manifestJson.modules.flatMap(() => ['backbone', 'flow_head']);
     // onnxruntime with sessions that lose their device on the first run (Node has no WebGPU to lose).
     const fakeOrt = {
       ...ort,

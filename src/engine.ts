@@ -11,11 +11,11 @@ import * as Comlink from 'comlink';
 import { applyWasmThreads, chooseBackend, navigatorGpu, threadEnvironment, type BackendChoice, type GpuLike, type ThreadEnvironment } from './backend';
 import { TimedRunner } from './callTimer';
 import { NestarError, toNestarError } from './errors';
-import { sessionFiles, toModelInfo, type Manifest } from './manifest';
+import { headFiles, headKindOf, loadFiles, toModelInfo, type HeadKind, type Manifest } from './manifest';
 import { fetchManifest, fetchModelFile, pruneOldVersions, type FetchLike } from './modelCache';
 import { checkSessionShapes } from './sessionCheck';
-import { createModelSessions, OrtSessionRunner, releaseModelSessions, type ModelSessions, type Ort } from './ortRunner';
-import { runSchedule } from './scheduler';
+import { allSessions, createHeadSessions, createModelSessions, OrtSessionRunner, releaseModelSessions, type ModelSessions, type Ort } from './ortRunner';
+import { runSchedule, validateRequest } from './scheduler';
 import { copyImage } from './tokenRenderer';
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RgbaImage, RuntimeInfo, WorkerApi } from './types';
 
@@ -52,14 +52,39 @@ export type Engine = WorkerApi & { diagnostics(): Promise<EngineDiagnostics> };
 /** How long a lost GPU may keep session.release() waiting before the engine stops waiting for it. */
 const RELEASE_TIMEOUT_MS = 2000;
 
-/** Sessions of a loaded model: every session field of every module (backbone, flow head, ...) and the decoder. */
+/** Sessions of a loaded model: every created session of every module (backbone, heads) and the decoder. */
 function sessionCount(sessions: ModelSessions): number {
-  const perModule = sessions.modules.reduce((n, m) => n + Object.values(m).filter((v) => v !== null && v !== undefined).length, 0);
-  return perModule + (sessions.decoder ? 1 : 0);
+  return allSessions(sessions).length;
+}
+
+/** The field of ModuleSessions that holds a head kind's session. */
+const HEAD_FIELD = { flow_head: 'flowHead', few_step: 'fewStep' } as const satisfies Record<HeadKind, 'flowHead' | 'fewStep'>;
+
+/**
+ * Downloads `files` in parallel and returns their verified bytes. The first failure aborts the others through
+ * `abort` (files already verified stay cached for a retry) and is what this throws.
+ */
+async function downloadAll(files: string[], fetchOne: (file: string) => Promise<Uint8Array>, abort: () => void): Promise<Map<string, Uint8Array>> {
+  const bytes = new Map<string, Uint8Array>();
+  let firstError: unknown = null;
+  await Promise.all(
+    files.map(async (file) => {
+      try {
+        bytes.set(file, await fetchOne(file));
+      } catch (e) {
+        firstError ??= e;
+        abort();
+      }
+    }),
+  );
+  if (firstError) throw firstError;
+  return bytes;
 }
 
 interface Loaded {
   manifest: Manifest;
+  /** Where the model's files are: the on-demand heads come from there too. */
+  baseUrl: string;
   sessions: ModelSessions;
   runner: OrtSessionRunner;
   choice: BackendChoice;
@@ -145,6 +170,66 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
+  /**
+   * Makes sure the heads `solver` runs are loaded: the first generation with the non-default solver downloads and
+   * compiles them (reported as 'heads' events), under the run's signal, so cancel() stops it like a run. A failure
+   * leaves the loaded model as it was: the default solver keeps working.
+   */
+  const ensureHeads = async (current: Loaded, solver: string, signal: AbortSignal, onEvent: ((e: GenerateEvent) => void) | undefined): Promise<void> => {
+    const kind = headKindOf(solver);
+    const field = HEAD_FIELD[kind];
+    const files = headFiles(current.manifest, kind);
+    if (files.length === 0 || current.sessions.modules.every((m) => m[field] !== null)) return;
+    const cancelled = (): NestarError => new NestarError('CANCELLED', 'the run was cancelled while its heads downloaded');
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    signal.addEventListener('abort', stop);
+    try {
+      const total = files.reduce((sum, f) => sum + current.manifest.files[f]!.bytes, 0);
+      const progress = new Map<string, number>();
+      const bytes = await downloadAll(
+        files,
+        (file) =>
+          fetchModelFile(current.baseUrl, current.manifest, file, {
+            fetch: deps.fetch,
+            caches: deps.caches,
+            signal: controller.signal,
+            onProgress: (p) => {
+              progress.set(file, p.loaded);
+              const loaded = [...progress.values()].reduce((a, b) => a + b, 0);
+              emit(onEvent, { type: 'heads', solver, phase: 'download', file, loaded, total });
+            },
+          }),
+        stop,
+      );
+      if (signal.aborted) throw cancelled();
+      const sessions = await createHeadSessions(ort, current.manifest, kind, {
+        backend: current.choice.backend,
+        fileBytes: async (file) => {
+          if (signal.aborted) throw cancelled();
+          return bytes.get(file)!;
+        },
+        onCompile: (file) => emit(onEvent, { type: 'heads', solver, phase: 'compile', file, loaded: total, total }),
+      });
+      const candidate: ModelSessions = { modules: current.sessions.modules.map((m, k) => ({ ...m, [field]: sessions[k]! })), decoder: current.sessions.decoder };
+      try {
+        if (signal.aborted) throw cancelled();
+        checkSessionShapes(current.manifest, candidate);
+      } catch (e) {
+        await Promise.all(sessions.map((x) => x.release().catch(() => undefined)));
+        throw e;
+      }
+      current.sessions.modules.forEach((m, k) => (m[field] = sessions[k]!));
+      counts.liveSessions += sessions.length;
+      counts.sessionsCreated += sessions.length;
+    } catch (e) {
+      if (signal.aborted && !(e instanceof NestarError && e.code !== 'CANCELLED')) throw cancelled();
+      throw e;
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  };
+
   const api: Engine = {
     async load(options: LoadOptions, onEvent: (e: LoadEvent) => void): Promise<RuntimeInfo> {
       if (loading || run) throw busy(loading ? 'a model is already loading' : 'a generation is running; cancel it first');
@@ -159,30 +244,19 @@ export function createEngine(deps: EngineDeps): Engine {
         const choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost);
         lastChoice = choice;
         const manifest = await fetchManifest(options.baseUrl, { fetch: deps.fetch, caches: deps.caches, signal });
-        const files = sessionFiles(manifest);
-        // Download everything first (in parallel), then compile: a missing file fails before any slow compile. The
-        // first failure stops the other downloads (files already verified stay cached for a retry).
-        const bytes = new Map<string, Uint8Array>();
-        let firstError: unknown = null;
-        await Promise.all(
-          files.map(async (file) => {
-            try {
-              bytes.set(
-                file,
-                await fetchModelFile(options.baseUrl, manifest, file, {
-                  fetch: deps.fetch,
-                  caches: deps.caches,
-                  signal,
-                  onProgress: (p) => emit(onEvent, { type: 'download', ...p }),
-                }),
-              );
-            } catch (e) {
-              firstError ??= e;
-              controller.abort();
-            }
-          }),
+        // Download everything load needs first (in parallel), then compile: a missing file fails before any slow
+        // compile. The other solver's heads wait for a generation that asks for them (manifest.ts loadFiles).
+        const bytes = await downloadAll(
+          loadFiles(manifest),
+          (file) =>
+            fetchModelFile(options.baseUrl, manifest, file, {
+              fetch: deps.fetch,
+              caches: deps.caches,
+              signal,
+              onProgress: (p) => emit(onEvent, { type: 'download', ...p }),
+            }),
+          () => controller.abort(),
         );
-        if (firstError) throw firstError;
         if (signal.aborted) throw cancelled();
         if (choice.backend === 'webgpu' && choice.gpuAdapter) {
           try {
@@ -212,7 +286,7 @@ export function createEngine(deps: EngineDeps): Engine {
         void pruneOldVersions(manifest, deps.caches).catch(() => undefined);
         if (choice.backend === 'webgpu') watchDevice();
         const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, wasmThreads, model: toModelInfo(manifest) };
-        loaded = { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), choice, info };
+        loaded = { manifest, baseUrl: options.baseUrl, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), choice, info };
         emit(onEvent, { type: 'ready', info });
         return info;
       } catch (e) {
@@ -232,11 +306,15 @@ export function createEngine(deps: EngineDeps): Engine {
         await drop();
         throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`);
       }
+      // A bad request fails here, before the heads it would need are downloaded.
+      validateRequest(current.manifest, request);
       const controller = new AbortController();
       counts.generations++;
       // Counts and times every session call of this run (stats panel, benchmarks: where the time goes).
       const timer = new TimedRunner(current.runner);
-      const generation = runSchedule(current.manifest, timer, request, {
+      const generation = (async () => {
+        await ensureHeads(current, request.solver, controller.signal, onEvent);
+        return runSchedule(current.manifest, timer, request, {
         signal: controller.signal,
         onScale: (p) =>
           emit(
@@ -253,7 +331,8 @@ export function createEngine(deps: EngineDeps): Engine {
             },
             [...p.images.map((image) => image.data.buffer), ...p.tokens.map((t) => t.buffer)],
           ),
-      });
+        });
+      })();
       run = { controller, done: generation.catch(() => undefined) };
       try {
         // A GPU lost mid-run can leave session.run() waiting forever: the loss itself ends the run.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NestarError } from './errors';
-import { checkSessionIo, parseManifest, sequentialSteps, sessionFiles, toModelInfo } from './manifest';
+import { checkSessionIo, headKindOf, loadFiles, onDemandFiles, parseManifest, sequentialSteps, sessionFiles, toModelInfo } from './manifest';
 import { makeManifestJson } from './testManifest';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -72,6 +72,30 @@ describe('parseManifest', () => {
     expectInvalid((m) => (m.modules[0].kv_cache.heads = 0), 'modules[0].kv_cache.heads');
     expectInvalid((m) => (m.modules[1].steps[0].query_parent_cells = [0]), 'query_parent_cells');
     expectInvalid((m) => (m.modules[0].steps[0].content_cells = [0]), 'content_cells');
+  });
+
+  it("load fetches the default solver's heads; the other solver's are on demand, and ModelInfo says which", () => {
+    const ode = parseManifest(makeManifestJson({ fewStep: true }));
+    expect(ode.defaults.solver).toBe('heun');
+    expect(onDemandFiles(ode)).toEqual(ode.modules.map((m) => m.fewStep));
+    expect(onDemandFiles(ode)).toContain('module1_few_step.onnx');
+    expect(loadFiles(ode)).not.toContain('module0_few_step.onnx');
+    expect(loadFiles(ode)).toContain('module0_flow_head.onnx');
+    const fastJson = makeManifestJson({ fewStep: true }) as Json;
+    fastJson.sampling.defaults.solver = 'few_step';
+    fastJson.sampling.defaults.guidance = 3;
+    fastJson.sampling.defaults.temperature = 1;
+    const fast = parseManifest(fastJson);
+    expect(onDemandFiles(fast)).toEqual(fast.modules.map((m) => m.flowHead));
+    expect([...loadFiles(fast), ...onDemandFiles(fast)].sort()).toEqual(sessionFiles(fast).sort());
+    const info = toModelInfo(fast);
+    const onDemandBytes = info.files.filter((f) => f.onDemand).reduce((sum, f) => sum + f.bytes, 0);
+    expect(info.files.filter((f) => f.onDemand).map((f) => f.name)).toEqual(onDemandFiles(fast));
+    expect(info.loadBytes).toBe(info.totalBytes - onDemandBytes);
+    expect(headKindOf('euler')).toBe('flow_head');
+    // A model without a few-step sampler loads everything.
+    const plain = parseManifest(makeManifestJson());
+    expect([onDemandFiles(plain), loadFiles(plain)]).toEqual([[], sessionFiles(plain)]);
   });
 
   it('reads an optional few-step sampler and checks its files, io and the defaults that use it', () => {

@@ -421,6 +421,7 @@ export function sequentialSteps(manifest: Manifest): number {
 }
 
 export function toModelInfo(manifest: Manifest): ModelInfo {
+  const onDemand = new Set(onDemandFiles(manifest));
   return {
     id: manifest.id,
     title: manifest.title,
@@ -445,8 +446,9 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
       ? { evaluations: manifest.fewStep.evaluations, guidance: [...manifest.fewStep.guidance], temperature: [...manifest.fewStep.temperature] }
       : null,
     totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
+    loadBytes: loadFiles(manifest).reduce((sum, f) => sum + manifest.files[f]!.bytes, 0),
     files: Object.entries(manifest.files)
-      .map(([name, f]) => ({ name, bytes: f.bytes, sha256: f.sha256 }))
+      .map(([name, f]) => ({ name, bytes: f.bytes, sha256: f.sha256, onDemand: onDemand.has(name) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     quality: manifest.quality ? { ...manifest.quality } : null,
     tokenizer:
@@ -462,10 +464,39 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
   };
 }
 
-/** Every ONNX file the runtime loads for this model, in the order its sessions are created (modules, then decoder). */
+/** Every ONNX file of the model, in the order its sessions are created (modules, then decoder). */
 export function sessionFiles(manifest: Manifest): string[] {
   const files = manifest.modules.flatMap((m) => [m.backbone, m.flowHead, ...(m.fewStep ? [m.fewStep] : [])]);
   return manifest.tokenLayout === 'latent' ? [...files, manifest.decoder] : files;
+}
+
+/** The two kinds of flow-matching head a module can have: the ODE's velocity head, the distilled few-step sampler. */
+export type HeadKind = 'flow_head' | 'few_step';
+
+/** Which head a solver runs: the few-step sampler, or the velocity head that euler and heun integrate. */
+export function headKindOf(solver: string): HeadKind {
+  return solver === 'few_step' ? 'few_step' : 'flow_head';
+}
+
+/** The files of one head kind, one per module; empty when the model has no such heads (no few-step sampler). */
+export function headFiles(manifest: Manifest, kind: HeadKind): string[] {
+  return manifest.modules.flatMap((m) => (kind === 'flow_head' ? [m.flowHead] : m.fewStep ? [m.fewStep] : []));
+}
+
+/**
+ * What load() downloads and compiles: the backbones, the heads of the default solver and the decoder. The other
+ * solver's heads (the ODE reference's velocity heads when few-step is the default, for the flagship 4 to 13 MB that
+ * most visitors never run) download at the first generation that asks for that solver (docs/contract.md, "Loading").
+ */
+export function loadFiles(manifest: Manifest): string[] {
+  const onDemand = new Set(onDemandFiles(manifest));
+  return sessionFiles(manifest).filter((f) => !onDemand.has(f));
+}
+
+/** The files only a non-default solver needs: downloaded when a generation first asks for that solver. */
+export function onDemandFiles(manifest: Manifest): string[] {
+  const other: HeadKind = headKindOf(manifest.defaults.solver) === 'few_step' ? 'flow_head' : 'few_step';
+  return headFiles(manifest, other);
 }
 
 export type SessionRole = 'backbone' | 'flow_head' | 'few_step' | 'decoder';

@@ -20,12 +20,13 @@ export interface OpenedModel {
 /**
  * Pass `import * as ort from 'onnxruntime-web'` (its Node build runs the wasm backend without a browser), or
  * onnxruntime-node's namespace with `executionProvider` 'cpu' (createModelSessions passes it through as the one
- * provider). Works for both token layouts: a latent model's decoder is opened and checked like the module files.
+ * provider). Every head is opened, for every solver. Works for both token layouts: a latent model's decoder is opened and checked like the module files.
  */
 export async function openModelDir(ort: Ort, dir: string, executionProvider: Backend | 'cpu' = 'wasm'): Promise<OpenedModel> {
   const manifest = parseManifest(await readFile(join(dir, 'manifest.json'), 'utf8'));
   const sessions = await createModelSessions(ort, manifest, {
     backend: executionProvider as Backend,
+    heads: ['flow_head', 'few_step'], // checks, benchmarks and evaluation run every solver
     fileBytes: async (file) => {
       const bytes = new Uint8Array(await readFile(join(dir, file)));
       await verifyBytes(file, bytes, manifest.files[file]!, join(dir, file));

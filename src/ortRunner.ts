@@ -5,7 +5,7 @@
  */
 import type * as OrtNamespace from 'onnxruntime-web';
 import { NestarError } from './errors';
-import { checkSessionIo, type Manifest, type SessionRole } from './manifest';
+import { checkSessionIo, headFiles, headKindOf, type HeadKind, type Manifest, type SessionRole } from './manifest';
 import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 import type { Backend } from './types';
 
@@ -15,12 +15,13 @@ export type OrtSession = OrtNamespace.InferenceSession;
 
 export interface ModuleSessions {
   backbone: OrtSession;
-  flowHead: OrtSession;
-  /** null when the model has no few-step sampler. */
+  /** The ODE's velocity head; null until a generation first runs an ODE solver, when few-step is the default. */
+  flowHead: OrtSession | null;
+  /** The few-step sampler; null when the model has none, or until a generation first asks for it. */
   fewStep: OrtSession | null;
 }
 
-/** Every session of one model: per module, then the decoder (null for pixel_patch models). */
+/** The sessions of a loaded model: per module, then the decoder (null for pixel_patch models). */
 export interface ModelSessions {
   modules: ModuleSessions[];
   decoder: OrtSession | null;
@@ -34,19 +35,25 @@ export interface CreateSessionsOptions {
   onCompile?: (file: string) => void;
 }
 
-/** Creates and io-checks every session of the model, on exactly one execution provider (no silent fallback). */
-export async function createModelSessions(ort: Ort, manifest: Manifest, options: CreateSessionsOptions): Promise<ModelSessions> {
+export interface CreateModelSessionsOptions extends CreateSessionsOptions {
+  /** The head kinds to create; the default solver's alone by default (the page), both for harnesses that run both. */
+  heads?: readonly HeadKind[];
+}
+
+/** Every session of one model's loaded set, so that a failure part-way can release what was created. */
+function sessionCreator(ort: Ort, manifest: Manifest, options: CreateSessionsOptions) {
   const created: OrtSession[] = [];
-  const create = async (file: string, role: SessionRole, onDevice: boolean): Promise<OrtSession> => {
+  const create = async (file: string, role: SessionRole): Promise<OrtSession> => {
     const bytes = await options.fileBytes(file);
     options.onCompile?.(file);
+    // The KV cache and z stay on the GPU between calls (the next step's backbone, the flow head or the few-step
+    // sampler read them there); v, tokens and pixels come back for the CPU.
+    const onDevice = options.backend === 'webgpu' && role === 'backbone';
     let session: OrtSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
         executionProviders: [options.backend],
         logSeverityLevel: 3, // level 2 prints node-assignment warnings that look like errors in the console
-        // The KV cache and z stay on the GPU between calls (the next step's backbone, the flow head or the few-step
-        // sampler read them there); v, tokens and pixels come back for the CPU.
         ...(onDevice ? { preferredOutputLocation: { present_kv: 'gpu-buffer' as const, z: 'gpu-buffer' as const } } : {}),
       });
     } catch (e) {
@@ -56,27 +63,57 @@ export async function createModelSessions(ort: Ort, manifest: Manifest, options:
     checkSessionIo(manifest, role, file, session);
     return session;
   };
+  const releaseCreated = async (): Promise<void> => {
+    await Promise.all(created.map((s) => s.release().catch(() => undefined)));
+  };
+  return { create, releaseCreated };
+}
+
+/**
+ * Creates and io-checks a model's sessions on exactly one execution provider (no silent fallback): the backbones,
+ * the decoder and the heads of `options.heads`; by default what load() makes (manifest.ts loadFiles).
+ */
+export async function createModelSessions(ort: Ort, manifest: Manifest, options: CreateModelSessionsOptions): Promise<ModelSessions> {
+  const { create, releaseCreated } = sessionCreator(ort, manifest, options);
+  const heads = options.heads ?? [headKindOf(manifest.defaults.solver)];
   try {
     const modules: ModuleSessions[] = [];
     for (const mod of manifest.modules) {
-      const onDevice = options.backend === 'webgpu';
       modules.push({
-        backbone: await create(mod.backbone, 'backbone', onDevice),
-        flowHead: await create(mod.flowHead, 'flow_head', false),
-        fewStep: mod.fewStep ? await create(mod.fewStep, 'few_step', false) : null,
+        backbone: await create(mod.backbone, 'backbone'),
+        flowHead: heads.includes('flow_head') ? await create(mod.flowHead, 'flow_head') : null,
+        fewStep: heads.includes('few_step') && mod.fewStep ? await create(mod.fewStep, 'few_step') : null,
       });
     }
-    const decoder = manifest.tokenLayout === 'latent' ? await create(manifest.decoder, 'decoder', false) : null;
+    const decoder = manifest.tokenLayout === 'latent' ? await create(manifest.decoder, 'decoder') : null;
     return { modules, decoder };
   } catch (e) {
-    await Promise.all(created.map((s) => s.release().catch(() => undefined)));
+    await releaseCreated();
     throw e;
   }
 }
 
+/** Creates one head session per module of the given kind (a solver's heads loaded on demand); [] if the model has none. */
+export async function createHeadSessions(ort: Ort, manifest: Manifest, kind: HeadKind, options: CreateSessionsOptions): Promise<OrtSession[]> {
+  const { create, releaseCreated } = sessionCreator(ort, manifest, options);
+  try {
+    const sessions: OrtSession[] = [];
+    for (const file of headFiles(manifest, kind)) sessions.push(await create(file, kind));
+    return sessions;
+  } catch (e) {
+    await releaseCreated();
+    throw e;
+  }
+}
+
+/** Every session in `sessions`, loaded on demand or not. */
+export function allSessions(sessions: ModelSessions): OrtSession[] {
+  const heads = sessions.modules.flatMap((s) => [s.backbone, s.flowHead, s.fewStep]);
+  return [...heads, sessions.decoder].filter((s): s is OrtSession => s !== null);
+}
+
 export async function releaseModelSessions(sessions: ModelSessions): Promise<void> {
-  const all = [...sessions.modules.flatMap((s) => [s.backbone, s.flowHead, ...(s.fewStep ? [s.fewStep] : [])]), ...(sessions.decoder ? [sessions.decoder] : [])];
-  await Promise.all(all.map((s) => s.release().catch(() => undefined)));
+  await Promise.all(allSessions(sessions).map((s) => s.release().catch(() => undefined)));
 }
 
 /** Reads a float32 output to the CPU (a no-op view for CPU tensors). */
@@ -134,7 +171,9 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     const { Tensor } = this.ort;
     const mod = this.manifest.modules[module]!;
     const N = t_N1.length;
-    const outputs = await this.sessions.modules[module]!.flowHead.run({
+    const session = this.sessions.modules[module]!.flowHead;
+    if (!session) throw new NestarError('INTERNAL', `${mod.flowHead} is not loaded: the engine loads the ODE heads before an ODE run`);
+    const outputs = await session.run({
       z: this.rowsOf(z, mod.width),
       x: new Tensor('float32', x_ND, [N, this.manifest.tokenDim]),
       t: new Tensor('float32', t_N1, [N, 1]),
@@ -148,7 +187,8 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     const { Tensor } = this.ort;
     const mod = this.manifest.modules[module]!;
     const session = this.sessions.modules[module]!.fewStep;
-    if (!session || !mod.fewStep) throw new NestarError('BAD_REQUEST', `${this.manifest.id} has no few-step sampler: use the euler or heun solver`);
+    if (!mod.fewStep) throw new NestarError('BAD_REQUEST', `${this.manifest.id} has no few-step sampler: use the euler or heun solver`);
+    if (!session) throw new NestarError('INTERNAL', `${mod.fewStep} is not loaded: the engine loads the few-step heads before a few-step run`);
     const N = guidance_N1.length;
     const outputs = await session.run({
       z: this.rowsOf(z, mod.width),

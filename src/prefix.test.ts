@@ -36,12 +36,12 @@ describe.each(FIXTURES)('stop, continue and vary on $id', ({ id, dir }) => {
     const full = await engine.generate(request, () => undefined);
     const events: GenerateEvent[] = [];
     const stopped = await engine.generate({ ...request, stopAfterScale: 1 }, (e) => events.push(e));
-    expect(events.map((e) => (e.type === 'done' ? `done${e.lastScale}` : `scale${e.scale}`))).toEqual(['scale1', 'done1']);
+    expect(events.map((e) => (e.type === 'done' ? `done${e.lastScale}` : e.type === 'scale' ? `scale${e.scale}` : e.type))).toEqual(['scale1', 'done1']);
     expect([stopped.lastScale, stopped.complete]).toEqual([1, false]);
 
     const later: GenerateEvent[] = [];
     const continued = await engine.generate({ ...request, prefix: { scale: 1, tokens: stopped.tokens } }, (e) => later.push(e));
-    expect(later.map((e) => (e.type === 'done' ? `done${e.lastScale}` : `scale${e.scale}`))).toEqual(['scale1', 'scale2', 'done2']);
+    expect(later.map((e) => (e.type === 'done' ? `done${e.lastScale}` : e.type === 'scale' ? `scale${e.scale}` : e.type))).toEqual(['scale1', 'scale2', 'done2']);
     expect(continued.complete).toBe(true);
     for (let b = 0; b < 2; b++) {
       expect(continued.tokens[b]).toEqual(full.tokens[b]);

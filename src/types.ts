@@ -57,9 +57,15 @@ export interface ModelInfo {
   limits: { odeSteps: [number, number]; guidance: [number, number]; temperature: [number, number]; batch: [number, number] };
   /** The distilled few-step sampler (solver "few_step"), or null when the model has only the ODE path. */
   fewStep: FewStepInfo | null;
+  /** Every file of the model. */
   totalBytes: number;
-  /** Every file of the model (ONNX sessions, decoder) with its size and sha256, sorted by name: what exactly ran. */
-  files: { name: string; bytes: number; sha256: string }[];
+  /** What loading downloads: every file but the heads of the solver that is not the default (`onDemand`). */
+  loadBytes: number;
+  /**
+   * Every file of the model (ONNX sessions, decoder) with its size and sha256, sorted by name: what exactly ran.
+   * `onDemand`: a head of the non-default solver, downloaded at the first generation with that solver.
+   */
+  files: { name: string; bytes: number; sha256: string; onDemand: boolean }[];
   /** Measured sample quality (manifest `quality`, written by npm run eval), when the manifest has it. */
   quality: ModelQuality | null;
   /** Latent models: the nested tokenizer whose decoder session makes the pixels; null for pixel patches. */
@@ -162,6 +168,11 @@ export type LoadEvent =
   | { type: 'ready'; info: RuntimeInfo };
 
 export type GenerateEvent =
+  /**
+   * Before the first run with the solver that is not the model's default: its heads download (`loaded` of `total`
+   * bytes over all its files), then each compiles (`file`). Later runs with that solver have them already.
+   */
+  | { type: 'heads'; solver: string; phase: 'download' | 'compile'; file: string; loaded: number; total: number }
   /** One finished scale: `images[b]` is image b's preview at full size (docs/contract.md, "Previews"). */
   | {
       type: 'scale';

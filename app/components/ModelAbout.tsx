@@ -42,7 +42,12 @@ export function ModelAbout({ info }: { info: ModelInfo }) {
         <dt>Classes</dt>
         <dd>{info.classes.length}</dd>
         <dt>Download</dt>
-        <dd>{formatBytes(info.totalBytes)}</dd>
+        <dd>
+          {formatBytes(info.loadBytes)}
+          {info.loadBytes < info.totalBytes && (
+            <span className="muted small"> · the other solver's heads ({formatBytes(info.totalBytes - info.loadBytes)}) download when first chosen</span>
+          )}
+        </dd>
         <dt>Licence</dt>
         <dd>{info.license}</dd>
         {info.quality && (

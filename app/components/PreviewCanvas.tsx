@@ -1,6 +1,6 @@
 /** The stage: the selected image's newest scale, large and pixelated, with the run's progress over it. */
 import type { ModelInfo } from '../../src/types';
-import { gridLabel } from '../format';
+import { formatBytes, gridLabel } from '../format';
 import { newestImage } from '../images';
 import type { RunState } from '../studioState';
 import { ImageCanvas } from './ImageCanvas';
@@ -10,6 +10,11 @@ interface Props {
   run: RunState;
   selected: number;
   caption: string;
+}
+
+/** The first run with the non-default solver fetches its heads first: say so, or the wait looks like a hang. */
+function headsLabel(heads: NonNullable<RunState['heads']>): string {
+  return heads.phase === 'download' ? `Downloading this solver's heads · ${formatBytes(heads.loaded)} / ${formatBytes(heads.total)}` : "Preparing this solver's heads…";
 }
 
 export function PreviewCanvas({ info, run, selected, caption }: Props) {
@@ -39,7 +44,7 @@ export function PreviewCanvas({ info, run, selected, caption }: Props) {
         {run.status === 'running' && (
           <div className="stage-chip" aria-live="polite">
             <span className="spinner spinner-small" aria-hidden="true" />
-            {last ? `Scale ${last.scale}/${info.scales.length} · ${gridLabel(last.grid)}` : 'Starting…'}
+            {last ? `Scale ${last.scale}/${info.scales.length} · ${gridLabel(last.grid)}` : run.heads ? headsLabel(run.heads) : 'Starting…'}
           </div>
         )}
         {run.status === 'running' && (
