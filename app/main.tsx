@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { registerOfflineShell } from './offlineShell';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
@@ -9,9 +10,5 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// Offline use after one visit (app/serviceWorker.js, built to sw.js); not in `vite dev`, whose files change live.
-if ((import.meta as ImportMeta & { env?: { PROD?: boolean } }).env?.PROD && 'serviceWorker' in navigator) {
-  window.addEventListener('load', () => {
-    navigator.serviceWorker.register(new URL('sw.js', document.baseURI), { scope: './' }).catch(() => undefined);
-  });
-}
+// Offline use after one visit: registered at once, since the runtime worker waits for it (app/offlineShell.ts).
+registerOfflineShell();

@@ -1,8 +1,11 @@
 // NestAR Studio's service worker (built to dist/sw.js by vite.config.ts, which fills in SHELL_FILES and
 // SHELL_VERSION): after one visit the page opens with the server gone.
 //
-// - Install: the app shell (the pages, scripts, styles, onnxruntime's .wasm, models/index.json) into the cache
-//   "nestar-shell-<version>"; activate deletes older shell caches (never the model cache, nestar-models-v1).
+// - Install: the app shell (the pages, scripts, styles, models/index.json) into the cache "nestar-shell-<version>";
+//   activate deletes older shell caches (never the model cache, nestar-models-v1).
+// - onnxruntime's .wasm (14-27 MB each, one per build): not at install, where it would be a second download of the
+//   file the runtime worker is fetching at the same moment, and of builds this visitor never runs. It is kept when the
+//   runtime first fetches it through this worker (the page starts its runtime once this worker controls it).
 // - Pages (navigations) and models/index.json: network first, so a new deployment shows at once; the cached copy
 //   when the network fails.
 // - Other shell files: cache first (their names carry content hashes).
@@ -11,12 +14,14 @@
 const SHELL_FILES = __SHELL_FILES__;
 const SHELL_VERSION = __SHELL_VERSION__;
 const SHELL_CACHE = `nestar-shell-${SHELL_VERSION}`;
+/** Shell files kept on first use instead of at install: onnxruntime's WebAssembly builds. */
+const ON_USE = (path) => path.endsWith('.wasm');
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(SHELL_CACHE)
-      .then((cache) => cache.addAll(SHELL_FILES.map((f) => new Request(f, { cache: 'reload' }))))
+      .then((cache) => cache.addAll(SHELL_FILES.filter((f) => !ON_USE(f)).map((f) => new Request(f, { cache: 'reload' }))))
       .then(() => self.skipWaiting()),
   );
 });
@@ -54,6 +59,19 @@ async function cacheFirst(request) {
   return cached ?? fetch(request);
 }
 
+/**
+ * Cache first; on a miss the network's answer streams to the page while a copy goes into the shell cache (the
+ * event lives until it is stored), so the file is downloaded once.
+ */
+async function cacheOnUse(event) {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(event.request);
+  if (cached) return cached;
+  const response = await fetch(event.request);
+  if (response.status === 200) event.waitUntil(cache.put(event.request, response.clone()).catch(() => undefined));
+  return response;
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
@@ -66,6 +84,6 @@ self.addEventListener('fetch', (event) => {
   } else if (path === 'models/index.json') {
     event.respondWith(networkFirst(request, new URL(path, scope).href));
   } else if (!path.startsWith('models/') && SHELL_FILES.includes(path)) {
-    event.respondWith(cacheFirst(request));
+    event.respondWith(ON_USE(path) ? cacheOnUse(event) : cacheFirst(request));
   }
 });

@@ -11,6 +11,7 @@
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { createNestarClient, type NestarClient } from '../src/client';
+import { shellControlled } from './offlineShell';
 import { NestarError } from '../src/errors';
 import type { BackendRequest, ErrorCode, GenerateRequest, GenerateResult } from '../src/types';
 import { modelFolderUrl, resolveModelSource, withModel, type ModelSource } from './modelSource';
@@ -58,7 +59,8 @@ export function useNestar(): Nestar {
 
   useEffect(() => {
     let live = true;
-    const client = createNestarClient({ wasmThreads: parseUrl(window.location.search).wasmThreads ?? undefined });
+    // The runtime starts once the offline shell controls the page, so that onnxruntime's .wasm is fetched through it.
+    const client = createNestarClient({ wasmThreads: parseUrl(window.location.search).wasmThreads ?? undefined, startAfter: shellControlled() });
     clientRef.current = client;
     (window as { nestarDiagnostics?: () => Promise<unknown> }).nestarDiagnostics = () => client.diagnostics();
     const onEvent = (e: StudioAction) => {

@@ -449,6 +449,10 @@ export async function offlineScenario(ctx, server) {
     const firstMark = server.requests.length;
     let opened = await open(page, server.url, { model: versioned.id });
     check(opened.ready, `the model did not load: ${opened.message}`);
+    // onnxruntime's WebAssembly: the build of the backend this page runs on (WASM here: the plain build, not the
+    // WebGPU build's asyncify one), downloaded once and kept by the service worker on that use (app/serviceWorker.js).
+    const wasm = server.requests.slice(firstMark).filter((r) => r.path.endsWith('.wasm')).map((r) => r.path.split('/').at(-1));
+    check(opened.backend !== 'wasm' || (wasm.length === 1 && !wasm[0].includes('asyncify')), `the first visit on WASM fetched ${wasm.join(', ') || 'no .wasm'}; expected the plain build once`);
     const fetched = onnxSince(firstMark);
     check(fetched.length === loadFiles.length && loadFiles.every((f) => fetched.includes(f)), `the first load fetched ${fetched.join(', ')}; expected ${loadFiles.join(', ')}`);
     const before = await cacheEntries(page);

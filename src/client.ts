@@ -1,8 +1,8 @@
 /**
- * The page's side of the worker: `createNestarClient()` starts src/worker.ts as a module worker and exposes its
- * WorkerRuntime 1:1 (workerRuntime.ts: the WorkerApi and diagnostics; configure() is sent first when the options
- * ask for it), wrapping event callbacks in Comlink.proxy so they run on this thread. `dispose()` terminates the
- * worker; calls still pending then reject with CANCELLED rather than hang.
+ * The page's side of the worker: `createNestarClient()` starts src/worker.ts as a module worker (once `startAfter`
+ * settles, when given) and exposes its WorkerRuntime 1:1 (workerRuntime.ts: the WorkerApi and diagnostics;
+ * configure() is sent first when the options ask for it), wrapping event callbacks in Comlink.proxy so they run on
+ * this thread. `dispose()` terminates the worker; calls still pending then reject with CANCELLED rather than hang.
  */
 import * as Comlink from 'comlink';
 import type { EngineDiagnostics } from './engine';
@@ -31,47 +31,65 @@ export interface NestarClientOptions {
    * from the cores (src/backend.ts). With a bad count every call rejects with BAD_REQUEST.
    */
   wasmThreads?: number;
+  /**
+   * The worker starts once this settles (calls wait for it): the page waits for its service worker to take control,
+   * so that the runtime's .wasm is fetched through it (app/offlineShell.ts).
+   */
+  startAfter?: Promise<unknown>;
 }
 
 const noop = (): void => undefined;
 
 export function createNestarClient(options: NestarClientOptions = {}): NestarClient {
   registerErrorTransfer();
-  const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'nestar-runtime' });
-  const remote = Comlink.wrap<WorkerRuntime>(worker);
-  // Sent first, so that it reaches the worker before any other call; every call waits for it (and fails with it).
-  const configured = options.wasmThreads === undefined ? Promise.resolve() : remote.configure({ wasmThreads: options.wasmThreads });
-  configured.catch(() => undefined); // reported by the calls that wait for it
   let disposed = false;
+  let started: { worker: Worker; remote: Comlink.Remote<WorkerRuntime> } | null = null;
+  const start = (): { worker: Worker; remote: Comlink.Remote<WorkerRuntime> } => {
+    const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'nestar-runtime' });
+    return { worker, remote: Comlink.wrap<WorkerRuntime>(worker) };
+  };
+  // configure() is sent first, so that it reaches the worker before any other call; every call waits for it (and
+  // fails with it).
+  const ready = Promise.resolve(options.startAfter)
+    .catch(() => undefined)
+    .then(async () => {
+      if (disposed) throw new NestarError('CANCELLED', 'the NestAR client was disposed');
+      started = start();
+      if (options.wasmThreads !== undefined) await started.remote.configure({ wasmThreads: options.wasmThreads });
+      return started.remote;
+    });
+  ready.catch(() => undefined); // reported by the calls that wait for it
   const pending = new Set<(e: NestarError) => void>();
 
   /** Runs a remote call, rejecting it with CANCELLED if the client is disposed first. */
-  const call = <T>(start: () => Promise<T>): Promise<T> => {
+  const call = <T>(run: (remote: Comlink.Remote<WorkerRuntime>) => Promise<T>): Promise<T> => {
     if (disposed) return Promise.reject(new NestarError('CANCELLED', 'the NestAR client was disposed'));
     return new Promise<T>((resolve, reject) => {
       pending.add(reject);
-      configured
-        .then(start)
+      ready
+        .then(run)
         .then(resolve, reject)
         .finally(() => pending.delete(reject));
     });
   };
 
   return {
-    load: (opts, onEvent = noop) => call(() => remote.load(opts, Comlink.proxy(onEvent))),
-    generate: (request, onEvent = noop) => call(() => remote.generate(request, Comlink.proxy(onEvent))),
-    cancel: () => call(() => remote.cancel()),
-    info: () => call(() => remote.info()),
-    diagnostics: () => call(() => remote.diagnostics()),
-    unload: () => call(() => remote.unload()),
+    load: (opts, onEvent = noop) => call((remote) => remote.load(opts, Comlink.proxy(onEvent))),
+    generate: (request, onEvent = noop) => call((remote) => remote.generate(request, Comlink.proxy(onEvent))),
+    cancel: () => call((remote) => remote.cancel()),
+    info: () => call((remote) => remote.info()),
+    diagnostics: () => call((remote) => remote.diagnostics()),
+    unload: () => call((remote) => remote.unload()),
     dispose() {
       if (disposed) return;
       disposed = true;
       const error = new NestarError('CANCELLED', 'the NestAR client was disposed');
       for (const reject of pending) reject(error);
       pending.clear();
-      remote[Comlink.releaseProxy]();
-      worker.terminate();
+      if (started) {
+        started.remote[Comlink.releaseProxy]();
+        started.worker.terminate();
+      }
     },
   };
 }

@@ -1,13 +1,21 @@
 /**
- * The module Web Worker: the engine (engine.ts) on onnxruntime's WebGPU build (which also holds the WASM backend),
- * exposed through comlink as a WorkerRuntime (workerRuntime.ts: the engine plus configure()). Type-checked against
- * the WebWorker lib (tsconfig.worker.json): no DOM here.
+ * The module Web Worker: the engine (engine.ts) on the onnxruntime build its backend needs (the WebGPU build, which
+ * also holds the WASM backend, or the smaller WASM-only build), exposed through comlink as a WorkerRuntime
+ * (workerRuntime.ts: the engine plus configure()). Type-checked against the WebWorker lib (tsconfig.worker.json): no
+ * DOM here.
  */
 import * as Comlink from 'comlink';
-import * as ort from 'onnxruntime-web/webgpu';
+import { chooseBackend, navigatorGpu } from './backend';
 import { createEngine } from './engine';
 import { registerErrorTransfer } from './errors';
-import { createWorkerRuntime } from './workerRuntime';
+import type { Ort } from './ortRunner';
+import { createWorkerRuntime, type OrtBuild } from './workerRuntime';
+
+/** Each build is its own chunk with its own .wasm: a visitor downloads only the one its backend runs on. */
+const ORT_BUILDS: Record<OrtBuild, () => Promise<Ort>> = {
+  webgpu: () => import('onnxruntime-web/webgpu'),
+  wasm: () => import('onnxruntime-web/wasm'),
+};
 
 /**
  * With more than one WASM thread, onnxruntime's bundled Emscripten runtime starts its pthreads as module workers of
@@ -18,8 +26,14 @@ const isPthread = (self as { name?: string }).name?.startsWith('em-pthread') ?? 
 
 function serve(): void {
   registerErrorTransfer();
-  // The engine is created at the first call, after an optional configure() (workerRuntime.ts).
-  Comlink.expose(createWorkerRuntime((options) => createEngine({ ort, ...options })));
+  // The engine is created at the first call, after an optional configure(), on the build its backend needs
+  // (workerRuntime.ts). The backend is judged again by the engine's load; judging costs an adapter request.
+  Comlink.expose(
+    createWorkerRuntime(
+      async (options, build) => createEngine({ ort: await ORT_BUILDS[build](), ...options }),
+      async (backend) => ((await chooseBackend(backend, navigatorGpu(), null)).backend === 'webgpu' ? 'webgpu' : 'wasm'),
+    ),
+  );
 }
 
 if (!isPthread) serve();

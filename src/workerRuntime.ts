@@ -7,6 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import { chooseWasmThreads, threadEnvironment } from './backend';
+import type { BackendRequest } from './types';
 import type { Engine, EngineDeps } from './engine';
 import { NestarError } from './errors';
 
@@ -40,25 +41,68 @@ function releaseAfter<T>(callback: unknown, call: () => Promise<T>): Promise<T> 
     });
 }
 
-/** `create` builds the engine from the configured options (createEngine with the worker's onnxruntime). */
-export function createWorkerRuntime(create: (options: Pick<EngineDeps, 'wasmThreads'>) => Engine): WorkerRuntime {
+/**
+ * The onnxruntime build an engine runs on. 'webgpu' holds the WebGPU and the WASM backends but its WebAssembly is
+ * the asyncify build (26.8 MB); 'wasm' holds the WASM backend alone, with the plain build (14.2 MB). A visitor
+ * whose load runs on WASM needs only the second.
+ */
+export type OrtBuild = 'webgpu' | 'wasm';
+
+/**
+ * `create` builds the engine from the configured options on one onnxruntime build (worker.ts imports it);
+ * `buildFor` says which build a load's backend request will run on (backend.ts decides the backend).
+ */
+export function createWorkerRuntime(
+  create: (options: Pick<EngineDeps, 'wasmThreads'>, build: OrtBuild) => Engine | Promise<Engine>,
+  buildFor: (backend: BackendRequest) => Promise<OrtBuild> = async () => 'webgpu',
+): WorkerRuntime {
   let options: RuntimeOptions = {};
-  let started: Engine | null = null;
-  const engine = (): Engine => (started ??= create({ wasmThreads: options.wasmThreads }));
+  let configurable = true;
+  /** The engine, once a call started it, and its build. One at a time. */
+  let current: Promise<{ engine: Engine; build: OrtBuild }> | null = null;
+  const start = (build: OrtBuild): Promise<{ engine: Engine; build: OrtBuild }> => {
+    configurable = false;
+    return Promise.resolve()
+      .then(() => create({ wasmThreads: options.wasmThreads }, build))
+      .then((engine) => ({ engine, build }));
+  };
+  /** For every call but load: the engine there is, else one on the smaller build (a load may swap it). */
+  const engine = async (): Promise<Engine> => (await (current ??= start('wasm'))).engine;
+  /**
+   * For a load: an engine whose build can run the backend it asks for. Only an engine on the 'wasm' build with a
+   * load that needs WebGPU is replaced (unloaded first: a run of it in flight is stopped).
+   */
+  const engineFor = async (backend: BackendRequest): Promise<Engine> => {
+    const previous = current;
+    const next = (async () => {
+      const build = await buildFor(backend);
+      const have = previous ? await previous : null;
+      if (have && (have.build === build || have.build === 'webgpu')) return have;
+      if (have) await have.engine.unload();
+      return start(build);
+    })();
+    // Set at once, so that calls made meanwhile (a cancel) wait for this engine rather than start another; a load
+    // refused before any engine changed (no GPU for ?ep=webgpu) leaves the one there was.
+    current = next;
+    next.catch(() => {
+      if (current === next) current = previous;
+    });
+    return (await next).engine;
+  };
   // Every call goes through a promise, so that a refused setting (createEngine throws) is a rejected call, not a throw.
   const later = <T>(call: () => T | Promise<T>): Promise<T> => Promise.resolve().then(call);
   return {
     configure(next) {
-      if (started) throw new NestarError('BAD_REQUEST', 'the runtime has started: configure() must come before its first call');
+      if (!configurable) throw new NestarError('BAD_REQUEST', 'the runtime has started: configure() must come before its first call');
       // Checked now, so that the caller's configure() fails, not every later call.
       if (next.wasmThreads !== undefined) chooseWasmThreads({ ...threadEnvironment(), requested: next.wasmThreads });
       options = { ...next };
     },
-    load: (opts, onEvent) => releaseAfter(onEvent, () => engine().load(opts, onEvent)),
-    generate: (request, onEvent) => releaseAfter(onEvent, () => engine().generate(request, onEvent)),
-    cancel: () => later(() => engine().cancel()),
-    unload: () => later(() => engine().unload()),
-    info: () => later(() => engine().info()),
-    diagnostics: () => later(() => engine().diagnostics()),
+    load: (opts, onEvent) => releaseAfter(onEvent, async () => (await engineFor(opts.backend ?? 'auto')).load(opts, onEvent)),
+    generate: (request, onEvent) => releaseAfter(onEvent, async () => (await engine()).generate(request, onEvent)),
+    cancel: () => later(async () => (await engine()).cancel()),
+    unload: () => later(async () => (await engine()).unload()),
+    info: () => later(async () => (await engine()).info()),
+    diagnostics: () => later(async () => (await engine()).diagnostics()),
   };
 }

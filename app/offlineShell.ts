@@ -1,0 +1,33 @@
+/**
+ * The service worker that keeps the app for offline use (app/serviceWorker.js, built to sw.js; production builds
+ * only, since `vite dev` changes its files live). `registerOfflineShell()` registers it at startup;
+ * `shellControlled()` resolves once it controls this page, so that the runtime worker started after it fetches
+ * onnxruntime's .wasm through it and the file is downloaded once and kept (the service worker stores it on that
+ * first use). It never blocks for long: without service workers, or after a failed registration or `waitMs`, it
+ * resolves anyway and the page works online as before.
+ */
+const supported = (): boolean => Boolean((import.meta as ImportMeta & { env?: { PROD?: boolean } }).env?.PROD) && 'serviceWorker' in navigator;
+
+let registration: Promise<unknown> | null = null;
+
+export function registerOfflineShell(): void {
+  if (!supported() || registration) return;
+  registration = navigator.serviceWorker.register(new URL('sw.js', document.baseURI), { scope: './' }).catch(() => null);
+}
+
+export function shellControlled(waitMs = 4000): Promise<void> {
+  if (!supported() || !registration || navigator.serviceWorker.controller) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      navigator.serviceWorker.removeEventListener('controllerchange', done);
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    navigator.serviceWorker.addEventListener('controllerchange', done);
+    // A registration that failed (storage blocked, an insecure origin) will never take control.
+    void registration!.then((r) => {
+      if (r === null) done();
+    });
+  });
+}
