@@ -143,6 +143,10 @@ function startChild(threads, tokens, archs, path) {
   };
 }
 
+function defaultSolver(arch, tokens) {
+  return JSON.parse(readFileSync(join(MODELS, modelId(arch, tokens), 'manifest.json'), 'utf8')).sampling.defaults.solver;
+}
+
 /** The --in=page counterpart of startChild: per model a Chromium with the page opened at ?threads=`threads`. */
 function startPageChild(url, threads, tokens, archs, path) {
   const pages = {};
@@ -157,7 +161,8 @@ function startPageChild(url, threads, tokens, archs, path) {
   })();
   return {
     ready,
-    generate: async (arch, batch, seed) => generateOnPage(pages[arch].page, batch, seed, null, path, 'heun'),
+    // The ODE path is the model's own default solver (the bench models' manifests say which).
+    generate: async (arch, batch, seed) => generateOnPage(pages[arch].page, batch, seed, null, path, defaultSolver(arch, tokens)),
     stop: () => Promise.all(Object.values(pages).map((b) => b.close())),
   };
 }

@@ -179,9 +179,11 @@ def main():
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed * 1000 + rank + step)  # new stream after resume
     log = open(os.path.join(cfg.out, "log.jsonl"), "a") if main_process else None
     t_start, t_last, smooth = time.time(), time.time(), None
+    step_s = None  # smoothed seconds per step: the rate shown, and what a paused step (SIGSTOP) is counted as
+    paused_s = 0.0
     budget_s = cfg.hours * 3600 if cfg.hours > 0 else float("inf")
     model.train()
-    while step < cfg.max_steps and not stop["now"] and time.time() - t_start < budget_s:
+    while step < cfg.max_steps and not stop["now"] and time.time() - t_start - paused_s < budget_s:
         idx = torch.randint(0, len(labels), (per_rank,), generator=gen).to(device)
         y = labels[idx].clone()
         drop = torch.rand(per_rank, generator=gen).to(device) < model_config.class_dropout
@@ -201,11 +203,18 @@ def main():
         samples_seen += cfg.batch_size
         smooth = loss.item() if smooth is None else 0.98 * smooth + 0.02 * loss.item()
         now = time.time()
-        elapsed += now - t_last
+        dt = now - t_last
+        if step_s is not None and dt > 20 * step_s + 5:
+            # The process was stopped (kill -STOP while a benchmark ran) or the machine slept: that is not
+            # training time, which the model card reports.
+            paused_s += dt - step_s
+            dt = step_s
+        step_s = dt if step_s is None else 0.95 * step_s + 0.05 * dt
+        elapsed += dt
         t_last = now
         if main_process and step % cfg.log_every == 0:
-            rate = samples_seen / max(elapsed, 1e-9)
-            remaining = min((cfg.max_steps - step) * cfg.batch_size / rate, budget_s - (now - t_start))
+            rate = cfg.batch_size / max(step_s, 1e-9)  # recent, not the run's average: the machine's load changes
+            remaining = min((cfg.max_steps - step) * cfg.batch_size / rate, budget_s - (now - t_start - paused_s))
             modules = " ".join(f"{l.item():.3f}" for l in module_losses)
             print(f"step {step:7d}  loss {smooth:.4f} [{modules}]  lr {lr_at(step, cfg):.2e}  {rate:6.1f} samples/s  "
                   f"epoch {samples_seen / len(labels):6.1f}  ETA {remaining / 3600:5.2f} h", flush=True)

@@ -89,7 +89,7 @@ export function createNestarClient(options: NestarClientOptions = {}): NestarCli
       if (started) {
         started.remote[Comlink.releaseProxy]();
         started.worker.terminate();
-      }
+      } else options.worker?.terminate(); // handed in, never started: still the client's to end
     },
   };
 }
