@@ -42,7 +42,8 @@ function variationOrigin(run: RunState, selected: number, scale: number): RunOri
 export function App() {
   const { state, source, generate, cancel, reload, switchModel, dismissError, restore, notice, dismissNotice } = useNestar();
   const info: ModelInfo | null = state.load.status === 'ready' ? (state.runtime?.model ?? null) : null;
-  const storage = useModelStorage(info, state.load.status);
+  // Read again after a load and after each finished run (a run may have fetched its solver's heads).
+  const storage = useModelStorage(info, `${state.load.status} ${state.run.status === 'done' ? state.run.id : ''}`);
   const storageNote = storageSentence(storage.view.current, storage.view.deletedCurrent);
   const [storageNoteDismissed, setStorageNoteDismissed] = useState(false);
   const [form, setForm] = useState<FormState | null>(null);
