@@ -8,7 +8,7 @@
  */
 const supported = (): boolean => Boolean((import.meta as ImportMeta & { env?: { PROD?: boolean } }).env?.PROD) && 'serviceWorker' in navigator;
 
-let registration: Promise<unknown> | null = null;
+let registration: Promise<ServiceWorkerRegistration | null> | null = null;
 
 export function registerOfflineShell(): void {
   if (!supported() || registration) return;
@@ -25,9 +25,14 @@ export function shellControlled(waitMs = 4000): Promise<void> {
     };
     const timer = setTimeout(done, waitMs);
     navigator.serviceWorker.addEventListener('controllerchange', done);
-    // A registration that failed (storage blocked, an insecure origin) will never take control.
     void registration!.then((r) => {
-      if (r === null) done();
+      // Never going to take control: a registration that failed (storage blocked, an insecure origin), or an active
+      // worker with nothing new installing, which a hard reload (Shift+Reload) leaves in charge of nothing.
+      if (r === null || (r.active && !r.installing && !r.waiting)) return done();
+      // An install that fails (a shell file missing, storage full) ends as redundant.
+      r.installing?.addEventListener('statechange', (e) => {
+        if ((e.target as ServiceWorker).state === 'redundant') done();
+      });
     });
   });
 }

@@ -26,11 +26,26 @@ self.addEventListener('install', (event) => {
   );
 });
 
+/**
+ * Moves the files kept on use that this build still lists (same content-hashed name) from an older shell cache
+ * into this one before that cache is deleted: a new deployment must not cost an offline visitor the .wasm.
+ */
+async function carryOver(oldName) {
+  const [from, to] = await Promise.all([caches.open(oldName), caches.open(SHELL_CACHE)]);
+  for (const request of await from.keys()) {
+    const path = new URL(request.url).pathname.slice(new URL(self.registration.scope).pathname.length);
+    if (!ON_USE(path) || !SHELL_FILES.includes(path) || (await to.match(request))) continue;
+    const response = await from.match(request);
+    if (response) await to.put(request, response).catch(() => undefined);
+  }
+}
+
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((names) => Promise.all(names.filter((n) => n.startsWith('nestar-shell-') && n !== SHELL_CACHE).map((n) => caches.delete(n))))
+      .then((names) => names.filter((n) => n.startsWith('nestar-shell-') && n !== SHELL_CACHE))
+      .then((old) => Promise.all(old.map((n) => carryOver(n).catch(() => undefined).then(() => caches.delete(n)))))
       .then(() => self.clients.claim()),
   );
 });

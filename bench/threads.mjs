@@ -143,13 +143,16 @@ function startChild(threads, tokens, archs, path) {
   };
 }
 
-function defaultSolver(arch, tokens) {
-  return JSON.parse(readFileSync(join(MODELS, modelId(arch, tokens), 'manifest.json'), 'utf8')).sampling.defaults.solver;
+/** The ODE solver of a bench model's ODE path: its default, or heun where its default is the few-step sampler. */
+function odeSolver(arch, tokens) {
+  const solver = JSON.parse(readFileSync(join(MODELS, modelId(arch, tokens), 'manifest.json'), 'utf8')).sampling.defaults.solver;
+  return solver === 'few_step' ? 'heun' : solver;
 }
 
 /** The --in=page counterpart of startChild: per model a Chromium with the page opened at ?threads=`threads`. */
 function startPageChild(url, threads, tokens, archs, path) {
   const pages = {};
+  const solvers = Object.fromEntries(archs.map((arch) => [arch, odeSolver(arch, tokens)]));
   const ready = (async () => {
     for (const arch of archs) {
       const browser = await openModelPage(url, modelId(arch, tokens), 'wasm', { threads });
@@ -161,8 +164,7 @@ function startPageChild(url, threads, tokens, archs, path) {
   })();
   return {
     ready,
-    // The ODE path is the model's own default solver (the bench models' manifests say which).
-    generate: async (arch, batch, seed) => generateOnPage(pages[arch].page, batch, seed, null, path, defaultSolver(arch, tokens)),
+    generate: async (arch, batch, seed) => generateOnPage(pages[arch].page, batch, seed, null, path, solvers[arch]),
     stop: () => Promise.all(Object.values(pages).map((b) => b.close())),
   };
 }

@@ -441,7 +441,7 @@ export async function offlineScenario(ctx, server) {
   const { model, log } = ctx;
   const { loadFileNames, makeEditedCopy, rehash } = await import('./models.mjs');
   const versioned = makeEditedCopy(model, 'e2e-versioned', () => undefined);
-  const changed = model.manifest.tokens?.decoder ?? model.manifest.modules[0].flow_head;
+  const changed = model.manifest.tokens?.decoder ?? model.manifest.modules[0].backbone; // a file every load fetches
   const onnxSince = (mark) => server.requests.slice(mark).filter((r) => r.path.endsWith('.onnx')).map((r) => r.path.split('/').at(-1));
   return withStudio(async ({ page }) => {
     const out = {};
@@ -506,6 +506,30 @@ export async function offlineScenario(ctx, server) {
     await generateOnce(page, 'online');
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('nestar-shell-')) && navigator.serviceWorker.controller !== null, null, { timeout: 60_000 }).catch(() => undefined);
+
+    // A new deployment while online (a new sw.js: another shell version). Its install no longer fetches the .wasm;
+    // the one the old shell kept moves into the new shell cache, so the offline visit below still has it.
+    const swPath = join(DIST, 'sw.js');
+    const deployed = readFileSync(swPath, 'utf8');
+    const redeployed = deployed.replace(/const SHELL_VERSION = "([0-9a-f]+)";/, 'const SHELL_VERSION = "$1-e2e";');
+    check(redeployed !== deployed, 'dist/sw.js has no SHELL_VERSION to change');
+    writeFileSync(swPath, redeployed);
+    try {
+      await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
+      const shellCaches = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('nestar-shell-')));
+      const deadline = Date.now() + 60_000;
+      let names = await shellCaches();
+      while (!(names.length === 1 && names[0].endsWith('-e2e')) && Date.now() < deadline) {
+        await page.waitForTimeout(250);
+        names = await shellCaches();
+      }
+      check(names.length === 1 && names[0].endsWith('-e2e'), `after the new deployment the shell caches are ${names.join(', ')}`);
+      const kept = await page.evaluate(async (name) => (await (await caches.open(name)).keys()).filter((r) => r.url.endsWith('.wasm')).length, names[0]);
+      check(kept === 1, `after the new deployment the shell cache holds ${kept} .wasm files, expected the one kept before`);
+      log('    new deployment: the new shell took over the kept .wasm');
+    } finally {
+      writeFileSync(swPath, deployed);
+    }
     await server.stop();
     try {
       const offlineStarted = Date.now();

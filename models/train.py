@@ -183,7 +183,8 @@ def main():
     paused_s = 0.0
     budget_s = cfg.hours * 3600 if cfg.hours > 0 else float("inf")
     model.train()
-    while step < cfg.max_steps and not stop["now"] and time.time() - t_start - paused_s < budget_s:
+    # The budget is wall-clock time, the same test on every rank (pauses included).
+    while step < cfg.max_steps and not stop["now"] and time.time() - t_start < budget_s:
         idx = torch.randint(0, len(labels), (per_rank,), generator=gen).to(device)
         y = labels[idx].clone()
         drop = torch.rand(per_rank, generator=gen).to(device) < model_config.class_dropout
@@ -214,22 +215,28 @@ def main():
         t_last = now
         if main_process and step % cfg.log_every == 0:
             rate = cfg.batch_size / max(step_s, 1e-9)  # recent, not the run's average: the machine's load changes
-            remaining = min((cfg.max_steps - step) * cfg.batch_size / rate, budget_s - (now - t_start - paused_s))
+            remaining = min((cfg.max_steps - step) * cfg.batch_size / rate, budget_s - (now - t_start))
             modules = " ".join(f"{l.item():.3f}" for l in module_losses)
             print(f"step {step:7d}  loss {smooth:.4f} [{modules}]  lr {lr_at(step, cfg):.2e}  {rate:6.1f} samples/s  "
                   f"epoch {samples_seen / len(labels):6.1f}  ETA {remaining / 3600:5.2f} h", flush=True)
             log.write(json.dumps({"step": step, "loss": loss.item(), "loss_smooth": smooth, "elapsed_s": elapsed,
                                   "modules": [l.item() for l in module_losses]}) + "\n")
             log.flush()
+        t_side = time.time()
         if step % cfg.checkpoint_every == 0:
             save()
         if main_process and step % cfg.sample_every == 0:
             path = os.path.join(cfg.out, "samples", f"step_{step:07d}.png")
             save_class_grid(ema, path, data.classes, tokenizer=tokenizer)
             print(f"samples: {path}", flush=True)
+        # Saving and sampling are training time, timed here so that the next step's time (and the pause test) is
+        # the step's alone.
+        t_last = time.time()
+        elapsed += t_last - t_side
     save()
     if main_process:
-        print(f"stopped at step {step}: {elapsed / 3600:.2f} h trained in all", flush=True)
+        paused = f" ({paused_s / 60:.0f} min stopped in this run, not counted)" if paused_s > 60 else ""
+        print(f"stopped at step {step}: {elapsed / 3600:.2f} h trained in all{paused}", flush=True)
     if world > 1:
         dist.destroy_process_group()
 

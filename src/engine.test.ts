@@ -144,6 +144,15 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     await engine.unload();
   });
 
+  it("on onnxruntime's WASM-only build a load never chooses WebGPU, even with a real GPU", async () => {
+    const realGpu = { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'ampere' } }) };
+    const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => realGpu, hasWebGpu: false });
+    await expect(engine.load({ baseUrl: BASE, backend: 'webgpu' }, () => undefined)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringMatching(/WASM-only/) });
+    const info = await engine.load({ baseUrl: BASE }, () => undefined);
+    expect(info).toMatchObject({ backend: 'wasm', reason: expect.stringMatching(/WASM-only/) });
+    await engine.unload();
+  });
+
   it('maps load failures to codes: BACKEND_UNAVAILABLE, MODEL_NOT_FOUND, MODEL_CORRUPT', async () => {
     const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined });
     await expect(engine.load({ baseUrl: BASE, backend: 'webgpu' }, () => undefined)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });

@@ -30,6 +30,8 @@ export interface EngineDeps {
   threadEnvironment?: ThreadEnvironment;
   /** A WASM thread count the page asked for (backend.ts checks it); with the running context's environment. */
   wasmThreads?: number;
+  /** false when `ort` is onnxruntime's WASM-only build (worker.ts): loads then never choose WebGPU. */
+  hasWebGpu?: boolean;
 }
 
 /** What a long session can be checked with (e2e soak): session counts of this worker, and its JS heap where known. */
@@ -241,7 +243,9 @@ export function createEngine(deps: EngineDeps): Engine {
       try {
         await drop();
         counts.loads++;
-        const choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost);
+        const wasmOnly = deps.hasWebGpu === false ? "this runtime was started on onnxruntime's WASM-only build" : null;
+        const choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost ?? wasmOnly);
+        if (choice.backend === 'webgpu' && wasmOnly) throw new NestarError('BACKEND_UNAVAILABLE', `WebGPU was requested, but ${wasmOnly}`);
         lastChoice = choice;
         const manifest = await fetchManifest(options.baseUrl, { fetch: deps.fetch, caches: deps.caches, signal });
         // Download everything load needs first (in parallel), then compile: a missing file fails before any slow
@@ -306,10 +310,10 @@ export function createEngine(deps: EngineDeps): Engine {
         await drop();
         throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`);
       }
+      counts.generations++;
       // A bad request fails here, before the heads it would need are downloaded.
       validateRequest(current.manifest, request);
       const controller = new AbortController();
-      counts.generations++;
       // Counts and times every session call of this run (stats panel, benchmarks: where the time goes).
       const timer = new TimedRunner(current.runner);
       const generation = (async () => {

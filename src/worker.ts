@@ -30,7 +30,7 @@ function serve(): void {
   // (workerRuntime.ts). The backend is judged again by the engine's load; judging costs an adapter request.
   Comlink.expose(
     createWorkerRuntime(
-      async (options, build) => createEngine({ ort: await ORT_BUILDS[build](), ...options }),
+      async (options, build) => createEngine({ ort: await ORT_BUILDS[build](), hasWebGpu: build === 'webgpu', ...options }),
       async (backend) => ((await chooseBackend(backend, navigatorGpu(), null)).backend === 'webgpu' ? 'webgpu' : 'wasm'),
     ),
   );

@@ -9,7 +9,7 @@ import { createWorkerRuntime, type OrtBuild } from './workerRuntime';
 const info = { backend: null, adapter: null, reason: 'fake', wasmThreads: { count: 1, isolated: true, reason: '' }, model: null } as RuntimeInfo;
 
 /** Records every engine the runtime creates and with what; `fail` makes creation throw as createEngine does for a bad count. */
-function factory(fail = false) {
+function factory(fail = false, hold: Promise<void> = Promise.resolve()) {
   const created: Pick<EngineDeps, 'wasmThreads'>[] = [];
   const builds: OrtBuild[] = [];
   const calls: string[] = [];
@@ -21,6 +21,7 @@ function factory(fail = false) {
     return {
       load: async () => {
         calls.push(`load@${n}:${build}`);
+        await hold;
         return info;
       },
       generate: async () => { throw new Error('not used'); },
@@ -88,6 +89,20 @@ describe('createWorkerRuntime', () => {
     await runtime.load({ baseUrl: '/m/', backend: 'wasm' }, callback()); // the WebGPU build runs WASM too: kept
     expect(gpu.builds).toEqual(['wasm', 'webgpu']);
     expect(gpu.calls).toEqual(['load@1:wasm', 'unload@1', 'load@2:webgpu', 'load@2:webgpu']);
+  });
+
+  it('a load that needs the other build is refused with BUSY while the engine there is still loading', async () => {
+    let finish!: () => void;
+    const slow = factory(false, new Promise<void>((resolve) => (finish = resolve)));
+    const runtime = createWorkerRuntime(slow.create, judge(true));
+    const first = runtime.load({ baseUrl: '/m/', backend: 'wasm' }, callback());
+    await new Promise((r) => setTimeout(r, 10));
+    await expect(runtime.load({ baseUrl: '/m/' }, callback())).rejects.toMatchObject({ code: 'BUSY' });
+    finish();
+    await first;
+    expect(slow.calls).toEqual(['load@1:wasm']); // not unloaded under its load
+    await runtime.load({ baseUrl: '/m/' }, callback()); // idle now: the switch goes ahead
+    expect(slow.builds).toEqual(['wasm', 'webgpu']);
   });
 
   it('an engine that cannot be created rejects the call (no synchronous throw) and still releases its callback', async () => {

@@ -66,11 +66,21 @@ export function createWorkerRuntime(
       .then(() => create({ wasmThreads: options.wasmThreads }, build))
       .then((engine) => ({ engine, build }));
   };
+  /** Loads and generations running on the engine: a build switch must not pull it away from under them. */
+  let running = 0;
+  const tracked = async <T>(call: () => Promise<T>): Promise<T> => {
+    running++;
+    try {
+      return await call();
+    } finally {
+      running--;
+    }
+  };
   /** For every call but load: the engine there is, else one on the smaller build (a load may swap it). */
   const engine = async (): Promise<Engine> => (await (current ??= start('wasm'))).engine;
   /**
    * For a load: an engine whose build can run the backend it asks for. Only an engine on the 'wasm' build with a
-   * load that needs WebGPU is replaced (unloaded first: a run of it in flight is stopped).
+   * load that needs WebGPU is replaced, and only while it is idle (BUSY otherwise, as a load during a run is).
    */
   const engineFor = async (backend: BackendRequest): Promise<Engine> => {
     const previous = current;
@@ -78,6 +88,7 @@ export function createWorkerRuntime(
       const build = await buildFor(backend);
       const have = previous ? await previous : null;
       if (have && (have.build === build || have.build === 'webgpu')) return have;
+      if (have && running > 0) throw new NestarError('BUSY', 'a model is loading or a generation is running; cancel it first');
       if (have) await have.engine.unload();
       return start(build);
     })();
@@ -98,8 +109,14 @@ export function createWorkerRuntime(
       if (next.wasmThreads !== undefined) chooseWasmThreads({ ...threadEnvironment(), requested: next.wasmThreads });
       options = { ...next };
     },
-    load: (opts, onEvent) => releaseAfter(onEvent, async () => (await engineFor(opts.backend ?? 'auto')).load(opts, onEvent)),
-    generate: (request, onEvent) => releaseAfter(onEvent, async () => (await engine()).generate(request, onEvent)),
+    load: (opts, onEvent) => releaseAfter(onEvent, async () => {
+      const chosen = await engineFor(opts.backend ?? 'auto');
+      return tracked(() => chosen.load(opts, onEvent));
+    }),
+    generate: (request, onEvent) => releaseAfter(onEvent, async () => {
+      const chosen = await engine();
+      return tracked(() => chosen.generate(request, onEvent));
+    }),
     cancel: () => later(async () => (await engine()).cancel()),
     unload: () => later(async () => (await engine()).unload()),
     info: () => later(async () => (await engine()).info()),
