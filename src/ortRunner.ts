@@ -108,8 +108,8 @@ export async function createHeadSessions(ort: Ort, manifest: Manifest, kind: Hea
 
 /** Every session in `sessions`, loaded on demand or not. */
 export function allSessions(sessions: ModelSessions): OrtSession[] {
-  const heads = sessions.modules.flatMap((s) => [s.backbone, s.flowHead, s.fewStep]);
-  return [...heads, sessions.decoder].filter((s): s is OrtSession => s !== null);
+  const perModule = sessions.modules.flatMap((s) => [s.backbone, s.flowHead, s.fewStep]);
+  return [...perModule, sessions.decoder].filter((s): s is OrtSession => s !== null);
 }
 
 export async function releaseModelSessions(sessions: ModelSessions): Promise<void> {

@@ -27,7 +27,7 @@ const isPthread = (self as { name?: string }).name?.startsWith('em-pthread') ?? 
 function serve(): void {
   registerErrorTransfer();
   // The engine is created at the first call, after an optional configure(), on the build its backend needs
-  // (workerRuntime.ts). The backend is judged again by the engine's load; judging costs an adapter request.
+  // (workerRuntime.ts), which judges the backend only while the engine is on the WASM-only build.
   Comlink.expose(
     createWorkerRuntime(
       async (options, build) => createEngine({ ort: await ORT_BUILDS[build](), hasWebGpu: build === 'webgpu', ...options }),

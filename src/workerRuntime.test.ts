@@ -82,13 +82,15 @@ describe('createWorkerRuntime', () => {
     expect(noGpu.calls).toEqual(['load@1:wasm', 'load@1:wasm', 'cancel@1']);
 
     const gpu = factory();
-    const runtime = createWorkerRuntime(gpu.create, judge(true));
+    let judged = 0;
+    const runtime = createWorkerRuntime(gpu.create, (backend) => (judged++, judge(true)(backend)));
     await runtime.info(); // before any load: an engine on the WASM-only build
     await runtime.load({ baseUrl: '/m/', backend: 'wasm' }, callback());
     await runtime.load({ baseUrl: '/m/' }, callback()); // needs WebGPU: the first engine is unloaded, a WebGPU one made
     await runtime.load({ baseUrl: '/m/', backend: 'wasm' }, callback()); // the WebGPU build runs WASM too: kept
     expect(gpu.builds).toEqual(['wasm', 'webgpu']);
     expect(gpu.calls).toEqual(['load@1:wasm', 'unload@1', 'load@2:webgpu', 'load@2:webgpu']);
+    expect(judged).toBe(2); // on the WebGPU build the runtime no longer asks for an adapter: the engine's load does
   });
 
   it('a load that needs the other build is refused with BUSY while the engine there is still loading', async () => {

@@ -85,9 +85,12 @@ export function createWorkerRuntime(
   const engineFor = async (backend: BackendRequest): Promise<Engine> => {
     const previous = current;
     const next = (async () => {
-      const build = await buildFor(backend);
       const have = previous ? await previous : null;
-      if (have && (have.build === build || have.build === 'webgpu')) return have;
+      // The WebGPU build runs either backend: no need to judge the backend here (an adapter request); the engine's
+      // load judges it anyway.
+      if (have?.build === 'webgpu') return have;
+      const build = await buildFor(backend);
+      if (have?.build === build) return have;
       if (have && running > 0) throw new NestarError('BUSY', 'a model is loading or a generation is running; cancel it first');
       if (have) await have.engine.unload();
       return start(build);
