@@ -48,11 +48,12 @@ README_START = "<!-- quality:start (written by npm run eval) -->"
 README_END = "<!-- quality:end -->"
 
 # (row name, model folder, what the row is) of the equal-budget comparison; folders that do not exist are skipped
-# with a note on how to make them. {steps} and {hours} are filled from the manifest's training record.
+# with a note on how to make them. {title}, {widths}, {flow_width}, {steps} and {hours} are filled from the manifest,
+# so a newly shipped flagship (models/release.sh) is described without editing this list.
 COMPARISON = [
-    ("NestAR v2, shipped", "public/models/emoji64-nestar",
-     "64 px, 8x8x16 latents of the nested tokenizer, 3 modules 128/128/128, {steps} steps ({hours} h, 1 thread); "
-     "scored at 32 px"),
+    ("{title}, shipped", "public/models/emoji64-nestar",
+     "64 px, 8x8x16 latents of the nested tokenizer, 3 modules {widths}, flow head {flow_width} wide, {steps} steps "
+     "({hours} h, 1 thread); scored at 32 px"),
     ("NestAR v1, shipped", "public/models/emoji32-nestar", "32 px, 4x4-pixel tokens, 3 modules 128/128/128, 2,572 steps (1.85 h, 2 threads)"),
     ("NestAR", "models/ablation/exports/emoji32-nestar", "3 modules 128/128/128, equal budget"),
     ("Raster AR", "public/models/emoji32-raster", "1 module 128, one token per step, equal budget"),
@@ -241,6 +242,16 @@ def findings(results: dict) -> list:
     return out
 
 
+def describe_row(name: str, what: str, manifest: dict) -> tuple:
+    """A COMPARISON row's name and description with the manifest's title, widths and training record filled in."""
+    training = manifest.get("training") or {}
+    config = manifest.get("model_config") or {}
+    fields = dict(title=manifest["title"], steps=f"{training.get('steps') or 0:,}",
+                  hours=f"{training.get('hours') or 0:.2f}", flow_width=config.get("flow_width", "?"),
+                  widths="/".join(map(str, config.get("module_widths", []))))
+    return name.format(**fields), what.format(**fields)
+
+
 def markdown(results: dict) -> str:
     floor = results["floor"]
     lines = [
@@ -259,7 +270,7 @@ def markdown(results: dict) -> str:
         f"| Real floor | held-out eval split vs training split | {metric_cells(floor, floor)} | |",
     ]
     if results.get("ceiling"):
-        lines.append(f"| Tokenizer ceiling | held-out images through v2's nested tokenizer (encode, decode), 64 px "
+        lines.append(f"| Tokenizer ceiling | held-out images through the flagship's nested tokenizer (encode, decode), 64 px "
                      f"scored at 32 px | {metric_cells(results['ceiling'], floor)} | |")
     lines += [f"| {r['name']} | {r['what']} | {metric_cells(r['metrics'], floor)} | "
               f"{r['metrics']['seconds_per_image']:.3f} |" for r in results["comparison"]]
@@ -399,14 +410,14 @@ def main():
     for name, model_dir, what in COMPARISON:
         manifest_path = os.path.join(ROOT, model_dir, "manifest.json")
         if not os.path.exists(manifest_path):
+            name = name.format(title=os.path.basename(model_dir))
             results["missing"].append(f"{name} ({model_dir}: models/ablation/README.md says how to make it)")
             log(f"skipping {name}: no {manifest_path}")
             continue
         with open(manifest_path) as f:
             manifest = json.load(f)
         defaults = manifest["sampling"]["defaults"]
-        training = manifest.get("training") or {}
-        what = what.format(steps=f"{training.get('steps') or 0:,}", hours=f"{training.get('hours') or 0:.2f}")
+        name, what = describe_row(name, what, manifest)
         if chosen is not None and model_dir not in chosen:
             if model_dir in reused:
                 defaults_seen.add(json.dumps(reused[model_dir]["defaults"], sort_keys=True))

@@ -1,4 +1,5 @@
-"""The quality metrics on feature sets whose answers are known in closed form."""
+"""The quality metrics on feature sets whose answers are known in closed form; the comparison table's row names."""
+import json
 import os
 import sys
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "eval"))
-from evaluate import class_counts  # noqa: E402
+from evaluate import COMPARISON, ROOT, class_counts, describe_row  # noqa: E402
 from metrics import (class_diversity, class_precision_recall, fid, frechet_distance, inception_score,  # noqa: E402
                      precision_recall)
 
@@ -87,3 +88,13 @@ def test_within_class_precision_and_recall_see_what_the_labels_ask_for():
     honest = centres[fake_labels] + rng.normal(size=(600, 2))
     cp, cr = class_precision_recall(real, real_labels, honest, fake_labels)
     assert cp > 0.85 and cr > 0.85
+
+
+def test_comparison_rows_describe_the_shipped_flagship_from_its_manifest():
+    name, model_dir, what = COMPARISON[0]
+    manifest = json.load(open(os.path.join(ROOT, model_dir, "manifest.json")))
+    name, what = describe_row(name, what, manifest)
+    widths = "/".join(map(str, manifest["model_config"]["module_widths"]))
+    assert name == f"{manifest['title']}, shipped"
+    assert f"3 modules {widths}, flow head {manifest['model_config']['flow_width']} wide" in what
+    assert f"{manifest['training']['steps']:,} steps" in what and "{" not in what
