@@ -24,6 +24,8 @@ export interface Timing {
   fewStepCalls: number;
   /** Decoder session calls (latent models: one per preview and one for the image, each for the whole batch). */
   decodeCalls: number;
+  /** Preview decoder calls (latent models with the preview_decoder rule: one per coarse scale; the decoder then runs once). */
+  previewDecodeCalls: number;
 }
 
 /** 'ode': the manifest's default sampling (the ODE solver, guidance doubling the batch); 'few_step': the same
@@ -64,6 +66,7 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
         flowCalls: runner.stats.flowHead.calls,
         fewStepCalls: runner.stats.fewStep.calls,
         decodeCalls: runner.stats.decode.calls,
+        previewDecodeCalls: runner.stats.previewDecode.calls,
       };
     },
     close: () => model.release(),

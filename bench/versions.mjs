@@ -3,8 +3,9 @@
 // `few_step`: the few-step sampler, where the model has one), batch 1, previews rendered as the page renders them (a
 // latent model's decoder included), all series interleaved with a warm-up each, so machine drift hits all alike.
 //   node bench/versions.mjs [--a emoji64-nestar] [--b emoji32-nestar] [--repeats 10] [--batch 1] [--paths ode,few_step]
+// --a/--b: a shipped model's id, or a path to an exported model folder (e.g. two exports of one model).
 // Prints per model and path the median ms per image (and range), first preview, calls per image, and the ratios.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEntry, ROOT } from './bundle.mjs';
 import { interleaved } from './interleave.mjs';
@@ -31,7 +32,7 @@ ort.env.wasm.numThreads = 1;
 const entry = await loadEntry();
 const models = {};
 try {
-  for (const id of [values.a, values.b]) models[id] = await entry.openBenchModel(ort, join(ROOT, 'public', 'models', id), 'wasm');
+  for (const id of [values.a, values.b]) models[id] = await entry.openBenchModel(ort, id.includes('/') ? resolve(id) : join(ROOT, 'public', 'models', id), 'wasm');
   // One series per model and path ("<id> <path>"); a model without a few-step sampler has no few_step series.
   const series = Object.keys(models).flatMap((id) => paths.filter((p) => p === 'ode' || models[id].manifest.fewStep).map((p) => `${id} ${p}`));
   const runs = await interleaved((name, b, seed) => {
@@ -45,11 +46,13 @@ try {
     result[name] = {
       msPerImage: perImage,
       firstPreviewMs: summarize(r.map((t) => t.firstPreviewMs)).median,
-      callsPerImage: (r[0].backboneCalls + r[0].flowCalls + r[0].fewStepCalls + r[0].decodeCalls) / batch,
+      callsPerImage: (r[0].backboneCalls + r[0].flowCalls + r[0].fewStepCalls + r[0].decodeCalls + r[0].previewDecodeCalls) / batch,
       decodeCalls: r[0].decodeCalls,
+      previewDecodeCalls: r[0].previewDecodeCalls,
     };
     console.log(`${name}: ${perImage.median.toFixed(0)} ms/image (range ${perImage.min.toFixed(0)}-${perImage.max.toFixed(0)}), ` +
-      `first preview ${result[name].firstPreviewMs.toFixed(0)} ms, ${result[name].callsPerImage} calls per image (${r[0].decodeCalls} decoder)`);
+      `first preview ${result[name].firstPreviewMs.toFixed(0)} ms, ${result[name].callsPerImage} calls per image ` +
+      `(${r[0].decodeCalls} decoder, ${r[0].previewDecodeCalls} preview decoder)`);
   }
   const ratios = {};
   for (const id of Object.keys(models)) {

@@ -46,6 +46,8 @@ def parse_args():
     p.add_argument("--evaluations", type=int, default=2, help="head evaluations per token of the exported sampler")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--no-export", action="store_true")
+    p.add_argument("--preview-decoder", default=None, help="the model's preview decoder (train_preview_decoder.py), "
+                   "exported again with the rest; required when the exported model has one")
     p.add_argument("--default-solver", choices=("few_step", "ode"), default="few_step",
                    help="the re-exported manifest's default: the few-step sampler, or keep the ODE (when the few-step "
                         "sampler's FID is measured too far from the ODE's, npm run eval)")
@@ -108,6 +110,9 @@ def main():
     # Compared as configs: an older checkpoint's dict lacks fields added since (with their defaults), its export has them.
     if ModelConfig.from_dict(manifest["model_config"]) != ModelConfig.from_dict(state["model_config"]):
         raise SystemExit(f"{manifest_path} is not an export of {args.checkpoint} (model configs differ)")
+    if manifest["tokens"].get("preview") == "preview_decoder" and not args.preview_decoder and not args.no_export:
+        raise SystemExit(f"{manifest_path} has a preview decoder: pass its file with --preview-decoder so the "
+                         "re-export keeps it")
     d = manifest["sampling"]["defaults"]
     ode_solver = d["solver"] if d["solver"] in ("euler", "heun") else "heun"  # the distillation's teacher is Heun
     defaults = SamplingSettings(d["ode_steps"] if d["solver"] != "few_step" else 16, "heun", d["guidance"], d["temperature"])
@@ -183,7 +188,7 @@ def main():
         id=manifest["id"], title=manifest["title"], description=manifest["description"],
         defaults={"ode_steps": defaults.ode_steps, "solver": "few_step" if args.default_solver == "few_step" else ode_solver,
                   "guidance": defaults.guidance, "temperature": defaults.temperature},
-        quality=manifest.get("quality"), few_step=few_path))
+        quality=manifest.get("quality"), few_step=few_path, preview_decoder=args.preview_decoder))
 
 
 if __name__ == "__main__":

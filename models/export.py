@@ -24,8 +24,10 @@ from nestar.data import EmojiDataset  # noqa: E402
 from nestar.layout import expand_cells  # noqa: E402
 from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE_OUTPUTS, DECODER_DYNAMIC_AXES,  # noqa: E402
                                 DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, FEW_STEP_DYNAMIC_AXES, FEW_STEP_INPUTS,
-                                FEW_STEP_OUTPUTS, FLOW_DYNAMIC_AXES, FLOW_INPUTS, FLOW_OUTPUTS, BackboneStep,
-                                example_backbone_inputs)
+                                FEW_STEP_OUTPUTS, FLOW_DYNAMIC_AXES, FLOW_INPUTS, FLOW_OUTPUTS,
+                                PREVIEW_DECODER_DYNAMIC_AXES, PREVIEW_DECODER_FILE, PREVIEW_DECODER_INPUTS,
+                                PREVIEW_DECODER_OUTPUTS, BackboneStep, example_backbone_inputs)
+from nestar import preview_decoder as preview  # noqa: E402
 from nestar.few_step_head import FewStepSampler  # noqa: E402
 from nestar.tokenizer import ExportedDecoder  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
@@ -67,6 +69,20 @@ def decoder_parity_cases(decoder: ExportedDecoder, cfg, generator):
             with torch.no_grad():
                 pixels = decoder(x)
             cases.append({"file": DECODER_FILE, "inputs": {"tokens": encode(x)}, "outputs": {"pixels": encode(pixels)}})
+    return cases
+
+
+def preview_decoder_parity_cases(decoder: preview.ExportedPreviewDecoder, cfg, generator):
+    """The preview decoder on every coarse scale's sub-grid size, batch 1 and 3."""
+    cases = []
+    for batch in (1, 3):
+        for s in range(1, cfg.num_scales):
+            g = 1 << s
+            tokens = torch.randn(batch, g, g, cfg.token_dim, generator=generator)
+            with torch.no_grad():
+                pixels = decoder(tokens)
+            cases.append({"file": PREVIEW_DECODER_FILE, "inputs": {"tokens": encode(tokens)},
+                          "outputs": {"pixels": encode(pixels)}})
     return cases
 
 
@@ -121,17 +137,23 @@ def check_with_onnxruntime(folder, cases):
     return json.loads(out.stdout.strip().splitlines()[-1])["max_abs_error"]
 
 
-def tokens_entry(cfg, state):
-    """The manifest's `tokens`: how a token grid becomes pixels (docs/contract.md)."""
+def tokens_entry(cfg, state, preview_state=None):
+    """The manifest's `tokens`: how a token grid becomes pixels (docs/contract.md); `preview_state` is the preview
+    decoder's file (train_preview_decoder.py) when the model ships one."""
     common = {"grid": cfg.grid, "count": cfg.num_tokens, "dim": cfg.token_dim, "patch_size": cfg.patch_size}
     if cfg.token_layout == "pixel_patch":
         return {"layout": "pixel_patch", **common, "channel_order": "dy,dx,rgb",
                 "normalization": {"mean": cfg.norm_mean, "std": cfg.norm_std}}
     tok = state["tokenizer"]
-    return {"layout": "latent", **common, "decoder": DECODER_FILE, "preview": "expand_subgrid",
-            "tokenizer": {"config": tok["config"], "parameters": tok["params"], "steps": tok["step"],
-                          "hours": round(tok["elapsed_s"] / 3600, 3), "hardware": tok.get("hardware"),
-                          "metrics": tok.get("metrics")}}
+    rule = {"preview": "expand_subgrid"}
+    if preview_state is not None:
+        rule = {"preview": "preview_decoder", "preview_decoder": PREVIEW_DECODER_FILE,
+                "preview_pixels_per_latent": preview_state["config"]["pixels_per_latent"]}
+    tokenizer = {"config": tok["config"], "parameters": tok["params"], "steps": tok["step"],
+                 "hours": round(tok["elapsed_s"] / 3600, 3), "hardware": tok.get("hardware"), "metrics": tok.get("metrics")}
+    if preview_state is not None:
+        tokenizer["preview_decoder"] = {"config": preview_state["config"], "metrics": preview_state["metrics"]}
+    return {"layout": "latent", **common, "decoder": DECODER_FILE, **rule, "tokenizer": tokenizer}
 
 
 def generator_parameters(model) -> int:
@@ -154,7 +176,7 @@ def few_step_entry(model, few_state):
                              "endpoint_error": few_state.get("metrics")}}
 
 
-def build_manifest(model, state, classes, data_index, files, args, few_state=None):
+def build_manifest(model, state, classes, data_index, files, args, few_state=None, preview_state=None):
     cfg = model.config
     modules = []
     for k, (steps, net) in enumerate(zip(model.schedule, model.backbones)):
@@ -182,7 +204,7 @@ def build_manifest(model, state, classes, data_index, files, args, few_state=Non
                         for s in styles],
         "architecture": cfg.architecture,
         "image": {"size": cfg.image_size, "channels": cfg.channels},
-        "tokens": tokens_entry(cfg, state),
+        "tokens": tokens_entry(cfg, state, preview_state),
         "classes": [{"index": i, "label": c["name"], "group": c["group"]} for i, c in enumerate(classes)],
         "null_class": cfg.null_class,
         "prng": {"algorithm": prng.ALGORITHM, "stream_stride": prng.STREAM_STRIDE},
@@ -194,6 +216,8 @@ def build_manifest(model, state, classes, data_index, files, args, few_state=Non
                "flow_head": {"inputs": FLOW_INPUTS, "outputs": FLOW_OUTPUTS},
                **({"decoder": {"inputs": DECODER_INPUTS, "outputs": DECODER_OUTPUTS}}
                   if cfg.token_layout == "latent" else {}),
+               **({"preview_decoder": {"inputs": PREVIEW_DECODER_INPUTS, "outputs": PREVIEW_DECODER_OUTPUTS}}
+                  if preview_state is not None else {}),
                **({"few_step": {"inputs": FEW_STEP_INPUTS, "outputs": FEW_STEP_OUTPUTS}}
                   if model.few_step_heads is not None else {})},
         "few_step": few_step_entry(model, few_state),
@@ -246,6 +270,17 @@ def export(checkpoint_path, out_dir, args, classes=None):
                      DECODER_INPUTS, DECODER_OUTPUTS, DECODER_DYNAMIC_AXES)
         files[DECODER_FILE] = file_entry(os.path.join(out_dir, DECODER_FILE))
         cases += decoder_parity_cases(decoder, cfg, g)
+    preview_state = None
+    if getattr(args, "preview_decoder", None):
+        if cfg.token_layout != "latent":
+            raise SystemExit("--preview-decoder: only a latent model has a tokenizer to preview")
+        preview_state = torch.load(args.preview_decoder, map_location="cpu")
+        exported = preview.ExportedPreviewDecoder(preview.load(args.preview_decoder, tokenizer)).eval()
+        g0 = 1 << max(1, cfg.num_scales - 1)
+        export_graph(exported, (torch.randn(2, g0, g0, cfg.token_dim),), os.path.join(out_dir, PREVIEW_DECODER_FILE),
+                     PREVIEW_DECODER_INPUTS, PREVIEW_DECODER_OUTPUTS, PREVIEW_DECODER_DYNAMIC_AXES)
+        files[PREVIEW_DECODER_FILE] = file_entry(os.path.join(out_dir, PREVIEW_DECODER_FILE))
+        cases += preview_decoder_parity_cases(exported, cfg, g)
     error = check_with_onnxruntime(out_dir, cases)
     print(f"onnxruntime (Node, wasm) vs PyTorch: max abs error {error:.2e} (limit {PARITY_TOLERANCE:.0e})")
     if not error <= PARITY_TOLERANCE:
@@ -256,7 +291,7 @@ def export(checkpoint_path, out_dir, args, classes=None):
         classes, index = data.classes, data.index
     if len(classes) != cfg.num_classes:
         raise SystemExit(f"data set has {len(classes)} classes, the model {cfg.num_classes}")
-    manifest = build_manifest(model, state, classes, index, files, args, few_state)
+    manifest = build_manifest(model, state, classes, index, files, args, few_state, preview_state)
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     total = sum(v["bytes"] for v in files.values())
@@ -275,6 +310,8 @@ def main():
     p.add_argument("--quality", type=lambda s: json.load(open(s)), default=None, help="quality JSON to embed")
     p.add_argument("--few-step", default=None, help="few-step heads of this checkpoint (models/distill.py): also "
                    "export the one-call few-step sampler graphs")
+    p.add_argument("--preview-decoder", default=None, help="the preview decoder of this checkpoint's tokenizer "
+                   "(models/train_preview_decoder.py): previews by the preview_decoder rule instead of expand_subgrid")
     args = p.parse_args()
     export(args.checkpoint, args.out_dir, args)
 

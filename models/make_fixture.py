@@ -4,7 +4,8 @@ reference.json}. The model is trained briefly (a random flow head ignores its co
 zero) on the emoji set, exported the same way as the flagship, then sampled by the reference sampler.
   tiny:        pixel-patch layout, 16 px, 2 modules (fixtures/tiny-nestar)
   tiny-latent: latent layout, 32 px, a 4x4x4 latent grid of a briefly trained nested tokenizer, 2 modules, plus
-               the decoder; its reference also holds the decoded pixels of every preview and of the image
+               the decoder and a preview decoder; its reference also holds the pixels of every preview (preview
+               decoder) and of the image (decoder)
 Both get briefly distilled few-step heads and their one-call sampler graphs; reference.json holds a second run of
 the same request with solver "few_step" (`few_step`), which the TypeScript side must reproduce.
 
@@ -27,10 +28,12 @@ from nestar.distillation import condition_pool, distillation_step  # noqa: E402
 from nestar.few_step_head import FewStepConfig, FewStepHead  # noqa: E402
 from nestar.layout import images_from_tokens  # noqa: E402
 from nestar.model import NestAR  # noqa: E402
+from nestar.preview_decoder import PreviewDecoderConfig  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings, sample  # noqa: E402
 from nestar.schedule import scale_cells  # noqa: E402
 from nestar.tokenizer import NestedTokenizer, TokenizerConfig, images_to_input, latent_tokens  # noqa: E402
+from train_preview_decoder import save as save_preview_decoder, train_preview_decoder  # noqa: E402
 
 REFERENCE = {"class_index": 3, "seed": 4294967294, "batch": 2,  # seed wraps: image 1 uses seed 4294967295
              "settings": {"ode_steps": 4, "solver": "heun", "guidance": 2.5, "temperature": 0.9}}
@@ -73,6 +76,16 @@ def distil_tiny(ckpt: str, state: dict, tokens, labels, steps: int, path: str):
     checkpoint.save_few_step(path, cfg, students, state, steps, 0.0)
 
 
+def train_tiny_preview_decoder(tokenizer, size: int, steps: int, path: str):
+    """A briefly distilled preview decoder (the parity of its rule is what the fixture checks)."""
+    cfg = PreviewDecoderConfig(latent_channels=tokenizer.config.latent_channels, width=16)
+    decoder, steps = train_preview_decoder(tokenizer, EmojiDataset("train", size).images, cfg, max_steps=steps,
+                                           log=lambda m: None)
+    save_preview_decoder(path, decoder, tokenizer, {"steps": steps, "seconds": 0, "parameters": 0})
+    print(f"tiny preview decoder: {steps} steps")
+    return decoder
+
+
 def train_tiny(preset: str, steps: int) -> dict:
     torch.manual_seed(0)
     cfg = PRESETS[preset]
@@ -113,13 +126,18 @@ def main():
     few_path = ckpt + ".few_step"
     distil_tiny(ckpt, state, tokens, labels, args.steps // 3, few_path)
     size = PRESETS[args.preset].image_size
+    tokenizer = checkpoint.tokenizer_of(state)
+    preview_path, preview_decoder = None, None
+    if tokenizer is not None:
+        preview_path = ckpt + ".preview_decoder"
+        preview_decoder = train_tiny_preview_decoder(tokenizer, size, args.steps, preview_path)
     model, manifest, error = export.export(ckpt, args.out, SimpleNamespace(
         id=OUT[args.preset], title=f"Tiny NestAR, {PRESETS[args.preset].token_layout} layout (test fixture)",
         description=f"Test fixture: {size} px, 2 modules.", defaults=REFERENCE["settings"], quality=None,
-        few_step=few_path))
-    os.unlink(ckpt)
-    os.unlink(few_path)
-    tokenizer = checkpoint.tokenizer_of(state)
+        few_step=few_path, preview_decoder=preview_path))
+    for path in (ckpt, few_path, preview_path):
+        if path:
+            os.unlink(path)
 
     steps, scales = [], []
     settings = SamplingSettings(**REFERENCE["settings"])
@@ -129,8 +147,9 @@ def main():
     def on_scale(scale, tokens_BNC):
         cells = scale_cells(model.config.grid, scale.scale)
         entry = {"scale": scale.scale, "grid": scale.grid, "tokens": [t[cells].flatten().tolist() for t in tokens_BNC]}
-        if tokenizer is not None:  # the preview the page must show: decoder on the expanded sub-grid
-            pixels = images_from_tokens(model.config, tokens_BNC, tokenizer, stride=model.config.grid >> scale.scale)
+        if tokenizer is not None:  # the preview the page must show: by the preview decoder, the image by the decoder
+            pixels = images_from_tokens(model.config, tokens_BNC, tokenizer, stride=model.config.grid >> scale.scale,
+                                        preview_decoder=preview_decoder)
             entry["pixels"] = [p.flatten().tolist() for p in pixels]
         scales.append(entry)
 

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
+from nestar import preview_decoder as preview  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.grid import images_of, save_class_grid  # noqa: E402
 from nestar.layout import previews_of  # noqa: E402
@@ -53,7 +54,8 @@ def time_sampling(model, settings, tokenizer=None, repeats=3):
     return (time.perf_counter() - t0) / repeats
 
 
-def save_filmstrip(model, tokenizer, settings, classes: list, path: str, picks=(0, 10, 20, 30, 40, 50, 60, 69)):
+def save_filmstrip(model, tokenizer, settings, classes: list, path: str, preview_decoder=None,
+                   picks=(0, 10, 20, 30, 40, 50, 60, 69)):
     """One row per picked class (seed 0): the preview of every scale, left to right, at full size."""
     cfg = model.config
     size = cfg.image_size
@@ -61,11 +63,25 @@ def save_filmstrip(model, tokenizer, settings, classes: list, path: str, picks=(
     canvas = Image.new("RGB", (len(model.scales) * (size + 4) + 150, len(rows) * (size + 4)), "white")
     draw = ImageDraw.Draw(canvas)
     for r, k in enumerate(rows):
-        for s, preview in enumerate(previews_of(model, tokenizer, k, 0, settings, 1)[:, 0]):
+        for s, preview in enumerate(previews_of(model, tokenizer, k, 0, settings, 1, preview_decoder)[:, 0]):
             canvas.paste(Image.fromarray(preview.numpy()), (s * (size + 4) + 2, r * (size + 4) + 2))
         draw.text((len(model.scales) * (size + 4) + 6, r * (size + 4) + size // 2 - 6), classes[k]["name"][:22],
                   fill=(60, 60, 60))
     canvas.save(path)
+
+
+def preview_decoder_lines(info: dict, tokens: dict) -> list:
+    """The preview decoder: what it is and how close its previews come to the full decoder's."""
+    m = info["metrics"]
+    scales = sorted(k for k in m if k.startswith("scale"))
+    cells = "; ".join(f"{1 << int(k[5:])}x{1 << int(k[5:])}: {m[k]['vs_full_decoder_preview']:.4f} from the full "
+                      f"decoder's preview, {m[k]['to_final']:.4f} to the final image (full decoder's preview "
+                      f"{m[k]['full_decoder_to_final']:.4f})" for k in scales)
+    return [f"The page's coarse previews come from a preview decoder (`{tokens['preview_decoder']}`, "
+            f"{m['parameters']:,} parameters, `models/nestar/preview_decoder.py`): the sub-grid's latents to a "
+            f"{tokens['preview_pixels_per_latent']}-pixel-per-latent picture, scaled up bilinearly, distilled from the "
+            f"full decoder's previews in {m['seconds'] / 60:.0f} minutes ({m['steps']:,} steps). It costs a fraction of a "
+            f"full decoder call. Held-out mean squared error (pixels in [-1, 1]) per scale: {cells}.", ""]
 
 
 def tokenizer_section(manifest: dict, tokenizer, model_dir: str) -> list:
@@ -92,6 +108,7 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str) -> list:
         "repeated over its stride block) into the image blurred to what that grid can hold, so each finished scale "
         "of the generator decodes to a real low-resolution picture (the page's previews). Latents are regularised "
         f"with {cfg.latent_noise_std} relative noise and normalised per channel.", "",
+        *(preview_decoder_lines(tok["preview_decoder"], manifest["tokens"]) if "preview_decoder" in tok else []),
         f"Trained on the training split only: {tok['steps']:,} steps of batch 32 in {tok['hours']:.2f} h on "
         f"{tok['hardware']}, random shifts of up to 4 px (white fill).", "",
         f"Held-out PSNR: {psnr}.{ceiling}", "",
@@ -131,6 +148,8 @@ def main():
     p.add_argument("--per-class", type=int, default=4)
     p.add_argument("--few-step", default=None, help="the model's few-step heads (models/distill.py's few_step.pt); "
                    "required when the manifest has a few-step sampler")
+    p.add_argument("--preview-decoder", default=None, help="the model's preview decoder "
+                   "(models/train_preview_decoder.py); required when the manifest's preview rule is preview_decoder")
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads (0 = all); one beats two on the 2-core machine for these small networks")
     args = p.parse_args()
@@ -144,6 +163,12 @@ def main():
         raise SystemExit(f"{args.model_dir} has a few-step sampler: pass --few-step <few_step.pt> (models/distill.py)")
     if few:
         checkpoint.attach_few_step(model, state, args.few_step)
+    preview_decoder = None
+    if manifest["tokens"].get("preview") == "preview_decoder":
+        if not args.preview_decoder:
+            raise SystemExit(f"{args.model_dir} has a preview decoder: pass --preview-decoder <file> "
+                             "(models/train_preview_decoder.py)")
+        preview_decoder = preview.load(args.preview_decoder, tokenizer)
     cfg = model.config
     latent = cfg.token_layout == "latent"
     data = EmojiDataset("all", cfg.image_size)
@@ -156,7 +181,8 @@ def main():
                     columns=5, settings=settings, tokenizer=tokenizer)
     seconds = time_sampling(model, settings, tokenizer)
     if latent:
-        save_filmstrip(model, tokenizer, settings, data.classes, os.path.join(args.model_dir, "filmstrip.png"))
+        save_filmstrip(model, tokenizer, settings, data.classes, os.path.join(args.model_dir, "filmstrip.png"),
+                       preview_decoder)
 
     n_train = sum(1 for it in index["items"] if it["split"] == "train")
     tr = manifest["training"]

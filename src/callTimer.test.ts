@@ -16,6 +16,7 @@ function fakeRunner(clock: { t: number }): SessionRunner<string> {
       clock.t += 3;
       throw new Error('decoder failed');
     },
+    decodePreview: () => after(4, new Float32Array(3))(),
     release: () => undefined,
   };
 }
@@ -30,7 +31,14 @@ describe('TimedRunner', () => {
     await timer.flowHead(0, 'z', new Float32Array(2), new Float32Array(1));
     await timer.fewStep(0, 'z', new Float32Array(2), new Float32Array(1));
     await expect(timer.decode(new Float32Array(2), 1)).rejects.toThrow('decoder failed');
-    expect(timer.stats).toEqual({ backbone: { calls: 1, ms: 5 }, flowHead: { calls: 2, ms: 2 }, fewStep: { calls: 1, ms: 2 }, decode: { calls: 1, ms: 3 } });
-    expect(callTotals(timer.stats)).toEqual({ calls: 5, ms: 12 });
+    expect((await timer.decodePreview(new Float32Array(4), 1, 1)).length).toBe(3);
+    expect(timer.stats).toEqual({
+      backbone: { calls: 1, ms: 5 },
+      flowHead: { calls: 2, ms: 2 },
+      fewStep: { calls: 1, ms: 2 },
+      decode: { calls: 1, ms: 3 },
+      previewDecode: { calls: 1, ms: 4 },
+    });
+    expect(callTotals(timer.stats)).toEqual({ calls: 6, ms: 16 });
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { BackboneFeeds, BackboneResult, SessionRunner } from './sessionRunner';
 
-export type SessionCallKind = 'backbone' | 'flowHead' | 'fewStep' | 'decode';
+export type SessionCallKind = 'backbone' | 'flowHead' | 'fewStep' | 'decode' | 'previewDecode';
 
 export interface CallTally {
   calls: number;
@@ -20,7 +20,13 @@ export interface CallTally {
 export type CallStats = Record<SessionCallKind, CallTally>;
 
 export function emptyCallStats(): CallStats {
-  return { backbone: { calls: 0, ms: 0 }, flowHead: { calls: 0, ms: 0 }, fewStep: { calls: 0, ms: 0 }, decode: { calls: 0, ms: 0 } };
+  return {
+    backbone: { calls: 0, ms: 0 },
+    flowHead: { calls: 0, ms: 0 },
+    fewStep: { calls: 0, ms: 0 },
+    decode: { calls: 0, ms: 0 },
+    previewDecode: { calls: 0, ms: 0 },
+  };
 }
 
 /** Total calls and milliseconds over every kind. */
@@ -62,6 +68,10 @@ export class TimedRunner<H> implements SessionRunner<H> {
 
   decode(tokens_BND: Float32Array, batch: number): Promise<Float32Array> {
     return this.timed('decode', () => this.inner.decode(tokens_BND, batch));
+  }
+
+  decodePreview(tokens_BggD: Float32Array, batch: number, grid: number): Promise<Float32Array> {
+    return this.timed('previewDecode', () => this.inner.decodePreview(tokens_BggD, batch, grid));
   }
 
   release(handle: H): void {

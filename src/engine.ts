@@ -213,7 +213,7 @@ export function createEngine(deps: EngineDeps): Engine {
         },
         onCompile: (file) => emit(onEvent, { type: 'heads', solver, phase: 'compile', file, loaded: total, total }),
       });
-      const candidate: ModelSessions = { modules: current.sessions.modules.map((m, k) => ({ ...m, [field]: sessions[k]! })), decoder: current.sessions.decoder };
+      const candidate: ModelSessions = { ...current.sessions, modules: current.sessions.modules.map((m, k) => ({ ...m, [field]: sessions[k]! })) };
       try {
         if (signal.aborted) throw cancelled();
         checkSessionShapes(current.manifest, candidate);

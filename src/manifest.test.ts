@@ -127,15 +127,17 @@ describe('parseManifest', () => {
     expectInvalid((m) => (m.scales[1].module = 9), 'scales[1]');
   });
 
-  it('accepts the latent fixture (fixtures/tiny-latent): decoder file, preview rule and decoder io, no normalisation', () => {
+  it('accepts the latent fixture (fixtures/tiny-latent): decoders, preview rule and their io, no normalisation', () => {
     const m = parseManifest(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'tiny-latent', 'manifest.json'), 'utf8'));
     expect(m.tokenLayout).toBe('latent');
     if (m.tokenLayout !== 'latent') return;
-    expect(m).toMatchObject({ decoder: 'decoder.onnx', preview: 'expand_subgrid', grid: 4, tokenDim: 4, patchSize: 8, imageSize: 32 });
+    expect(m).toMatchObject({ decoder: 'decoder.onnx', preview: 'preview_decoder', previewDecoder: 'preview_decoder.onnx', previewPixelsPerLatent: 8 });
+    expect(m).toMatchObject({ grid: 4, tokenDim: 4, patchSize: 8, imageSize: 32 });
     expect(m).not.toHaveProperty('normMean');
     expect(m.io.decoder).toEqual({ inputs: ['tokens'], outputs: ['pixels'] });
-    expect(sessionFiles(m).at(-1)).toBe('decoder.onnx');
-    expect(sessionFiles(m).length).toBe(7); // 2 modules x (backbone, flow head, few-step sampler) + decoder
+    expect(m.io.previewDecoder).toEqual({ inputs: ['tokens'], outputs: ['pixels'] });
+    expect(sessionFiles(m).slice(-2)).toEqual(['decoder.onnx', 'preview_decoder.onnx']);
+    expect(sessionFiles(m).length).toBe(8); // 2 modules x (backbone, flow head, few-step sampler) + 2 decoders
     const info = toModelInfo(m);
     expect(info.tokenLayout).toBe('latent');
     expect(info.totalBytes).toBe(Object.values(m.files).reduce((sum, f) => sum + f.bytes, 0)); // the decoder counts
@@ -172,6 +174,31 @@ describe('parseManifest', () => {
     // Any dim is fine for latents (not 3p²), and a pixel_patch manifest still needs its normalisation.
     expect(parseManifest(makeManifestJson({ layout: 'latent', latentDim: 5 })).tokenDim).toBe(5);
     expectInvalid((m) => (m.tokens.layout = 'pixel_patch'), 'tokens.dim', latent);
+  });
+
+  it('reads the preview_decoder rule: its file, pixels per latent and io; the session files end with it', () => {
+    const latent = makeManifestJson({ grid: 8, layout: 'latent', patch: 4, previewDecoder: true }) as Json;
+    const m = parseManifest(latent);
+    if (m.tokenLayout !== 'latent') throw new Error('expected a latent manifest');
+    expect(m).toMatchObject({ preview: 'preview_decoder', previewDecoder: 'preview_decoder.onnx', previewPixelsPerLatent: 4 });
+    expect(m.io.previewDecoder).toEqual({ inputs: ['tokens'], outputs: ['pixels'] });
+    expect(sessionFiles(m).slice(-2)).toEqual(['decoder.onnx', 'preview_decoder.onnx']);
+    expect(loadFiles(m)).toContain('preview_decoder.onnx');
+    const plain = parseManifest(makeManifestJson({ grid: 8, layout: 'latent' }));
+    expect(plain).toMatchObject({ preview: 'expand_subgrid', previewDecoder: null, previewPixelsPerLatent: null });
+    expect(plain.io.previewDecoder).toBeNull();
+  });
+
+  it('rejects a preview_decoder rule that does not add up, naming the field', () => {
+    const latent = makeManifestJson({ grid: 8, layout: 'latent', patch: 4, previewDecoder: true }) as Json;
+    expectInvalid((m) => delete m.tokens.preview_decoder, 'tokens.preview_decoder', latent);
+    expectInvalid((m) => delete m.files['preview_decoder.onnx'], 'tokens.preview_decoder', latent);
+    expectInvalid((m) => delete m.tokens.preview_pixels_per_latent, 'tokens.preview_pixels_per_latent', latent);
+    expectInvalid((m) => (m.tokens.preview_pixels_per_latent = 0), 'tokens.preview_pixels_per_latent', latent);
+    // The finest coarse preview (a 4x4 sub-grid) at 9 pixels per latent would be 36 px, wider than the 32 px image.
+    expectInvalid((m) => (m.tokens.preview_pixels_per_latent = 9), 'tokens.preview_pixels_per_latent', latent);
+    expectInvalid((m) => delete m.io.preview_decoder, 'io.preview_decoder', latent);
+    expectInvalid((m) => (m.io.preview_decoder.inputs = ['latents']), 'io.preview_decoder.inputs', latent);
   });
 
   it('checks session io names against the manifest', () => {

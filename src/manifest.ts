@@ -22,6 +22,8 @@ export const FEW_STEP_INPUTS = ['z', 'x0', 'guidance'];
 export const FEW_STEP_OUTPUTS = ['tokens'];
 export const DECODER_INPUTS = ['tokens'];
 export const DECODER_OUTPUTS = ['pixels'];
+export const PREVIEW_DECODER_INPUTS = ['tokens'];
+export const PREVIEW_DECODER_OUTPUTS = ['pixels'];
 
 export interface ScheduleStep {
   /** Cells appended to the module's KV cache; the value tokenCount is the class token. */
@@ -85,8 +87,11 @@ export interface ManifestCommon {
   scales: ManifestScale[];
   /** The distilled few-step sampler (solver "few_step"), or null when the model has only the ODE path. */
   fewStep: FewStepInfo | null;
-  /** `decoder` is null for pixel_patch models (no decoder session), `fewStep` without a few-step sampler. */
-  io: { backbone: SessionIo; flowHead: SessionIo; fewStep: SessionIo | null; decoder: SessionIo | null };
+  /**
+   * `decoder` is null for pixel_patch models (no decoder session), `previewDecoder` where the preview rule needs
+   * none, `fewStep` without a few-step sampler.
+   */
+  io: { backbone: SessionIo; flowHead: SessionIo; fewStep: SessionIo | null; decoder: SessionIo | null; previewDecoder: SessionIo | null };
   files: Record<string, { bytes: number; sha256: string }>;
   /** Measured quality figures for display; null when absent or not in the shape npm run eval writes. */
   quality: ModelQuality | null;
@@ -105,8 +110,14 @@ export interface LatentTokens {
   tokenLayout: 'latent';
   /** The decoder session's file (listed in `files`): tokens [B, G², dim] -> pixels [B, H, W, 3] in [0, 1]. */
   decoder: string;
-  /** How a scale's preview is made; the only rule the contract defines. */
-  preview: 'expand_subgrid';
+  /**
+   * How a scale's preview is made (docs/contract.md, "Previews"): the full decoder on the expanded sub-grid, or the
+   * small preview decoder on the sub-grid itself, scaled up (previewDecoder.ts).
+   */
+  preview: 'expand_subgrid' | 'preview_decoder';
+  /** The preview decoder session's file (listed in `files`) and its pixels per latent; null with "expand_subgrid". */
+  previewDecoder: string | null;
+  previewPixelsPerLatent: number | null;
   /** For display only, from the informational `tokens.tokenizer`; null where it is missing or malformed. */
   tokenizerParameters: number | null;
   tokenizerPsnr: number | null;
@@ -155,7 +166,7 @@ export function parseManifest(input: unknown): Manifest {
   const patchSize = int(tokens, 'patch_size', 'tokens.', 1);
   if (grid * patchSize !== imageSize) throw invalid('tokens.patch_size', `times tokens.grid must be image.size ${imageSize}, is ${patchSize} x ${grid}`);
   const tokenDim = int(tokens, 'dim', 'tokens.', 1);
-  const tokenFields = layout === 'pixel_patch' ? parsePixelPatchTokens(tokens, patchSize, tokenDim) : parseLatentTokens(tokens, grid);
+  const tokenFields = layout === 'pixel_patch' ? parsePixelPatchTokens(tokens, patchSize, tokenDim) : parseLatentTokens(tokens, grid, imageSize);
 
   const classesJson = arr(m, 'classes', '');
   if (classesJson.length === 0) throw invalid('classes', 'must not be empty');
@@ -221,6 +232,7 @@ export function parseManifest(input: unknown): Manifest {
     flowHead: { inputs: strArray(flowIo, 'inputs', 'io.flow_head.'), outputs: strArray(flowIo, 'outputs', 'io.flow_head.') },
     fewStep: null as SessionIo | null,
     decoder: null as SessionIo | null,
+    previewDecoder: null as SessionIo | null,
   };
   sameNames(io.backbone.inputs, BACKBONE_INPUTS, 'io.backbone.inputs');
   sameNames(io.backbone.outputs, BACKBONE_OUTPUTS, 'io.backbone.outputs');
@@ -232,6 +244,13 @@ export function parseManifest(input: unknown): Manifest {
     io.decoder = { inputs: strArray(decoderIo, 'inputs', 'io.decoder.'), outputs: strArray(decoderIo, 'outputs', 'io.decoder.') };
     sameNames(io.decoder.inputs, DECODER_INPUTS, 'io.decoder.inputs');
     sameNames(io.decoder.outputs, DECODER_OUTPUTS, 'io.decoder.outputs');
+    if (tokenFields.previewDecoder !== null) {
+      if (!(tokenFields.previewDecoder in files)) throw invalid('tokens.preview_decoder', `names "${tokenFields.previewDecoder}", which is not listed in files`);
+      const previewIo = obj(ioJson, 'preview_decoder', 'io.');
+      io.previewDecoder = { inputs: strArray(previewIo, 'inputs', 'io.preview_decoder.'), outputs: strArray(previewIo, 'outputs', 'io.preview_decoder.') };
+      sameNames(io.previewDecoder.inputs, PREVIEW_DECODER_INPUTS, 'io.preview_decoder.inputs');
+      sameNames(io.previewDecoder.outputs, PREVIEW_DECODER_OUTPUTS, 'io.preview_decoder.outputs');
+    }
   }
 
   const fewStep = parseFewStep(m.few_step);
@@ -345,10 +364,18 @@ function parsePixelPatchTokens(tokens: Json, patchSize: number, tokenDim: number
  * count and the held-out PSNR of the full grid's reconstruction are read, for display, and a missing or malformed
  * one never stops a model from loading. That the decoder is listed in `files` is checked once the files are parsed.
  */
-function parseLatentTokens(tokens: Json, grid: number): LatentTokens {
+function parseLatentTokens(tokens: Json, grid: number, imageSize: number): LatentTokens {
   const decoder = str(tokens, 'decoder', 'tokens.');
   const preview = str(tokens, 'preview', 'tokens.');
-  if (preview !== 'expand_subgrid') throw invalid('tokens.preview', `must be "expand_subgrid" (the preview rule this runtime knows), is "${preview}"`);
+  if (preview !== 'expand_subgrid' && preview !== 'preview_decoder') {
+    throw invalid('tokens.preview', `must be "expand_subgrid" or "preview_decoder" (the preview rules this runtime knows), is "${preview}"`);
+  }
+  // The preview decoder's picture of a g x g sub-grid is g*q pixels wide and is scaled up, never down.
+  const previewDecoder = preview === 'preview_decoder' ? str(tokens, 'preview_decoder', 'tokens.') : null;
+  const previewPixelsPerLatent = preview === 'preview_decoder' ? int(tokens, 'preview_pixels_per_latent', 'tokens.', 1) : null;
+  if (previewPixelsPerLatent !== null && previewPixelsPerLatent * (grid / 2) > imageSize) {
+    throw invalid('tokens.preview_pixels_per_latent', `makes the finest preview (${grid / 2} latents) wider than the image (${imageSize} px), is ${previewPixelsPerLatent}`);
+  }
   const info = (typeof tokens.tokenizer === 'object' && tokens.tokenizer !== null ? tokens.tokenizer : {}) as Json;
   const metrics = (typeof info.metrics === 'object' && info.metrics !== null ? info.metrics : {}) as Json;
   const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -358,6 +385,8 @@ function parseLatentTokens(tokens: Json, grid: number): LatentTokens {
     tokenLayout: 'latent',
     decoder,
     preview,
+    previewDecoder,
+    previewPixelsPerLatent,
     tokenizerParameters: finite(info.parameters),
     tokenizerPsnr: finite(metrics[`psnr_scale${fullScale}_vs_image`]),
   };
@@ -464,10 +493,11 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
   };
 }
 
-/** Every ONNX file of the model, in the order its sessions are created (modules, then decoder). */
+/** Every ONNX file of the model, in the order its sessions are created (modules, then decoder and preview decoder). */
 export function sessionFiles(manifest: Manifest): string[] {
   const files = manifest.modules.flatMap((m) => [m.backbone, m.flowHead, ...(m.fewStep ? [m.fewStep] : [])]);
-  return manifest.tokenLayout === 'latent' ? [...files, manifest.decoder] : files;
+  if (manifest.tokenLayout !== 'latent') return files;
+  return [...files, manifest.decoder, ...(manifest.previewDecoder ? [manifest.previewDecoder] : [])];
 }
 
 /** The two kinds of flow-matching head a module can have: the ODE's velocity head, the distilled few-step sampler. */
@@ -499,7 +529,7 @@ export function onDemandFiles(manifest: Manifest): string[] {
   return headFiles(manifest, other);
 }
 
-export type SessionRole = 'backbone' | 'flow_head' | 'few_step' | 'decoder';
+export type SessionRole = 'backbone' | 'flow_head' | 'few_step' | 'decoder' | 'preview_decoder';
 
 /**
  * Checks a created ONNX session's input/output names against the manifest's `io` (MANIFEST_INVALID otherwise),
@@ -511,7 +541,13 @@ export function checkSessionIo(
   file: string,
   session: { readonly inputNames: readonly string[]; readonly outputNames: readonly string[] },
 ): void {
-  const want = { backbone: manifest.io.backbone, flow_head: manifest.io.flowHead, few_step: manifest.io.fewStep, decoder: manifest.io.decoder }[role];
+  const want = {
+    backbone: manifest.io.backbone,
+    flow_head: manifest.io.flowHead,
+    few_step: manifest.io.fewStep,
+    decoder: manifest.io.decoder,
+    preview_decoder: manifest.io.previewDecoder,
+  }[role];
   if (!want) throw new NestarError('MANIFEST_INVALID', `${file}: a ${role} session, but the manifest's io has no ${role}`);
   const same = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join(',') === [...b].sort().join(',');
   if (!same(session.inputNames, want.inputs) || !same(session.outputNames, want.outputs)) {

@@ -1,6 +1,6 @@
 /**
  * SessionRunner on onnxruntime-web: per module a backbone, a flow-head and (when the model has one) a few-step sampler
- * InferenceSession, plus the decoder session of a latent model. The `ort` namespace is passed in, so the same code runs in the worker
+ * InferenceSession, plus the decoder (and preview decoder) sessions of a latent model. The `ort` namespace is passed in, so the same code runs in the worker
  * ('onnxruntime-web/webgpu') and in Node tests ('onnxruntime-web', wasm): both builds share one API and one set of types.
  */
 import type * as OrtNamespace from 'onnxruntime-web';
@@ -21,10 +21,11 @@ export interface ModuleSessions {
   fewStep: OrtSession | null;
 }
 
-/** The sessions of a loaded model: per module, then the decoder (null for pixel_patch models). */
+/** The sessions of a loaded model: per module, then the decoder (null for pixel_patch models) and the preview decoder (null where the preview rule has none). */
 export interface ModelSessions {
   modules: ModuleSessions[];
   decoder: OrtSession | null;
+  previewDecoder: OrtSession | null;
 }
 
 export interface CreateSessionsOptions {
@@ -71,7 +72,7 @@ function sessionCreator(ort: Ort, manifest: Manifest, options: CreateSessionsOpt
 
 /**
  * Creates and io-checks a model's sessions on exactly one execution provider (no silent fallback): the backbones,
- * the decoder and the heads of `options.heads`; by default what load() makes (manifest.ts loadFiles).
+ * the decoders and the heads of `options.heads`; by default what load() makes (manifest.ts loadFiles).
  */
 export async function createModelSessions(ort: Ort, manifest: Manifest, options: CreateModelSessionsOptions): Promise<ModelSessions> {
   const { create, releaseCreated } = sessionCreator(ort, manifest, options);
@@ -86,7 +87,8 @@ export async function createModelSessions(ort: Ort, manifest: Manifest, options:
       });
     }
     const decoder = manifest.tokenLayout === 'latent' ? await create(manifest.decoder, 'decoder') : null;
-    return { modules, decoder };
+    const previewDecoder = manifest.tokenLayout === 'latent' && manifest.previewDecoder ? await create(manifest.previewDecoder, 'preview_decoder') : null;
+    return { modules, decoder, previewDecoder };
   } catch (e) {
     await releaseCreated();
     throw e;
@@ -109,7 +111,7 @@ export async function createHeadSessions(ort: Ort, manifest: Manifest, kind: Hea
 /** Every session in `sessions`, loaded on demand or not. */
 export function allSessions(sessions: ModelSessions): OrtSession[] {
   const perModule = sessions.modules.flatMap((s) => [s.backbone, s.flowHead, s.fewStep]);
-  return [...perModule, sessions.decoder].filter((s): s is OrtSession => s !== null);
+  return [...perModule, sessions.decoder, sessions.previewDecoder].filter((s): s is OrtSession => s !== null);
 }
 
 export async function releaseModelSessions(sessions: ModelSessions): Promise<void> {
@@ -207,6 +209,18 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     const outputs = await decoder.run({ tokens: new this.ort.Tensor('float32', tokens_BND, [batch, manifest.tokenCount, manifest.tokenDim]) });
     const pixels = outputs.pixels;
     if (!pixels) throw new NestarError('MANIFEST_INVALID', `${manifest.decoder} did not return pixels`);
+    return floatData(pixels, 'pixels');
+  }
+
+  async decodePreview(tokens_BggD: Float32Array, batch: number, grid: number): Promise<Float32Array> {
+    const { previewDecoder } = this.sessions;
+    const { manifest } = this;
+    if (!previewDecoder || manifest.tokenLayout !== 'latent' || !manifest.previewDecoder) {
+      throw new NestarError('INTERNAL', `${manifest.id} has no preview decoder session (preview rule ${manifest.tokenLayout === 'latent' ? manifest.preview : 'of pixel patches'})`);
+    }
+    const outputs = await previewDecoder.run({ tokens: new this.ort.Tensor('float32', tokens_BggD, [batch, grid, grid, manifest.tokenDim]) });
+    const pixels = outputs.pixels;
+    if (!pixels) throw new NestarError('MANIFEST_INVALID', `${manifest.previewDecoder} did not return pixels`);
     return floatData(pixels, 'pixels');
   }
 

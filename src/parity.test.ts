@@ -59,6 +59,7 @@ function withFewStep<H>(runner: SessionRunner<H>, fewStep: SessionRunner<H>['few
     backbone: runner.backbone.bind(runner),
     flowHead: runner.flowHead.bind(runner),
     decode: runner.decode.bind(runner),
+    decodePreview: runner.decodePreview.bind(runner),
     release: runner.release.bind(runner),
     fewStep,
   };

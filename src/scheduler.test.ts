@@ -103,6 +103,10 @@ class FakeRunner implements SessionRunner<FakeHandle> {
     return pixels;
   }
 
+  async decodePreview(): Promise<Float32Array> {
+    throw new Error('these fake models have no preview decoder');
+  }
+
   release(handle: FakeHandle) {
     if (!this.live.delete(handle)) throw new Error('handle released twice or never made');
     if (handle.kind === 'kv') this.released.push(handle);

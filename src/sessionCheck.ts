@@ -20,8 +20,15 @@ interface Expected {
 const dyn: Dim = null;
 const fixed = (size: number, why: string): Dim => ({ size, why });
 
-function expectations(manifest: Manifest, role: 'backbone' | 'flow_head' | 'few_step' | 'decoder', module: number): { inputs: Record<string, Expected>; outputs: Record<string, Expected> } {
+function expectations(manifest: Manifest, role: 'backbone' | 'flow_head' | 'few_step' | 'decoder' | 'preview_decoder', module: number): { inputs: Record<string, Expected>; outputs: Record<string, Expected> } {
   const dim = fixed(manifest.tokenDim, 'tokens.dim');
+  if (role === 'preview_decoder') {
+    // Any sub-grid size g and batch: [B, g, g, dim] -> [B, g*q, g*q, 3].
+    return {
+      inputs: { tokens: { dtype: 'float32', dims: [dyn, dyn, dyn, dim] } },
+      outputs: { pixels: { dtype: 'float32', dims: [dyn, dyn, dyn, fixed(3, 'RGB')] } },
+    };
+  }
   if (role === 'decoder') {
     const size = fixed(manifest.imageSize, 'image.size');
     return {
@@ -109,4 +116,7 @@ export function checkSessionShapes(manifest: Manifest, sessions: ModelSessions):
     if (mod.fewStep && fewStep) checkOne(mod.fewStep, fewStep, expectations(manifest, 'few_step', k));
   });
   if (manifest.tokenLayout === 'latent' && sessions.decoder) checkOne(manifest.decoder, sessions.decoder, expectations(manifest, 'decoder', 0));
+  if (manifest.tokenLayout === 'latent' && manifest.previewDecoder && sessions.previewDecoder) {
+    checkOne(manifest.previewDecoder, sessions.previewDecoder, expectations(manifest, 'preview_decoder', 0));
+  }
 }

@@ -44,6 +44,12 @@ export interface SessionRunner<H = unknown> {
    * pixel_patch model has no decoder and throws.
    */
   decode(tokens_BND: Float32Array, batch: number): Promise<Float32Array>;
+  /**
+   * The preview decoder session of a latent model with the preview rule "preview_decoder" (docs/contract.md,
+   * "Previews"): sub-grids tokens [batch, grid, grid, dim] -> pixels [batch, grid*q, grid*q, 3] in [0, 1]. Other
+   * models have none and throw.
+   */
+  decodePreview(tokens_BggD: Float32Array, batch: number, grid: number): Promise<Float32Array>;
   /** Frees a cache or a z the scheduler will not feed again (device tensors are not garbage collected). */
   release(handle: H): void;
 }

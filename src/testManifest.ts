@@ -54,7 +54,7 @@ export function rasterSchedule(grid: number): { modules: StepJson[][]; scales: o
  * module also has a two-evaluation few-step sampler trained for guidance [1, 6] and temperature [0.5, 1.2].
  */
 export function makeManifestJson(
-  opts: { grid?: number; patch?: number; architecture?: 'nestar' | 'raster'; layout?: 'pixel_patch' | 'latent'; latentDim?: number; fewStep?: boolean } = {},
+  opts: { grid?: number; patch?: number; architecture?: 'nestar' | 'raster'; layout?: 'pixel_patch' | 'latent'; latentDim?: number; fewStep?: boolean; previewDecoder?: boolean } = {},
 ): Record<string, unknown> {
   const grid = opts.grid ?? 4;
   const patch = opts.patch ?? 2;
@@ -76,8 +76,13 @@ export function makeManifestJson(
     };
   });
   if (latent) files['decoder.onnx'] = { bytes: 300, sha256: 'c'.repeat(64) };
+  const previewDecoder = latent && opts.previewDecoder;
+  if (previewDecoder) files['preview_decoder.onnx'] = { bytes: 40, sha256: 'e'.repeat(64) };
+  const previewRule = previewDecoder
+    ? { preview: 'preview_decoder', preview_decoder: 'preview_decoder.onnx', preview_pixels_per_latent: patch }
+    : { preview: 'expand_subgrid' };
   const tokens = latent
-    ? { grid, count: grid * grid, layout: 'latent', patch_size: patch, dim: opts.latentDim ?? 4, decoder: 'decoder.onnx', preview: 'expand_subgrid' }
+    ? { grid, count: grid * grid, layout: 'latent', patch_size: patch, dim: opts.latentDim ?? 4, decoder: 'decoder.onnx', ...previewRule }
     : {
         grid,
         count: grid * grid,
@@ -118,6 +123,7 @@ export function makeManifestJson(
       },
       flow_head: { inputs: ['z', 'x', 't'], outputs: ['v'] },
       ...(latent ? { decoder: { inputs: ['tokens'], outputs: ['pixels'] } } : {}),
+      ...(previewDecoder ? { preview_decoder: { inputs: ['tokens'], outputs: ['pixels'] } } : {}),
       ...(opts.fewStep ? { few_step: { inputs: ['z', 'x0', 'guidance'], outputs: ['tokens'] } } : {}),
     },
     few_step: opts.fewStep ? { evaluations: 2, guidance: [1, 6], temperature: [0.5, 1.2] } : null,

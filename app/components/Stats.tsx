@@ -63,7 +63,13 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
   );
 }
 
-const CALL_NAMES: Record<keyof CallStats, string> = { backbone: 'transformer', flowHead: 'flow head (ODE)', fewStep: 'few-step sampler', decode: 'decoder' };
+const CALL_NAMES: Record<keyof CallStats, string> = {
+  backbone: 'transformer',
+  flowHead: 'flow head (ODE)',
+  fewStep: 'few-step sampler',
+  decode: 'decoder',
+  previewDecode: 'preview decoder',
+};
 
 /** e.g. "transformer: 10 calls, 41 ms · few-step sampler: 10 calls, 22 ms · decoder: 4 calls, 18 ms". */
 export function callBreakdown(calls: CallStats): string {

@@ -24,6 +24,10 @@ DECODER_INPUTS = ["tokens"]
 DECODER_OUTPUTS = ["pixels"]
 DECODER_DYNAMIC_AXES = {"tokens": {0: "batch"}, "pixels": {0: "batch"}}
 DECODER_FILE = "decoder.onnx"
+PREVIEW_DECODER_INPUTS = ["tokens"]
+PREVIEW_DECODER_OUTPUTS = ["pixels"]
+PREVIEW_DECODER_DYNAMIC_AXES = {"tokens": {0: "batch", 1: "grid", 2: "grid"}, "pixels": {0: "batch", 1: "side", 2: "side"}}
+PREVIEW_DECODER_FILE = "preview_decoder.onnx"
 
 
 class BackboneStep(nn.Module):

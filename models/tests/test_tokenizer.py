@@ -131,11 +131,13 @@ def test_config_rejects_inconsistent_latent_settings():
     assert ModelConfig(image_size=64, patch_size=8, token_layout="latent", latent_channels=16).token_dim == 16
 
 
-def test_latent_fixture_manifest_names_a_listed_decoder():
+def test_latent_fixture_manifest_names_listed_decoders():
     with open(os.path.join(FIXTURE, "manifest.json")) as f:
         manifest = json.load(f)
     tokens = manifest["tokens"]
-    assert tokens["layout"] == "latent" and tokens["preview"] == "expand_subgrid"
-    assert tokens["decoder"] in manifest["files"]
+    assert tokens["layout"] == "latent" and tokens["preview"] == "preview_decoder"
+    assert tokens["decoder"] in manifest["files"] and tokens["preview_decoder"] in manifest["files"]
     assert manifest["io"]["decoder"] == {"inputs": ["tokens"], "outputs": ["pixels"]}
+    assert manifest["io"]["preview_decoder"] == {"inputs": ["tokens"], "outputs": ["pixels"]}
+    assert tokens["preview_pixels_per_latent"] * tokens["grid"] // 2 <= manifest["image"]["size"]
     assert tokens["grid"] * tokens["patch_size"] == manifest["image"]["size"]
