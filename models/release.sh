@@ -8,25 +8,30 @@
 #   snap     freezes RUN's checkpoint, log and sample grids in RUN-snap (all later stages read the snapshot)
 #   score    quick_score (350 samples, PyTorch sampler) of the shipped checkpoint next to the snapshot: ship only if
 #            the snapshot is better (runs/release-ID/score.json)
+#   preview  the preview decoder of the snapshot's tokenizer (6 minutes; latent models)
 #   export   ONNX of the snapshot into runs/release-ID/stage, with the shipped model's description and defaults
 #   distill  few-step heads for the staged folder (DISTILL_MINUTES, default 40; resumable), re-exported with them
 #   install  the staged folder replaces public/models/ID, index.json takes the new title
 #   card     the installed model's card (samples, filmstrip, reconstructions, loss curve)
-#   keep     the snapshot without optimizer state as models/checkpoints/ID.pt (+ .log.jsonl, .few_step.pt): git keeps
-#            the shipped run, and train.py resumes from it
+#   keep     the snapshot without optimizer state as models/checkpoints/ID.pt (+ .log.jsonl, .few_step.pt,
+#            .preview_decoder.pt): git keeps the shipped run, and train.py resumes from it
 #
 # Then: npm run eval (rewrites the quality in README and manifest), models/eval/preview_error.py, node
 # bench/versions.mjs, npm test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 4 ] || { sed -n '2,19p' "$0"; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,20p' "$0"; exit 2; }
 STAGE=$1 RUN=${2%/} ID=$3 TITLE=$4 MINUTES=${5:-40}
 PY=/usr/bin/python3
 SNAP=$RUN-snap
 WORK=runs/release-$ID
 STAGED=$WORK/stage
 SHIPPED=public/models/$ID
+PREVIEW=$WORK/preview_decoder.pt
 mkdir -p "$WORK"
+# Latent models get the preview decoder once the preview stage has made it.
+preview_args=()
+if [ -f "$PREVIEW" ]; then preview_args=(--preview-decoder "$PREVIEW"); fi
 
 # What the shipped manifest says, so a new version keeps the page's description and sampling defaults.
 manifest_field() { $PY -c "import json,sys; m=json.load(open('$SHIPPED/manifest.json')); print(json.dumps(eval(sys.argv[1], {}, {'m': m})) if sys.argv[2] == 'json' else eval(sys.argv[1], {}, {'m': m}))" "$1" "$2"; }
@@ -42,14 +47,18 @@ case $STAGE in
   score)
     $PY models/eval/quick_score.py "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt" --samples 350 --out "$WORK/score.json"
     ;;
+  preview)
+    $PY models/train_preview_decoder.py "$SNAP/checkpoint.pt" --out "$PREVIEW" --minutes 6
+    ;;
   export)
     rm -rf "$STAGED"
     $PY models/export.py "$SNAP/checkpoint.pt" "$STAGED" --id "$ID" --title "$TITLE" \
       --description "$(manifest_field "m['description']" text)" \
-      --defaults "$(manifest_field "dict(m['sampling']['defaults'], solver='heun')" json)"
+      --defaults "$(manifest_field "dict(m['sampling']['defaults'], solver='heun')" json)" "${preview_args[@]}"
     ;;
   distill)
-    $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 --out "$WORK/distill"
+    $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 --out "$WORK/distill" \
+      "${preview_args[@]}"
     ;;
   install)
     [ -f "$STAGED/manifest.json" ] || { echo "nothing staged: run export (and distill) first" >&2; exit 1; }
@@ -66,14 +75,15 @@ open(path, "a").write("\n")
 EOF
     ;;
   card)
-    $PY models/model_card.py "$SNAP" "$SHIPPED" --few-step "$WORK/distill/few_step.pt"
+    $PY models/model_card.py "$SNAP" "$SHIPPED" --few-step "$WORK/distill/few_step.pt" "${preview_args[@]}"
     ;;
   keep)
     $PY models/slim_checkpoint.py "$SNAP/checkpoint.pt" "models/checkpoints/$ID.pt"
     cp "$SNAP/log.jsonl" "models/checkpoints/$ID.log.jsonl"
     cp "$WORK/distill/few_step.pt" "models/checkpoints/$ID.few_step.pt"
+    if [ -f "$PREVIEW" ]; then cp "$PREVIEW" "models/checkpoints/$ID.preview_decoder.pt"; fi
     ;;
   *)
-    echo "unknown stage '$STAGE'" >&2; sed -n '2,19p' "$0"; exit 2
+    echo "unknown stage '$STAGE'" >&2; sed -n '2,20p' "$0"; exit 2
     ;;
 esac
