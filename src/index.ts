@@ -31,4 +31,5 @@ export { integrate, velocityCalls, type Velocity } from './ode';
 export { bits, mix32, normal, streamOf, PRNG_ALGORITHM } from './prng';
 export { rgbaToTokens, subGridTokens, tokensToRgba, unitToByte, type TokenLayout } from './tokens';
 export { decodeLatentImages, expandSubgrid, pixelsToRgba, type DecodeLatents } from './latentDecoder';
+export { decodePreviewImages, upsampleBilinear, type DecodePreview } from './previewDecoder';
 export { copyImage, tokenRenderer, type TokenRenderer } from './tokenRenderer';

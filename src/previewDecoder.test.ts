@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodePreviewImages, subgridTokens, upsampleBilinear } from './previewDecoder';
+import { decodePreviewImages, upsampleBilinear } from './previewDecoder';
+import { subGridTokens } from './tokens';
 
 /** x[b, i, j, c] = ((b*f*f + i*f + j)*3 + c) mod 11 / 10: the inputs the PyTorch values below were made from. */
 function ramp(batch: number, from: number): Float32Array {
@@ -42,15 +43,15 @@ describe('upsampleBilinear (the preview_decoder rule: half-pixel centres, edges 
   });
 });
 
-describe('subgridTokens', () => {
+describe('subGridTokens (the sub-grid the preview decoder is fed)', () => {
   it('takes the cells at multiples of the stride, row-major', () => {
     const grid = 4;
     const dim = 2;
     const tokens = Float32Array.from({ length: grid * grid * dim }, (_, k) => k);
     // Cells (0,0), (0,2), (2,0), (2,2) = 0, 2, 8, 10.
-    expect(Array.from(subgridTokens(tokens, grid, dim, 2))).toEqual([0, 1, 4, 5, 16, 17, 20, 21]);
-    expect(Array.from(subgridTokens(tokens, grid, dim, 1))).toEqual(Array.from(tokens));
-    expect(() => subgridTokens(tokens, grid, dim, 3)).toThrow(RangeError);
+    expect(Array.from(subGridTokens(tokens, grid, dim, 2))).toEqual([0, 1, 4, 5, 16, 17, 20, 21]);
+    expect(Array.from(subGridTokens(tokens, grid, dim, 1))).toEqual(Array.from(tokens));
+    expect(() => subGridTokens(tokens, grid, dim, 3)).toThrow(RangeError);
   });
 });
 

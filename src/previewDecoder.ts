@@ -3,30 +3,16 @@
  * the model's preview decoder session, which returns the small picture that sub-grid holds (q pixels per latent),
  * and that picture is scaled to full size bilinearly. A fraction of a full decoder call: for the 64 px flagship the
  * two coarse previews cost two full decoder calls before, more than the whole few-step generator. Mirrors
- * models/nestar/preview_decoder.py (subgrid, upsample).
+ * models/nestar/preview_decoder.py (subgrid, upsample); the sub-grid is tokens.ts's subGridTokens, as for pixel patches.
  */
 import { NestarError } from './errors';
 import { pixelsToRgba } from './latentDecoder';
 import type { LatentManifest } from './manifest';
+import { subGridTokens } from './tokens';
 import type { RgbaImage } from './types';
 
 /** The preview decoder session: sub-grids [B, g, g, dim] -> pixels [B, g*q, g*q, 3] in [0, 1] (SessionRunner.decodePreview). */
 export type DecodePreview = (tokens_BggD: Float32Array, batch: number, grid: number) => Promise<Float32Array>;
-
-/** The g x g sub-grid at stride `stride` of a G x G token grid [G*G*dim] (row-major cells), as [g*g*dim]. */
-export function subgridTokens(tokens_ND: Float32Array, grid: number, dim: number, stride: number): Float32Array {
-  if (tokens_ND.length !== grid * grid * dim) throw new RangeError(`expected ${grid * grid * dim} token values, got ${tokens_ND.length}`);
-  if (stride < 1 || grid % stride !== 0) throw new RangeError(`stride ${stride} does not divide the grid ${grid}`);
-  const g = grid / stride;
-  const out = new Float32Array(g * g * dim);
-  for (let i = 0; i < g; i++) {
-    for (let j = 0; j < g; j++) {
-      const source = i * stride * grid + j * stride;
-      out.set(tokens_ND.subarray(source * dim, (source + 1) * dim), (i * g + j) * dim);
-    }
-  }
-  return out;
-}
 
 /**
  * Bilinear scaling of `batch` HWC images (3 channels) from `from` x `from` to `to` x `to`, half-pixel centres, edges
@@ -84,7 +70,7 @@ export async function decodePreviewImages(
   const n = g * g * dim;
   const batch = tokens_B.length;
   const tokens_BggD = new Float32Array(batch * n);
-  tokens_B.forEach((tokens_ND, b) => tokens_BggD.set(subgridTokens(tokens_ND, grid, dim, stride), b * n));
+  tokens_B.forEach((tokens_ND, b) => tokens_BggD.set(subGridTokens(tokens_ND, grid, dim, stride), b * n));
   const small = await decodePreview(tokens_BggD, batch, g);
   return pixelsToRgba(upsampleBilinear(checkedLength(small, batch, g * q), batch, g * q, imageSize), batch, imageSize);
 }

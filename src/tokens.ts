@@ -57,6 +57,8 @@ export function tokensToRgba(tokens_ND: Float32Array, layout: TokenLayout, strid
 
 /** The g x g sub-grid at cells (i*stride, j*stride), row-major: [g*g*dim]. */
 export function subGridTokens(tokens_ND: Float32Array, grid: number, dim: number, stride: number): Float32Array {
+  if (tokens_ND.length !== grid * grid * dim) throw new RangeError(`expected ${grid * grid * dim} token values, got ${tokens_ND.length}`);
+  if (stride < 1 || grid % stride !== 0) throw new RangeError(`stride ${stride} does not divide the grid ${grid}`);
   const g = grid / stride;
   const out = new Float32Array(g * g * dim);
   for (let i = 0; i < g; i++) {
