@@ -78,7 +78,7 @@ def distil_tiny(ckpt: str, state: dict, tokens, labels, steps: int, path: str):
 
 def train_tiny_preview_decoder(tokenizer, size: int, steps: int, path: str):
     """A briefly distilled preview decoder (the parity of its rule is what the fixture checks)."""
-    cfg = PreviewDecoderConfig(latent_channels=tokenizer.config.latent_channels, width=16)
+    cfg = PreviewDecoderConfig(latent_channels=tokenizer.config.latent_channels, pixels_per_latent=8, width=16)
     decoder, steps = train_preview_decoder(tokenizer, EmojiDataset("train", size).images, cfg, max_steps=steps,
                                            log=lambda m: None)
     save_preview_decoder(path, decoder, tokenizer, {"steps": steps, "seconds": 0, "parameters": 0})

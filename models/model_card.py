@@ -70,9 +70,13 @@ def save_filmstrip(model, tokenizer, settings, classes: list, path: str, preview
     canvas.save(path)
 
 
-def preview_decoder_lines(info: dict, tokens: dict) -> list:
-    """The preview decoder: what it is and how close its previews come to the full decoder's."""
+def preview_decoder_lines(info: dict, tokens: dict, tokenizer, preview_decoder) -> list:
+    """The preview decoder: what it is, what it costs against the full decoder and how close its previews come."""
     m = info["metrics"]
+    g_full, channels = tokenizer.config.grid, tokenizer.config.latent_channels
+    full = preview.conv_multiply_adds(tokenizer.decoder, torch.zeros(1, channels, g_full, g_full))
+    coarse = [preview.conv_multiply_adds(preview_decoder, torch.zeros(1, channels, 1 << s, 1 << s))
+              for s in range(1, tokenizer.config.num_scales)]
     scales = sorted(k for k in m if k.startswith("scale"))
     cells = "; ".join(f"{1 << int(k[5:])}x{1 << int(k[5:])}: {m[k]['vs_full_decoder_preview']:.4f} from the full "
                       f"decoder's preview, {m[k]['to_final']:.4f} to the final image (full decoder's preview "
@@ -80,11 +84,14 @@ def preview_decoder_lines(info: dict, tokens: dict) -> list:
     return [f"The page's coarse previews come from a preview decoder (`{tokens['preview_decoder']}`, "
             f"{m['parameters']:,} parameters, `models/nestar/preview_decoder.py`): the sub-grid's latents to a "
             f"{tokens['preview_pixels_per_latent']}-pixel-per-latent picture, scaled up bilinearly, distilled from the "
-            f"full decoder's previews in {m['seconds'] / 60:.0f} minutes ({m['steps']:,} steps). It costs a fraction of a "
-            f"full decoder call. Held-out mean squared error (pixels in [-1, 1]) per scale: {cells}.", ""]
+            f"full decoder's previews in {m['seconds'] / 60:.0f} minutes ({m['steps']:,} steps). Per image it costs "
+            + " and ".join(f"{c / 1e6:.1f}M" for c in coarse)
+            + f" convolution multiply-adds for the coarse scales, against {full / 1e6:.0f}M for each call of the full "
+            f"decoder, which now runs once, for the image. Held-out mean squared error (pixels in [-1, 1]) per scale: "
+            f"{cells}.", ""]
 
 
-def tokenizer_section(manifest: dict, tokenizer, model_dir: str) -> list:
+def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder=None) -> list:
     """The nested tokenizer: config, training, held-out metrics and the picture of its previews."""
     tok = manifest["tokens"]["tokenizer"]
     cfg = tokenizer.config
@@ -108,7 +115,8 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str) -> list:
         "repeated over its stride block) into the image blurred to what that grid can hold, so each finished scale "
         "of the generator decodes to a real low-resolution picture (the page's previews). Latents are regularised "
         f"with {cfg.latent_noise_std} relative noise and normalised per channel.", "",
-        *(preview_decoder_lines(tok["preview_decoder"], manifest["tokens"]) if "preview_decoder" in tok else []),
+        *(preview_decoder_lines(tok["preview_decoder"], manifest["tokens"], tokenizer, preview_decoder)
+          if preview_decoder is not None else []),
         f"Trained on the training split only: {tok['steps']:,} steps of batch 32 in {tok['hours']:.2f} h on "
         f"{tok['hardware']}, random shifts of up to 4 px (white fill).", "",
         f"Held-out PSNR: {psnr}.{ceiling}", "",
@@ -230,7 +238,7 @@ def main():
         "- Labels: emoji-datasource (MIT), from Unicode CLDR data (Unicode licence).",
         "- Changes made to the artwork (CC BY 4.0 asks to say so): rasterised from SVG with resvg at 4x and "
         "box-filtered to the image size, composited on white.", "",
-        *(tokenizer_section(manifest, tokenizer, args.model_dir) if latent else []),
+        *(tokenizer_section(manifest, tokenizer, args.model_dir, preview_decoder) if latent else []),
         "## Model", "",
         (f"Tokens are the tokenizer's {cfg.token_dim}-channel latents (n = {cfg.num_tokens}); the generator never "
          "sees pixels." if latent else

@@ -8,7 +8,7 @@
 #   snap     freezes RUN's checkpoint, log and sample grids in RUN-snap (all later stages read the snapshot)
 #   score    quick_score (350 samples, PyTorch sampler) of the shipped checkpoint next to the snapshot: ship only if
 #            the snapshot is better (runs/release-ID/score.json)
-#   preview  the preview decoder of the snapshot's tokenizer (6 minutes; latent models)
+#   preview  the preview decoder of the snapshot's tokenizer (10 minutes; latent models)
 #   export   ONNX of the snapshot into runs/release-ID/stage, with the shipped model's description and defaults
 #   distill  few-step heads for the staged folder (DISTILL_MINUTES, default 40; resumable), re-exported with them
 #   install  the staged folder replaces public/models/ID, index.json takes the new title
@@ -48,7 +48,7 @@ case $STAGE in
     $PY models/eval/quick_score.py "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt" --samples 350 --out "$WORK/score.json"
     ;;
   preview)
-    $PY models/train_preview_decoder.py "$SNAP/checkpoint.pt" --out "$PREVIEW" --minutes 6
+    $PY models/train_preview_decoder.py "$SNAP/checkpoint.pt" --out "$PREVIEW" --minutes 10
     ;;
   export)
     rm -rf "$STAGED"

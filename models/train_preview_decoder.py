@@ -4,7 +4,7 @@ training split's latents, each coarse scale's sub-grid must give the full decode
 pooled to the sub-grid's size. Minutes on one CPU thread; export.py --preview-decoder ships it.
 
   /usr/bin/python3 models/train_preview_decoder.py models/checkpoints/emoji64-nestar.pt \
-      --out models/checkpoints/emoji64-nestar.preview_decoder.pt --minutes 6
+      --out models/checkpoints/emoji64-nestar.preview_decoder.pt --minutes 10
 
 The first argument is a generator checkpoint that carries its tokenizer, or a tokenizer file (train_tokenizer.py).
 Writes the decoder with its held-out metrics: mean squared error of its full-size preview to the full decoder's
@@ -105,10 +105,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", help="a latent generator's checkpoint (carries its tokenizer) or a tokenizer file")
     p.add_argument("--out", required=True)
-    p.add_argument("--minutes", type=float, default=6.0)
-    p.add_argument("--pixels-per-latent", type=int, default=8,
+    p.add_argument("--minutes", type=float, default=10.0)
+    p.add_argument("--pixels-per-latent", type=int, default=16,
                    help="the picture's pixels per latent side (the tokenizer's blurred targets hold 4)")
-    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--width", type=int, default=96)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()

@@ -2,13 +2,13 @@
 full decoder.
 
 The nested tokenizer is trained so that a stride-s sub-grid, each latent repeated over its stride block, decodes to
-the image blurred to what the sub-grid can hold (tokenizer.py). Decoding that costs a full decoder call per scale,
-and the full decoder (80M multiply-adds at 64 px) costs more than the whole few-step generator (docs/contract.md,
-"Previews"): in the page, the two coarse previews were a third of a few-step run. The preview decoder is a tiny
-convolutional net (under 1M multiply-adds at the 4x4 grid) trained to give that same blurred picture at the size
-it has (pixels_per_latent pixels per latent: 16x16 for the 2x2 grid), and the runtime scales it to full size
-bilinearly. Decoding the sub-grid with the full decoder instead would not do: it was never trained on such a small
-grid (mean squared error to the final image 0.34 against 0.07 for the expanded preview, 2x2 scale).
+the image blurred to what the sub-grid can hold (tokenizer.py). Decoding that costs a full decoder call per scale
+(80M multiply-adds at 64 px): for v2 the three decoder calls cost more than the whole few-step generator (155M), and
+in the page they were a third of a run. The preview decoder is a tiny convolutional net (2.7M multiply-adds at the
+4x4 grid) trained to give that same blurred picture at a smaller size (pixels_per_latent pixels per latent: 32x32
+for the 2x2 grid), which the runtime scales to full size bilinearly; the full decoder runs once, for the image.
+Feeding the small sub-grid to the full decoder instead would not do: it was never trained on such a grid (mean
+squared error to the final image 0.34 against 0.07 for the expanded preview, 2x2 scale, v3's tokenizer).
 
 Mirrors src/previewDecoder.ts (the sub-grid it is fed and the bilinear upsampling).
 """
@@ -28,9 +28,10 @@ FORMAT = "nestar-preview-decoder"
 class PreviewDecoderConfig:
     latent_channels: int = 16
     # Pixels per latent side of the small picture. The tokenizer's blurred targets hold 4, but its decoder draws
-    # them smoothly: at 8 the bilinear scaling loses less of that (measured by train_preview_decoder.py).
-    pixels_per_latent: int = 8
-    width: int = 64
+    # them smoothly, and the bilinear scaling loses that: for v2 the 4x4 preview's error to the final image was
+    # 0.042 at 4, 0.037 at 8 and 0.034 at 16 (width 96; full decoder 0.024, train_preview_decoder.py).
+    pixels_per_latent: int = 16
+    width: int = 96
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +87,24 @@ def upsample(x_BCHW, size: int):
     """The runtime's scaling of a preview to full size: bilinear with half-pixel centres, edges clamped
     (src/previewDecoder.ts upsampleBilinear)."""
     return F.interpolate(x_BCHW, size=(size, size), mode="bilinear", align_corners=False)
+
+
+@torch.no_grad()
+def conv_multiply_adds(module: nn.Module, x) -> int:
+    """Multiply-adds of the convolutions of one forward pass of `module` on `x` (what dominates both decoders)."""
+    total = 0
+
+    def count(conv, _inputs, output):
+        nonlocal total
+        total += output.numel() * conv.in_channels // conv.groups * conv.kernel_size[0] * conv.kernel_size[1]
+
+    hooks = [m.register_forward_hook(count) for m in module.modules() if isinstance(m, nn.Conv2d)]
+    try:
+        module(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return total
 
 
 def tokenizer_fingerprint(tokenizer: NestedTokenizer) -> str:

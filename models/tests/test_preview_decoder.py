@@ -10,8 +10,8 @@ import torch.nn.functional as F
 
 from nestar.config import ModelConfig
 from nestar.layout import images_from_tokens, preview_pixels
-from nestar.preview_decoder import (ExportedPreviewDecoder, PreviewDecoder, PreviewDecoderConfig, load, subgrid,
-                                    teacher_preview, tokenizer_fingerprint, upsample)
+from nestar.preview_decoder import (ExportedPreviewDecoder, PreviewDecoder, PreviewDecoderConfig, conv_multiply_adds,
+                                    load, subgrid, teacher_preview, tokenizer_fingerprint, upsample)
 from nestar.tokenizer import NestedTokenizer, TokenizerConfig, expand_subgrid, images_to_input
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -97,3 +97,11 @@ def test_teacher_preview_is_the_full_decoders_expanded_preview_pooled():
     assert target.shape == (2, 3, 16, 16)
     with torch.no_grad():
         assert torch.allclose(target, F.adaptive_avg_pool2d(tok.decode(expand_subgrid(z, 1)), 16))
+
+
+def test_conv_multiply_adds_counts_every_convolution_once():
+    net = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, padding=1), torch.nn.SiLU(), torch.nn.Conv2d(8, 2, 1))
+    assert conv_multiply_adds(net, torch.zeros(1, 4, 5, 5)) == 25 * 8 * 4 * 9 + 25 * 2 * 8
+    # The preview decoder on a g x g grid costs (its convolutions' weights) x g^2, whatever the batch shape.
+    decoder = PreviewDecoder(PreviewDecoderConfig(latent_channels=16, pixels_per_latent=16, width=96))
+    assert conv_multiply_adds(decoder, torch.zeros(1, 16, 4, 4)) == (16 * 96 * 9 + 96 * 96 * 9 + 96 * 768) * 16
