@@ -1,7 +1,8 @@
 /**
  * SessionRunner on onnxruntime-web: per module a backbone, a flow-head and (when the model has one) a few-step sampler
- * InferenceSession, plus the decoder (and preview decoder) sessions of a latent model. The `ort` namespace is passed in, so the same code runs in the worker
- * ('onnxruntime-web/webgpu') and in Node tests ('onnxruntime-web', wasm): both builds share one API and one set of types.
+ * InferenceSession, plus the decoder (and preview decoder) sessions of a latent model. The `ort` namespace is passed
+ * in, so the same code runs in the worker ('onnxruntime-web/webgpu') and in Node tests ('onnxruntime-web', wasm):
+ * both builds share one API and one set of types.
  */
 import type * as OrtNamespace from 'onnxruntime-web';
 import { NestarError } from './errors';
@@ -21,7 +22,10 @@ export interface ModuleSessions {
   fewStep: OrtSession | null;
 }
 
-/** The sessions of a loaded model: per module, then the decoder (null for pixel_patch models) and the preview decoder (null where the preview rule has none). */
+/**
+ * The sessions of a loaded model: per module, then the decoder (null for pixel_patch models) and the preview decoder
+ * (null where the preview rule has none).
+ */
 export interface ModelSessions {
   modules: ModuleSessions[];
   decoder: OrtSession | null;
@@ -87,7 +91,8 @@ export async function createModelSessions(ort: Ort, manifest: Manifest, options:
       });
     }
     const decoder = manifest.tokenLayout === 'latent' ? await create(manifest.decoder, 'decoder') : null;
-    const previewDecoder = manifest.tokenLayout === 'latent' && manifest.previewDecoder ? await create(manifest.previewDecoder, 'preview_decoder') : null;
+    const previewFile = manifest.tokenLayout === 'latent' ? manifest.previewDecoder : null;
+    const previewDecoder = previewFile ? await create(previewFile, 'preview_decoder') : null;
     return { modules, decoder, previewDecoder };
   } catch (e) {
     await releaseCreated();
