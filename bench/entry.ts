@@ -22,7 +22,10 @@ export interface Timing {
   flowCalls: number;
   /** Few-step sampler calls (the fast path: one per step). */
   fewStepCalls: number;
-  /** Decoder session calls (latent models: one per preview and one for the image, each for the whole batch). */
+  /**
+   * Decoder session calls (latent models: one per scale, or with a preview decoder one for the image; each for the
+   * whole batch).
+   */
   decodeCalls: number;
   /** Preview decoder calls (latent models with the preview_decoder rule: one per coarse scale; the decoder then runs once). */
   previewDecodeCalls: number;

@@ -37,8 +37,8 @@ export function record(backend, tokens, batch, arch, runs, cost, path = 'ode', s
   const few = path === 'few_step';
   const gflops = cost.flops_per_image / (timings.msPerImage.median / 1000) / 1e9;
   // flops.json's flow_calls are few-step calls on the few-step path (one per step).
-  const scheduled = { backboneCalls: cost.backbone_calls, flowCalls: few ? 0 : cost.flow_calls, fewStepCalls: few ? cost.flow_calls : 0, decodeCalls: 0 };
-  const calls = observed ? { backboneCalls: runs[0].backboneCalls, flowCalls: runs[0].flowCalls, fewStepCalls: runs[0].fewStepCalls ?? 0, decodeCalls: runs[0].decodeCalls ?? 0 } : scheduled;
+  const scheduled = { backboneCalls: cost.backbone_calls, flowCalls: few ? 0 : cost.flow_calls, fewStepCalls: few ? cost.flow_calls : 0, decodeCalls: 0, previewDecodeCalls: 0 };
+  const calls = observed ? { backboneCalls: runs[0].backboneCalls, flowCalls: runs[0].flowCalls, fewStepCalls: runs[0].fewStepCalls ?? 0, decodeCalls: runs[0].decodeCalls ?? 0, previewDecodeCalls: runs[0].previewDecodeCalls ?? 0 } : scheduled;
   return {
     backend, tokens, batch, arch, path,
     sampling: sampling ?? samplingLabel(path, cost, null),
@@ -47,7 +47,7 @@ export function record(backend, tokens, batch, arch, runs, cost, path = 'ode', s
     steps: observed ? runs[0].steps : cost.sequential_steps,
     ...calls,
     // Session calls of one generation (the whole batch goes through each call): per image at batch 1.
-    calls: calls.backboneCalls + calls.flowCalls + calls.fewStepCalls + calls.decodeCalls,
+    calls: calls.backboneCalls + calls.flowCalls + calls.fewStepCalls + calls.decodeCalls + calls.previewDecodeCalls,
     flopsPerImage: cost.flops_per_image,
     // Per kept repeat, in round order: paired with the other series of the same cell for the ratios.
     msPerImageRuns: runs.map((r) => r.totalMs / batch),
@@ -69,6 +69,7 @@ function callsText(r) {
   if (r.flowCalls) parts.push(`${r.flowCalls} flow`);
   if (r.fewStepCalls) parts.push(`${r.fewStepCalls} few-step`);
   if (r.decodeCalls) parts.push(`${r.decodeCalls} decode`);
+  if (r.previewDecodeCalls) parts.push(`${r.previewDecodeCalls} preview decode`);
   return `${callsOf(r)} (${parts.join(' + ')})`;
 }
 

@@ -2,7 +2,7 @@
  * The e2e test's reference generator, run in Node (bundled by e2e/reference.mjs): src's own manifest parser,
  * onnxruntime session runner and scheduler on onnxruntime-web's wasm backend, fed straight from the model folder.
  * The page under test is never asked for its own expected output. Works for both token layouts: for a latent model
- * the images and previews come from its decoder session, as in the page.
+ * the images and previews come from its decoder (and preview decoder) sessions, as in the page.
  */
 import * as ort from 'onnxruntime-web';
 import { openModelDir } from '../src/node';

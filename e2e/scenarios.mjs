@@ -77,7 +77,10 @@ async function checkAbout(page, model) {
   const { layout: kind, decoder } = model.manifest.tokens;
   if (kind === 'latent') {
     check(layout.includes('latents') && layout.includes(`${model.manifest.tokens.dim}-channel`), `About says tokens are "${layout}"`);
-    check(tokenizer !== null && (await tokenizer.textContent()).includes(decoder), 'About does not name the tokenizer\'s decoder');
+    const text = tokenizer === null ? '' : await tokenizer.textContent();
+    check(text.includes(decoder), 'About does not name the tokenizer\'s decoder');
+    const previewDecoder = model.manifest.tokens.preview_decoder;
+    check(!previewDecoder || text.includes(previewDecoder), `About does not name the preview decoder ${previewDecoder}`);
   } else {
     check(layout.includes('pixel patches') && tokenizer === null, `About says tokens are "${layout}"${tokenizer ? ' and shows a tokenizer' : ''}`);
   }
@@ -180,7 +183,7 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
     if (screenshots.done) out.doneShot = await shot(page, screenshots.done);
 
     // Same model, seed and settings in Node (src's scheduler on onnxruntime-web's wasm backend; a latent model's
-    // pixels come from its decoder session there too).
+    // pixels come from its decoder and preview decoder sessions there too).
     const request = { classIndex: cls.index, seed: ctx.seed, batch: 1, odeSteps: form.odeSteps, solver: form.solver, guidance: form.guidance, temperature: form.temperature };
     out.request = request;
     const expected = await reference(request);

@@ -35,8 +35,12 @@ function windowEnding(last) {
   return new Set(Array.from({ length: WINDOW }, (_, k) => last - k));
 }
 
+/** Means over the window; a heap not read in a sample (the worker target missing for a moment) is left out of it. */
 function meanMemory(samples) {
-  const mean = (key) => (samples.some((s) => s[key] === null) ? null : samples.reduce((sum, s) => sum + s[key], 0) / samples.length);
+  const mean = (key) => {
+    const read = samples.map((s) => s[key]).filter((v) => v !== null);
+    return read.length ? read.reduce((sum, v) => sum + v, 0) / read.length : null;
+  };
   return { pageHeap: mean('pageHeap'), workerHeap: mean('workerHeap'), samples: samples.length };
 }
 

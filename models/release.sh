@@ -22,6 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 4 ] || { sed -n '2,20p' "$0"; exit 2; }
 STAGE=$1 RUN=${2%/} ID=$3 TITLE=$4 MINUTES=${5:-40}
+# ID names folders that stages delete and replace: a plain model id only.
+[[ $ID =~ ^[a-z0-9][a-z0-9._-]*$ ]] || { echo "ID must be a model id like emoji64-nestar, is '$ID'" >&2; exit 2; }
+[[ -n $RUN && $RUN != /* && $RUN != -* ]] || { echo "RUN must be a relative folder like runs/emoji64-nestar-v3, is '$RUN'" >&2; exit 2; }
 PY=/usr/bin/python3
 SNAP=$RUN-snap
 WORK=runs/release-$ID
@@ -32,17 +35,23 @@ mkdir -p "$WORK"
 # Latent models get the preview decoder once the preview stage has made it.
 preview_args=()
 if [ -f "$PREVIEW" ]; then preview_args=(--preview-decoder "$PREVIEW"); fi
+# (bash < 4.4 calls an empty array unbound under set -u: expand it through this guard)
+with_preview() { "$@" ${preview_args[@]+"${preview_args[@]}"}; }
 
 # What the shipped manifest says, so a new version keeps the page's description and sampling defaults.
-manifest_field() { $PY -c "import json,sys; m=json.load(open('$SHIPPED/manifest.json')); print(json.dumps(eval(sys.argv[1], {}, {'m': m})) if sys.argv[2] == 'json' else eval(sys.argv[1], {}, {'m': m}))" "$1" "$2"; }
+manifest_field() {
+  $PY -c "import json, sys; m = json.load(open(sys.argv[3])); v = eval(sys.argv[1], {}, {'m': m}); print(json.dumps(v) if sys.argv[2] == 'json' else v)" \
+    "$1" "$2" "$SHIPPED/manifest.json"
+}
 
 case $STAGE in
   snap)
     [ -f "$RUN/checkpoint.pt" ] || { echo "no $RUN/checkpoint.pt" >&2; exit 1; }
-    rm -rf "$SNAP" && mkdir -p "$SNAP"
+    rm -rf -- "$SNAP" && mkdir -p -- "$SNAP"
     cp "$RUN"/checkpoint.pt "$RUN"/log.jsonl "$SNAP"/
     if [ -d "$RUN/samples" ]; then cp -r "$RUN/samples" "$SNAP"/; fi
-    $PY -c "import torch; s=torch.load('$SNAP/checkpoint.pt', map_location='cpu'); print('snapshot: step', s['step'], 'trained %.2f h' % (s['elapsed_s'] / 3600))"
+    $PY -c "import sys, torch; s = torch.load(sys.argv[1], map_location='cpu'); print('snapshot: step', s['step'], 'trained %.2f h' % (s['elapsed_s'] / 3600))" \
+      "$SNAP/checkpoint.pt"
     ;;
   score)
     $PY models/eval/quick_score.py "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt" --samples 350 --out "$WORK/score.json"
@@ -51,37 +60,40 @@ case $STAGE in
     $PY models/train_preview_decoder.py "$SNAP/checkpoint.pt" --out "$PREVIEW" --minutes 10
     ;;
   export)
-    rm -rf "$STAGED"
-    $PY models/export.py "$SNAP/checkpoint.pt" "$STAGED" --id "$ID" --title "$TITLE" \
+    [ -f "$SHIPPED/manifest.json" ] || { echo "export keeps $SHIPPED's description and defaults: a new id needs models/export.py by hand" >&2; exit 1; }
+    rm -rf -- "$STAGED"
+    with_preview $PY models/export.py "$SNAP/checkpoint.pt" "$STAGED" --id "$ID" --title "$TITLE" \
       --description "$(manifest_field "m['description']" text)" \
-      --defaults "$(manifest_field "dict(m['sampling']['defaults'], solver='heun')" json)" "${preview_args[@]}"
+      --defaults "$(manifest_field "dict(m['sampling']['defaults'], solver='heun')" json)"
     ;;
   distill)
-    $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 --out "$WORK/distill" \
-      "${preview_args[@]}"
+    with_preview $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 --out "$WORK/distill"
     ;;
   install)
     [ -f "$STAGED/manifest.json" ] || { echo "nothing staged: run export (and distill) first" >&2; exit 1; }
-    rm -rf "$SHIPPED" && cp -r "$STAGED" "$SHIPPED"
+    rm -rf -- "$SHIPPED" && cp -r -- "$STAGED" "$SHIPPED"
     $PY - "$ID" "$TITLE" <<'EOF'
 import json, sys
 path = "public/models/index.json"
 index = json.load(open(path))
-for entry in index["models"]:
-    if entry["id"] == sys.argv[1]:
-        entry["title"] = sys.argv[2]
+listed = [entry for entry in index["models"] if entry["id"] == sys.argv[1]]
+if not listed:
+    sys.exit(f"{sys.argv[1]} is not in {path}: add it by hand (where in the switcher it goes is a choice)")
+for entry in listed:
+    entry["title"] = sys.argv[2]
 json.dump(index, open(path, "w"), indent=1)
 open(path, "a").write("\n")
 EOF
     ;;
   card)
-    $PY models/model_card.py "$SNAP" "$SHIPPED" --few-step "$WORK/distill/few_step.pt" "${preview_args[@]}"
+    with_preview $PY models/model_card.py "$SNAP" "$SHIPPED" --few-step "$WORK/distill/few_step.pt"
     ;;
   keep)
     $PY models/slim_checkpoint.py "$SNAP/checkpoint.pt" "models/checkpoints/$ID.pt"
     cp "$SNAP/log.jsonl" "models/checkpoints/$ID.log.jsonl"
-    cp "$WORK/distill/few_step.pt" "models/checkpoints/$ID.few_step.pt"
     if [ -f "$PREVIEW" ]; then cp "$PREVIEW" "models/checkpoints/$ID.preview_decoder.pt"; fi
+    if [ -f "$WORK/distill/few_step.pt" ]; then cp "$WORK/distill/few_step.pt" "models/checkpoints/$ID.few_step.pt"; fi
+    echo "kept in models/checkpoints/: git add them and $SHIPPED (new files too) before committing"
     ;;
   *)
     echo "unknown stage '$STAGE'" >&2; sed -n '2,20p' "$0"; exit 2

@@ -57,7 +57,7 @@ def held_out_metrics(tokenizer, decoder, images_BHWC) -> dict:
     out = {}
     for s in range(1, tokenizer.config.num_scales):
         full_decoder = tokenizer.decode(expand_subgrid(z, s)).clamp(-1, 1)
-        ours = upsample(decoder(subgrid(z, s)), size)
+        ours = upsample(decoder(subgrid(z, s)).clamp(-1, 1), size)  # clamped before scaling, as the page does
         out[f"scale{s}"] = {"vs_full_decoder_preview": mse(ours, full_decoder), "to_final": mse(ours, final),
                             "full_decoder_to_final": mse(full_decoder, final)}
     return out

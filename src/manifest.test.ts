@@ -142,7 +142,14 @@ describe('parseManifest', () => {
     expect(info.tokenLayout).toBe('latent');
     expect(info.totalBytes).toBe(Object.values(m.files).reduce((sum, f) => sum + f.bytes, 0)); // the decoder counts
     // The fixture's tokenizer has no metrics: the PSNR is simply not shown.
-    expect(info.tokenizer).toEqual({ latentChannels: 4, decoderFile: 'decoder.onnx', decoderBytes: m.files['decoder.onnx']!.bytes, parameters: 23540, reconstructionPsnr: null });
+    expect(info.tokenizer).toEqual({
+      latentChannels: 4,
+      decoderFile: 'decoder.onnx',
+      decoderBytes: m.files['decoder.onnx']!.bytes,
+      previewDecoder: { file: 'preview_decoder.onnx', bytes: m.files['preview_decoder.onnx']!.bytes },
+      parameters: 23540,
+      reconstructionPsnr: null,
+    });
   });
 
   it('reads the tokenizer facts for display (full-grid PSNR), and ignores a malformed tokens.tokenizer', () => {

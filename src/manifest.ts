@@ -486,6 +486,7 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
             latentChannels: manifest.tokenDim,
             decoderFile: manifest.decoder,
             decoderBytes: manifest.files[manifest.decoder]!.bytes,
+            previewDecoder: manifest.previewDecoder ? { file: manifest.previewDecoder, bytes: manifest.files[manifest.previewDecoder]!.bytes } : null,
             parameters: manifest.tokenizerParameters,
             reconstructionPsnr: manifest.tokenizerPsnr,
           }

@@ -226,6 +226,12 @@ export class OrtSessionRunner implements SessionRunner<OrtTensor> {
     const outputs = await previewDecoder.run({ tokens: new this.ort.Tensor('float32', tokens_BggD, [batch, grid, grid, manifest.tokenDim]) });
     const pixels = outputs.pixels;
     if (!pixels) throw new NestarError('MANIFEST_INVALID', `${manifest.previewDecoder} did not return pixels`);
+    // The shape, not only the length: channels first would have the same length and paint the wrong colours.
+    const side = grid * manifest.previewPixelsPerLatent!;
+    const want = [batch, side, side, 3];
+    if (pixels.dims.length !== 4 || pixels.dims.some((d, i) => d !== want[i])) {
+      throw new NestarError('MANIFEST_INVALID', `${manifest.previewDecoder} returned pixels [${pixels.dims.join(', ')}], the manifest's preview rule says [${want.join(', ')}]`);
+    }
     return floatData(pixels, 'pixels');
   }
 

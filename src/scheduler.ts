@@ -255,7 +255,7 @@ export async function runSchedule<H>(
   };
 
   const emitScale = async (s: Manifest['scales'][number]): Promise<void> => {
-    // Without a listener there is no preview to make (for latents each one is a decoder call).
+    // Without a listener there is no preview to make (for latents each one is a decoder or preview-decoder call).
     const images = onScale ? await call(() => renderer.images(tokens_B, s.stride)) : [];
     // The last scale's preview is the run's image (the final image at stride 1): keep a copy (the listener may
     // transfer the preview's buffers) instead of rendering it again.

@@ -52,4 +52,21 @@ describe('checkSessionShapes', () => {
       expect(e).toMatchObject({ code: 'MANIFEST_INVALID' });
     }
   });
+
+  it('checks a preview decoder: any sub-grid size, its latent width, RGB last', () => {
+    const latent = parseManifest(makeManifestJson({ grid: 8, layout: 'latent', patch: 4, previewDecoder: true, latentDim: 6 }));
+    const sessions = (input: (number | string)[], output: (number | string)[]): ModelSessions =>
+      ({
+        modules: latent.modules.map(() => ({ backbone: session([], []), flowHead: null, fewStep: null })), // not under test
+        decoder: null,
+        previewDecoder: session([t('tokens', 'float32', input)], [t('pixels', 'float32', output)]),
+      }) as unknown as ModelSessions;
+    expect(() => checkSessionShapes(latent, sessions(['batch', 'grid', 'grid', 6], ['batch', 'side', 'side', 3]))).not.toThrow();
+    // Exported for one grid size only: it would fail at the other coarse scale, mid-run.
+    expect(() => checkSessionShapes(latent, sessions(['batch', 4, 4, 6], ['batch', 'side', 'side', 3]))).toThrow(/preview_decoder\.onnx: input tokens .* dimension 1 must take any size/);
+    expect(() => checkSessionShapes(latent, sessions(['batch', 'grid', 'grid', 5], ['batch', 'side', 'side', 3]))).toThrow(/tokens\.dim says 6/);
+    // (Channels first with symbolic sizes cannot be told from the metadata: OrtSessionRunner.decodePreview checks the
+    // shape it returns.)
+    expect(() => checkSessionShapes(latent, sessions(['batch', 'grid', 'grid', 6], ['batch', 'side', 'side', 4]))).toThrow(/output pixels .* RGB says 3 for dimension 3/);
+  });
 });

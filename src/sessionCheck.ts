@@ -10,8 +10,11 @@ import { NestarError } from './errors';
 import type { Manifest } from './manifest';
 import type { ModelSessions, OrtSession } from './ortRunner';
 
-/** One expected dimension: a number the session must agree with, or null for a dynamic one; `why` names its source. */
-type Dim = { size: number; why: string } | null;
+/**
+ * One expected dimension: a number the session must agree with, `size: 'any'` for one the contract needs to take
+ * every size (the graph must not fix it), or null for one not checked; `why` names its source.
+ */
+type Dim = { size: number | 'any'; why: string } | null;
 interface Expected {
   dtype: string;
   dims: Dim[];
@@ -19,13 +22,16 @@ interface Expected {
 
 const dyn: Dim = null;
 const fixed = (size: number, why: string): Dim => ({ size, why });
+const anySize = (why: string): Dim => ({ size: 'any', why });
 
 function expectations(manifest: Manifest, role: 'backbone' | 'flow_head' | 'few_step' | 'decoder' | 'preview_decoder', module: number): { inputs: Record<string, Expected>; outputs: Record<string, Expected> } {
   const dim = fixed(manifest.tokenDim, 'tokens.dim');
   if (role === 'preview_decoder') {
-    // Any sub-grid size g and batch: [B, g, g, dim] -> [B, g*q, g*q, 3].
+    // Any sub-grid size g and batch: [B, g, g, dim] -> [B, g*q, g*q, 3]; a graph fixed to one g would fail at the
+    // other coarse scale's preview, mid-run.
+    const grid = anySize('preview rule (one session for every coarse scale)');
     return {
-      inputs: { tokens: { dtype: 'float32', dims: [dyn, dyn, dyn, dim] } },
+      inputs: { tokens: { dtype: 'float32', dims: [dyn, grid, grid, dim] } },
       outputs: { pixels: { dtype: 'float32', dims: [dyn, dyn, dyn, fixed(3, 'RGB')] } },
     };
   }
@@ -94,7 +100,10 @@ function checkOne(file: string, session: OrtSession, expected: ReturnType<typeof
       }
       meta.shape.forEach((actual, i) => {
         const d = exp.dims[i];
-        if (d && typeof actual === 'number' && actual !== d.size) {
+        if (d && d.size === 'any' && typeof actual === 'number') {
+          throw new NestarError('MANIFEST_INVALID', `${file}: ${side} ${meta.name} has shape ${show(meta.shape)}, but dimension ${i} must take any size (the ${d.why})`);
+        }
+        if (d && typeof d.size === 'number' && typeof actual === 'number' && actual !== d.size) {
           throw new NestarError(
             'MANIFEST_INVALID',
             `${file}: ${side} ${meta.name} has shape ${show(meta.shape)}, but the manifest's ${d.why} says ${d.size} for dimension ${i}: ` +

@@ -88,6 +88,8 @@ export interface TokenizerInfo {
   latentChannels: number;
   decoderFile: string;
   decoderBytes: number;
+  /** The preview decoder of the coarse scales (preview rule "preview_decoder"), or null: the decoder makes them. */
+  previewDecoder: { file: string; bytes: number } | null;
   /** Encoder and decoder together, when the manifest says. */
   parameters: number | null;
   /** Held-out PSNR (dB) of the image decoded from the full latent grid, when the manifest says. */

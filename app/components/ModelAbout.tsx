@@ -26,8 +26,10 @@ export function ModelAbout({ info }: { info: ModelInfo }) {
           <>
             <dt>Tokenizer</dt>
             <dd data-testid="model-tokenizer">
-              {tok.decoderFile} ({formatBytes(tok.decoderBytes)}) runs here in the browser and turns each scale's latents into a full-size
-              picture
+              {tok.previewDecoder
+                ? `${tok.decoderFile} (${formatBytes(tok.decoderBytes)}) runs here in the browser and turns the finished latents into the image; ` +
+                  `${tok.previewDecoder.file} (${formatBytes(tok.previewDecoder.bytes)}) makes the coarser scales' previews`
+                : `${tok.decoderFile} (${formatBytes(tok.decoderBytes)}) runs here in the browser and turns each scale's latents into a full-size picture`}
               {tok.parameters !== null && ` · ${(tok.parameters / 1e6).toFixed(2)}M parameters with its encoder`}
               {tok.reconstructionPsnr !== null && ` · held-out reconstruction ${tok.reconstructionPsnr.toFixed(1)} dB PSNR`}
             </dd>

@@ -25,13 +25,17 @@ from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
 
+def log(message: str):
+    print(message, flush=True)
+
+
 def matching_preview_decoder(tokenizer, paths: list):
     """The first of `paths` trained for this tokenizer (preview_decoder.load checks its fingerprint), or None."""
     for path in paths if tokenizer is not None else []:
         try:
             return path, preview.load(path, tokenizer)
-        except ValueError:
-            continue
+        except ValueError as e:
+            log(f"not for this checkpoint: {e}")
     return None, None
 
 
