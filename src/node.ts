@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseManifest, type Manifest } from './manifest';
 import { verifyBytes } from './modelCache';
 import { createModelSessions, OrtSessionRunner, releaseModelSessions, type ModelSessions, type Ort } from './ortRunner';
+import { checkSessionShapes } from './sessionCheck';
 import type { Backend } from './types';
 
 export interface OpenedModel {
@@ -33,5 +34,12 @@ export async function openModelDir(ort: Ort, dir: string, executionProvider: Bac
       return bytes;
     },
   });
+  // The same load-time check as the page's engine: a manifest that does not describe its files fails here too.
+  try {
+    checkSessionShapes(manifest, sessions);
+  } catch (e) {
+    await releaseModelSessions(sessions);
+    throw e;
+  }
   return { manifest, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), release: () => releaseModelSessions(sessions) };
 }
