@@ -81,13 +81,19 @@ def save_few_step(path: str, config: FewStepConfig, heads, generator_state: dict
                 "hardware": hardware, **extra})
 
 
+def load_of_format(path: str, fmt: str, what: str, made_by: str) -> dict:
+    """A saved dict whose "format" is `fmt` (FileNotFoundError, ValueError otherwise, naming `what` and its maker)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no {what} at {path}: make it with {made_by}")
+    state = torch.load(path, map_location="cpu")
+    if not isinstance(state, dict) or state.get("format") != fmt:
+        raise ValueError(f"{path} is not a {what} file ({made_by})")
+    return state
+
+
 def load_few_step(path: str, generator_state: dict) -> dict:
     """models/distill.py's file, after checking that it was distilled from this generator (ValueError otherwise)."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no few-step heads at {path}: distil them with models/distill.py")
-    state = torch.load(path, map_location="cpu")
-    if not isinstance(state, dict) or state.get("format") != FEW_STEP_FORMAT:
-        raise ValueError(f"{path} is not a few-step head file (models/distill.py)")
+    state = load_of_format(path, FEW_STEP_FORMAT, "few-step heads", "models/distill.py")
     if state["teacher"] != teacher_fingerprint(generator_state):
         raise ValueError(f"{path} was distilled from another generator (step {state['teacher']['step']}), "
                          f"not this one (step {generator_state['step']})")

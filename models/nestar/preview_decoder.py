@@ -19,6 +19,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from .checkpoint import load_of_format
 from .tokenizer import NestedTokenizer, expand_subgrid
 
 FORMAT = "nestar-preview-decoder"
@@ -119,9 +120,7 @@ def tokenizer_fingerprint(tokenizer: NestedTokenizer) -> str:
 
 def load(path: str, tokenizer: NestedTokenizer) -> PreviewDecoder:
     """A preview decoder file (models/train_preview_decoder.py), checked against the tokenizer it must serve."""
-    state = torch.load(path, map_location="cpu")
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a preview decoder ({FORMAT})")
+    state = load_of_format(path, FORMAT, "preview decoder", "models/train_preview_decoder.py")
     if state["tokenizer_fingerprint"] != tokenizer_fingerprint(tokenizer):
         raise ValueError(f"{path} was trained for another tokenizer (fingerprint {state['tokenizer_fingerprint']}, "
                          f"this one {tokenizer_fingerprint(tokenizer)})")
