@@ -274,12 +274,12 @@ def export(checkpoint_path, out_dir, args, classes=None):
     if getattr(args, "preview_decoder", None):
         if cfg.token_layout != "latent":
             raise SystemExit("--preview-decoder: only a latent model has a tokenizer to preview")
+        exported = preview.ExportedPreviewDecoder(preview.load(args.preview_decoder, tokenizer)).eval()  # checks it
         preview_state = torch.load(args.preview_decoder, map_location="cpu")
         q = preview_state["config"]["pixels_per_latent"]
         if q * (cfg.grid // 2) > cfg.image_size:  # docs/contract.md: the finest coarse preview is never scaled down
             raise SystemExit(f"--preview-decoder: {q} pixels per latent make the {cfg.grid // 2}x{cfg.grid // 2} "
                              f"preview wider than the {cfg.image_size} px image")
-        exported = preview.ExportedPreviewDecoder(preview.load(args.preview_decoder, tokenizer)).eval()
         g0 = 1 << max(1, cfg.num_scales - 1)
         export_graph(exported, (torch.randn(2, g0, g0, cfg.token_dim),), os.path.join(out_dir, PREVIEW_DECODER_FILE),
                      PREVIEW_DECODER_INPUTS, PREVIEW_DECODER_OUTPUTS, PREVIEW_DECODER_DYNAMIC_AXES)
