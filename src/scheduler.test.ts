@@ -6,6 +6,7 @@ import { normal } from './prng';
 import { runSchedule, type ScaleProgress } from './scheduler';
 import type { BackboneFeeds, SessionRunner } from './sessionRunner';
 import { makeManifestJson } from './testManifest';
+import { subGridTokens } from './tokens';
 import type { GenerateRequest } from './types';
 
 interface FakeKv {
@@ -31,6 +32,7 @@ type FakeHandle = FakeKv | FakeZ;
 class FakeRunner implements SessionRunner<FakeHandle> {
   calls: string[] = [];
   decoded: { batch: number; tokens_BND: Float32Array }[] = [];
+  previewed: { batch: number; grid: number; tokens_BggD: Float32Array }[] = [];
   /** The caches freed, in order. */
   released: FakeKv[] = [];
   /** Caches and z not yet freed. */
@@ -103,8 +105,16 @@ class FakeRunner implements SessionRunner<FakeHandle> {
     return pixels;
   }
 
-  async decodePreview(): Promise<Float32Array> {
-    throw new Error('these fake models have no preview decoder');
+  /** Records the call; each picture is uniformly 0.25 + 0.5 * (first token value of its sub-grid), clamped. */
+  async decodePreview(tokens_BggD: Float32Array, batch: number, grid: number): Promise<Float32Array> {
+    if (this.manifest.tokenLayout !== 'latent' || !this.manifest.previewPixelsPerLatent) throw new Error('this fake model has no preview decoder');
+    this.calls.push('p');
+    this.previewed.push({ batch, grid, tokens_BggD: tokens_BggD.slice() });
+    const side = grid * this.manifest.previewPixelsPerLatent;
+    const n = grid * grid * this.manifest.tokenDim;
+    const pixels = new Float32Array(batch * side * side * 3);
+    for (let b = 0; b < batch; b++) pixels.fill(Math.min(1, Math.max(0, 0.25 + 0.5 * tokens_BggD[b * n]!)), b * side * side * 3, (b + 1) * side * side * 3);
+    return pixels;
   }
 
   release(handle: FakeHandle) {
@@ -297,6 +307,25 @@ describe('runSchedule', () => {
     // Pixel (0, 0), red: round((0.5 + 0.25 * token) * 255), clamped.
     const v = Math.min(1, Math.max(0, Math.fround(0.5 + 0.25 * result.tokens[0]![0]!)));
     expect(Math.abs(result.images[0]!.data[0]! - v * 255)).toBeLessThanOrEqual(0.5);
+  });
+
+  it('latent with a preview decoder: one preview-decoder call per coarse scale on its sub-grid, one decoder call for the image', async () => {
+    const latent = parseManifest(makeManifestJson({ grid: 8, layout: 'latent', latentDim: 3, patch: 2, previewDecoder: true }));
+    const runner = new FakeRunner(latent);
+    const scales: ScaleProgress[] = [];
+    const result = await runSchedule(latent, runner, request, { onScale: (s) => scales.push(s) });
+    expect(runner.calls.filter((c) => c === 'p' || c === 'd')).toEqual(['p', 'p', 'd']);
+    expect(runner.previewed.map((p) => [p.batch, p.grid])).toEqual([[2, 2], [2, 4]]);
+    scales.slice(0, 2).forEach((s, i) => {
+      const fed = runner.previewed[i]!.tokens_BggD;
+      const n = s.grid * s.grid * 3;
+      for (let b = 0; b < 2; b++) expect(fed.subarray(b * n, (b + 1) * n)).toEqual(subGridTokens(result.tokens[b]!, 8, 3, s.stride));
+      // A uniform picture stays uniform when scaled to the image's 16 px.
+      const v = Math.round(Math.min(1, Math.max(0, 0.25 + 0.5 * fed[0]!)) * 255);
+      expect(s.images[0]!.width).toBe(16);
+      expect(Math.abs(s.images[0]!.data[16 * 16 * 4 - 4]! - v)).toBeLessThanOrEqual(1);
+    });
+    expect(result.images[0]!.data).toEqual(scales[2]!.images[0]!.data);
   });
 
   it('latent: without a scale listener the image is one decoder call', async () => {
