@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Copies a checkpoint without its optimizer state (half the size), for keeping a run in git across sessions.
-train.py resumes from it (with fresh Adam moments).
+train.py resumes from it (with fresh Adam moments). --ema-only also leaves out the raw training weights (a quarter of
+the size): a resumed run then trains on from the EMA weights, which is what keeps a larger model's file under git's
+comfortable size.
 
   /usr/bin/python3 models/slim_checkpoint.py runs/emoji32-nestar/checkpoint.pt models/checkpoints/emoji32-nestar.pt
+  /usr/bin/python3 models/slim_checkpoint.py --ema-only runs/emoji64-nestar-v3/checkpoint.pt \
+      models/checkpoints/emoji64-nestar-v3.pt
 """
 import os
 import sys
@@ -11,10 +15,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    ema_only = "--ema-only" in args
+    paths = [a for a in args if a != "--ema-only"]
+    if len(paths) != 2:
         raise SystemExit(__doc__)
-    state = checkpoint.load(sys.argv[1])
+    state = checkpoint.load(paths[0])
     state.pop("optimizer", None)
-    os.makedirs(os.path.dirname(os.path.abspath(sys.argv[2])), exist_ok=True)
-    checkpoint.save(sys.argv[2], state)
-    print(f"wrote {sys.argv[2]}: {os.path.getsize(sys.argv[2]) / 1e6:.1f} MB, step {state['step']}")
+    if ema_only:
+        state.pop("model", None)
+    os.makedirs(os.path.dirname(os.path.abspath(paths[1])), exist_ok=True)
+    checkpoint.save(paths[1], state)
+    print(f"wrote {paths[1]}: {os.path.getsize(paths[1]) / 1e6:.1f} MB, step {state['step']}")

@@ -147,8 +147,11 @@ def main():
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.95))
     step, elapsed, samples_seen = 0, 0.0, 0
     if state:
-        model.load_state_dict(state["model"])
+        # A checkpoint slimmed with --ema-only has no raw weights: training goes on from the EMA weights.
+        model.load_state_dict(state["model"] if "model" in state else state["ema"])
         ema.load_state_dict(state["ema"])
+        if "model" not in state and main_process:
+            print("checkpoint has EMA weights only: training continues from them", flush=True)
         if "optimizer" in state:
             optimizer.load_state_dict(state["optimizer"])
         elif main_process:  # a slim checkpoint (weights only, as committed to git): Adam moments start afresh
