@@ -7,7 +7,7 @@
  * are not checked; a graph without shape information passes.
  */
 import { NestarError } from './errors';
-import type { Manifest } from './manifest';
+import type { Manifest, SessionRole } from './manifest';
 import type { ModelSessions, OrtSession } from './ortRunner';
 
 /**
@@ -24,7 +24,7 @@ const dyn: Dim = null;
 const fixed = (size: number, why: string): Dim => ({ size, why });
 const anySize = (why: string): Dim => ({ size: 'any', why });
 
-function expectations(manifest: Manifest, role: 'backbone' | 'flow_head' | 'few_step' | 'decoder' | 'preview_decoder', module: number): { inputs: Record<string, Expected>; outputs: Record<string, Expected> } {
+function expectations(manifest: Manifest, role: SessionRole, module: number): { inputs: Record<string, Expected>; outputs: Record<string, Expected> } {
   const dim = fixed(manifest.tokenDim, 'tokens.dim');
   if (role === 'preview_decoder') {
     // Any sub-grid size g and batch: [B, g, g, dim] -> [B, g*q, g*q, 3]; a graph fixed to one g would fail at the

@@ -20,9 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from nestar import checkpoint  # noqa: E402
 from nestar import preview_decoder as preview  # noqa: E402
-from nestar.layout import previews_of  # noqa: E402
+from nestar.layout import scale_previews  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
-from nestar.sampler import SamplingSettings  # noqa: E402
+from nestar.sampler import SamplingSettings, sample  # noqa: E402
 
 
 def log(message: str):
@@ -46,17 +46,17 @@ def measure(path: str, samples: int, settings: SamplingSettings, preview_decoder
     model, tokenizer = checkpoint.load_model(path), checkpoint.tokenizer_of(state)
     preview_path, preview_decoder = matching_preview_decoder(tokenizer, preview_decoder_paths)
     num_classes = model.config.num_classes
-    sums, full_sums, count, strip = None, None, 0, []
+    # Per scale, the summed (over images) mean squared error of each preview [S, B, H, W, 3] to the final image.
+    error_to_final = lambda p: ((p - p[-1:]) ** 2).mean(dim=(2, 3, 4)).sum(dim=1)  # noqa: E731
+    sums, full_sums, count, strip = 0, 0, 0, []
     for k in range(0, samples, per_class_batch):
         batch = min(per_class_batch, samples - k)
-        cls, seed = (k // per_class_batch) % num_classes, 1000 + k
-        p = previews_of(model, tokenizer, cls, seed, settings, batch, preview_decoder).float() / 255
-        err = ((p - p[-1:]) ** 2).mean(dim=(2, 3, 4)).sum(dim=1)  # [S]
-        sums = err if sums is None else sums + err
+        # Sampled once; both preview rules render the same token grids.
+        tokens = sample(model, (k // per_class_batch) % num_classes, 1000 + k, settings, batch)
+        p = scale_previews(model, tokens, tokenizer, preview_decoder).float() / 255
+        sums = sums + error_to_final(p)
         if preview_decoder is not None:
-            f = previews_of(model, tokenizer, cls, seed, settings, batch).float() / 255
-            full = ((f - f[-1:]) ** 2).mean(dim=(2, 3, 4)).sum(dim=1)
-            full_sums = full if full_sums is None else full_sums + full
+            full_sums = full_sums + error_to_final(scale_previews(model, tokens, tokenizer).float() / 255)
         count += batch
         if len(strip) < 8:
             strip.append(p[:, 0])
@@ -64,7 +64,7 @@ def measure(path: str, samples: int, settings: SamplingSettings, preview_decoder
            "image_size": model.config.image_size, "layout": model.config.token_layout,
            "preview_rule": "preview_decoder" if preview_decoder is not None else
            ("expand_subgrid" if tokenizer is not None else "nearest_subgrid"), "preview_decoder": preview_path}
-    if full_sums is not None:
+    if preview_decoder is not None:
         out["mse_vs_final_expand_subgrid"] = (full_sums / count).tolist()
     return out, torch.stack(strip)
 

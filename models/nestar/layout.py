@@ -60,9 +60,13 @@ def images_from_tokens(config, tokens_BNC, tokenizer: NestedTokenizer = None, st
     return images.repeat_interleave(stride, dim=1).repeat_interleave(stride, dim=2)
 
 
+def scale_previews(model, tokens_BNC, tokenizer=None, preview_decoder=None):
+    """uint8 [S, B, H, W, 3]: every scale's full-size preview of these token grids (the last is the image)."""
+    cfg = model.config
+    return torch.stack([images_from_tokens(cfg, tokens_BNC, tokenizer, stride=cfg.grid >> s.scale,
+                                           preview_decoder=preview_decoder) for s in model.scales])
+
+
 def previews_of(model, tokenizer, class_index: int, seed: int, settings, batch: int, preview_decoder=None):
     """uint8 [S, B, H, W, 3]: every scale's full-size preview of freshly sampled images (the last is the image)."""
-    tokens = sample(model, class_index, seed, settings, batch)
-    cfg = model.config
-    return torch.stack([images_from_tokens(cfg, tokens, tokenizer, stride=cfg.grid >> s.scale,
-                                           preview_decoder=preview_decoder) for s in model.scales])
+    return scale_previews(model, sample(model, class_index, seed, settings, batch), tokenizer, preview_decoder)
