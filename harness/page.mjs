@@ -3,6 +3,7 @@
 
 export const READY = '[data-testid="backend-badge"]:not([data-backend=""])';
 export const BANNER = '[data-testid="error-banner"]';
+const RUN_ENDED = '[data-testid="run-status"]:is([data-status="done"], [data-status="cancelled"], [data-status="failed"])';
 
 /** Opens the page with the given query parameters and waits for the model to be ready or for an error banner. */
 export async function openStudio(page, baseUrl, params, timeoutMs = 120_000) {
@@ -87,12 +88,35 @@ export async function clickGenerate(page) {
   await page.waitForSelector('[data-testid="run-status"][data-status="running"], [data-testid="run-status"]:not([data-status="idle"])');
 }
 
-/** Waits for the run to end; returns its status (done, cancelled, failed) and the banner if it failed. */
+/**
+ * Waits for the run to end; returns its status (done, cancelled, failed) and the banner if it failed. The wait runs
+ * in the page on a MutationObserver rather than Playwright's waitForSelector, which polls on every animation frame:
+ * that made the page render a frame per vsync throughout the run, and on a 2-core machine those frames took CPU
+ * from the worker being timed (page few-step at n = 64: ~75 ms per image with it, ~55 ms without, bench/README.md).
+ */
 export async function waitRunEnd(page, timeoutMs) {
-  const el = await page.waitForSelector('[data-testid="run-status"]:is([data-status="done"], [data-status="cancelled"], [data-status="failed"])', {
-    timeout: timeoutMs,
-  });
-  const status = await el.getAttribute('data-status');
+  const status = await page.evaluate(
+    ([selector, ms]) =>
+      new Promise((resolve, reject) => {
+        const ended = () => document.querySelector(selector)?.getAttribute('data-status');
+        const now = ended();
+        if (now) return resolve(now);
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`the run did not end within ${ms} ms`));
+        }, ms);
+        // The whole body: React may replace the status element while the run goes on.
+        const observer = new MutationObserver(() => {
+          const status = ended();
+          if (!status) return;
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve(status);
+        });
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+      }),
+    [RUN_ENDED, timeoutMs],
+  );
   const banner = await page.$(BANNER);
   return { status, banner: banner ? await banner.innerText() : null };
 }

@@ -27,7 +27,7 @@ export function Filmstrip({ info, run, selected, onVary, varyDisabled = false }:
         if (!frame) {
           return (
             <li key={`pending-${s.scale}`} className="film-item film-pending" data-active={active} data-testid="scale-pending">
-              <div className="film-thumb film-thumb-empty">{active && <span className="spinner spinner-small" aria-hidden="true" />}</div>
+              <div className="film-thumb film-thumb-empty" />
               <span className="film-grid">{gridLabel(s.grid)}</span>
               <span className="film-ms">{active ? 'running' : '–'}</span>
             </li>

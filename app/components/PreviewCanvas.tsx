@@ -43,7 +43,8 @@ export function PreviewCanvas({ info, run, selected, caption }: Props) {
         )}
         {run.status === 'running' && (
           <div className="stage-chip" aria-live="polite">
-            <span className="spinner spinner-small" aria-hidden="true" />
+            {/* Until the first preview (heads downloading, a slow first step); then the previews show the progress. */}
+            {!last && <span className="spinner spinner-small" aria-hidden="true" />}
             {last ? `Scale ${last.scale}/${info.scales.length} · ${gridLabel(last.grid)}` : run.heads ? headsLabel(run.heads) : 'Starting…'}
           </div>
         )}
