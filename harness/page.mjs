@@ -89,34 +89,18 @@ export async function clickGenerate(page) {
 }
 
 /**
- * Waits for the run to end; returns its status (done, cancelled, failed) and the banner if it failed. The wait runs
- * in the page on a MutationObserver rather than Playwright's waitForSelector, which polls on every animation frame:
- * that made the page render a frame per vsync throughout the run, and on a 2-core machine those frames took CPU
- * from the worker being timed (page few-step at n = 64: ~75 ms per image with it, ~55 ms without, bench/README.md).
+ * Waits for the run to end; returns its status (done, cancelled, failed) and the banner if it failed. It polls every
+ * 50 ms: Playwright's waitForSelector polls on every animation frame, which made the page render a frame per vsync
+ * throughout the run, and on a 2-core machine those frames took CPU from the worker being timed (bench/README.md). A
+ * MutationObserver inside page.evaluate avoids polling but left ~14 KB per call on the page's heap (the soak test).
  */
 export async function waitRunEnd(page, timeoutMs) {
-  const status = await page.evaluate(
-    ([selector, ms]) =>
-      new Promise((resolve, reject) => {
-        const ended = () => document.querySelector(selector)?.getAttribute('data-status');
-        const now = ended();
-        if (now) return resolve(now);
-        const timer = setTimeout(() => {
-          observer.disconnect();
-          reject(new Error(`the run did not end within ${ms} ms`));
-        }, ms);
-        // The whole body: React may replace the status element while the run goes on.
-        const observer = new MutationObserver(() => {
-          const status = ended();
-          if (!status) return;
-          observer.disconnect();
-          clearTimeout(timer);
-          resolve(status);
-        });
-        observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
-      }),
-    [RUN_ENDED, timeoutMs],
-  );
+  const ended = await page.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('data-status'), RUN_ENDED, {
+    polling: 50,
+    timeout: timeoutMs,
+  });
+  const status = await ended.jsonValue();
+  await ended.dispose();
   const banner = await page.$(BANNER);
   return { status, banner: banner ? await banner.innerText() : null };
 }
