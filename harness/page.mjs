@@ -92,7 +92,7 @@ export async function clickGenerate(page) {
  * Waits for the run to end; returns its status (done, cancelled, failed) and the banner if it failed. It polls every
  * 50 ms: Playwright's waitForSelector polls on every animation frame, which made the page render a frame per vsync
  * throughout the run, and on a 2-core machine those frames took CPU from the worker being timed (bench/README.md). A
- * MutationObserver inside page.evaluate avoids polling but left ~14 KB per call on the page's heap (the soak test).
+ * MutationObserver inside page.evaluate avoids polling but left the page's heap ~10-14 KB larger per run (the soak test).
  */
 export async function waitRunEnd(page, timeoutMs) {
   const ended = await page.waitForFunction((selector) => document.querySelector(selector)?.getAttribute('data-status'), RUN_ENDED, {
