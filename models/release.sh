@@ -102,15 +102,7 @@ EOF
   ship)
     rm -rf -- "$WORK"
     for stage in snap score; do "$SELF" "$stage" "$RUN" "$ID" "$TITLE" "$MINUTES"; done
-    $PY - "$WORK/score.json" "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt" <<'PY'
-import json, sys
-scores = json.load(open(sys.argv[1]))
-fid = lambda path: next(v["fid"] for key, v in scores.items() if key.startswith(path + " "))
-shipped, snapshot = fid(sys.argv[2]), fid(sys.argv[3])
-print(f"quick FID: shipped {shipped:.2f}, snapshot {snapshot:.2f}")
-if snapshot >= shipped:
-    sys.exit("the snapshot does not beat the shipped model: not shipping (the stages can still be run one by one)")
-PY
+    $PY models/release_gate.py "$WORK/score.json" "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt"
     layout=$($PY -c "import sys, torch; print(torch.load(sys.argv[1], map_location='cpu')['model_config'].get('token_layout', 'pixel_patch'))" "$SNAP/checkpoint.pt")
     stages=(export distill install card keep)
     if [ "$layout" = latent ]; then stages=(preview "${stages[@]}"); fi
