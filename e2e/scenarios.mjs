@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBrowser } from '../harness/browser.mjs';
-import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordedFrames, setForm, switchModel, waitRunEnd } from '../harness/page.mjs';
+import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordRunAnimations, recordedFrames, recordedRunAnimations, setForm, switchModel, waitRunEnd } from '../harness/page.mjs';
 import { ROOT } from '../harness/server.mjs';
 import { compareImages, meanSquaredDiff, rgbVariance } from './pixels.mjs';
 
@@ -140,6 +140,7 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
     check(form.classLabel === cls.label, `class picker shows ${form.classLabel}, expected ${cls.label}`);
 
     await recordFrames(page);
+    await recordRunAnimations(page);
     await clickGenerate(page);
     if (screenshots.mid) {
       await page.waitForSelector('[data-testid="scale-frame"]', { timeout: 300_000 });
@@ -161,6 +162,9 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
       }
     });
     out.frames = frames.map((f) => `${f.grid}x${f.grid}@${f.ms.toFixed(0)}ms`).join(' ');
+    // Once previews arrive they are the only motion: anything animated competes with the generator for the CPU.
+    const animations = await recordedRunAnimations(page);
+    check(animations.length === 0, `the page animated during the run: ${[...new Set(animations)].join('; ')}`);
 
     const finalGrid = Number(await page.getAttribute(FINAL_CANVAS, 'data-grid'));
     check(finalGrid === model.manifest.tokens.grid, `final canvas grid ${finalGrid}, expected ${model.manifest.tokens.grid}`);

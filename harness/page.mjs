@@ -79,6 +79,30 @@ export async function recordFrames(page) {
   });
 }
 
+/**
+ * Records every CSS animation and transition that starts while a run is going on and at least one scale has been
+ * shown (the page animates nothing then: app/styles.css, "Nothing animates while a run is going on").
+ */
+export async function recordRunAnimations(page) {
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.__e2eAnimations = [];
+    if (w.__e2eAnimationListener) return;
+    w.__e2eAnimationListener = (/** @type {any} */ e) => {
+      const running = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'running';
+      if (!running || !document.querySelector('[data-testid="scale-frame"]')) return;
+      const el = /** @type {Element} */ (e.target);
+      w.__e2eAnimations.push(`${e.type} ${e.animationName ?? e.propertyName} on ${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`);
+    };
+    document.addEventListener('animationstart', w.__e2eAnimationListener, true);
+    document.addEventListener('transitionrun', w.__e2eAnimationListener, true);
+  });
+}
+
+export async function recordedRunAnimations(page) {
+  return page.evaluate(() => /** @type {any} */ (window).__e2eAnimations ?? []);
+}
+
 export async function recordedFrames(page) {
   return page.evaluate(() => /** @type {any} */ (window).__e2eFrames ?? []);
 }
