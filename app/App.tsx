@@ -18,12 +18,16 @@ import { RunStatus } from './components/RunStatus';
 import { Stats } from './components/Stats';
 import { defaultForm, randomSeed, toRequest, validate, variationBatch, type FormState } from './settings';
 import type { RunOrigin, RunState } from './studioState';
+import { useDelayedFlag } from './useDelayedFlag';
 import { useLiveScrub } from './useLiveScrub';
 import { useModelStorage } from './useModelStorage';
 import { useNestar } from './useNestar';
 import { openHistory, type HistoryEntry, type HistoryStore } from './history';
 import { readTextChunks } from './pngText';
 import { hasImageSettings, linkFor, parseUrl, pngEntries, pngSearch, restoreLink, type LinkSettings, type LinkVariation } from './urlState';
+
+/** Runs shorter than this never grey out the settings (a few-step run takes ~50-150 ms); longer ones do. */
+const LOCK_SHOWN_AFTER_MS = 250;
 
 /** The settings of a request without its prefix or stop scale: what a new run from the same image starts with. */
 function plainRequest(r: GenerateRequest): GenerateRequest {
@@ -147,6 +151,8 @@ export function App() {
   const { imagesPerSecond } = useLiveScrub(liveRequest, generate, cancel);
   const run = state.run;
   const running = run.status === 'running';
+  /** Settings and history look locked only once a run has gone on for LOCK_SHOWN_AFTER_MS (useDelayedFlag.ts). */
+  const lockShown = useDelayedFlag(running, LOCK_SHOWN_AFTER_MS);
   useEffect(() => {
     if (!running) setCancelling(false);
   }, [running]);
@@ -230,6 +236,7 @@ export function App() {
       .catch(() => undefined);
   }, [run.status, run.id, firstImage, firstLink, request, cls, run.frames.length]);
   const onRestore = (entry: HistoryEntry) => {
+    if (running) return; // its buttons look enabled for a run's first moments (lockShown)
     const url = parseUrl(new URL(entry.link).search);
     if (url.model !== state.modelId) {
       window.location.assign(entry.link); // another model: its link loads it and makes the image again
@@ -308,6 +315,7 @@ export function App() {
               onGenerate={onGenerate}
               onCancel={onCancel}
               running={running}
+              lockShown={lockShown}
               cancelling={cancelling}
               live={live}
               onLiveChange={setLive}
@@ -337,7 +345,7 @@ export function App() {
                 <div className="stage-side">
                   <RunStatus run={run} />
                   <Stats run={run} runtime={state.runtime} />
-                  <DownloadButtons image={finalImage} growth={growth} basename={`nestar-${cls?.label ?? 'image'}-${seed ?? 0}`} text={pngText} />
+                  <DownloadButtons image={finalImage} imageSize={info.imageSize} growth={growth} basename={`nestar-${cls?.label ?? 'image'}-${seed ?? 0}`} text={pngText} />
                   {request && (
                     <RunActions continueFrom={continueFrom} onContinue={onContinue} link={link} linkNote={linkNote} disabled={running} />
                   )}
@@ -359,7 +367,7 @@ export function App() {
               </div>
               <Filmstrip info={info} run={run} selected={selected} onVary={onVary} varyDisabled={running} />
               <BatchGrid info={info} run={run} selected={selected} onSelect={setSelected} />
-              <History entries={history} onRestore={onRestore} onClear={onClearHistory} disabled={running} />
+              <History entries={history} onRestore={onRestore} onClear={onClearHistory} disabled={lockShown} />
               <CacheManager view={storage.view} currentModelId={info.id} onDelete={storage.remove} busy={storage.busy} />
               <ModelAbout info={info} />
             </>

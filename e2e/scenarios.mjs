@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBrowser } from '../harness/browser.mjs';
-import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordRunAnimations, recordedFrames, recordedRunAnimations, setForm, switchModel, waitRunEnd } from '../harness/page.mjs';
+import { BANNER, clickGenerate, openStudio, readCanvas, readForm, readTimings, recordFrames, recordRunAnimations, recordSettingsLock, recordedFrames, recordedRunAnimations, setForm, settingsLookedLocked, switchModel, waitRunEnd } from '../harness/page.mjs';
 import { ROOT } from '../harness/server.mjs';
 import { compareImages, meanSquaredDiff, rgbVariance } from './pixels.mjs';
 
@@ -200,12 +200,15 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
 
     // A second identical run: same pixels (determinism), and warm timings (no first-run shader/JIT compilation).
     if (out.totalMs < warmRunBelowMs) {
+      await recordSettingsLock(page);
       await clickGenerate(page);
       const endWarm = await waitRunEnd(page, 540_000);
       check(endWarm.status === 'done', `repeat run ended ${endWarm.status}${endWarm.banner ? `: ${endWarm.banner}` : ''}`);
       const again = compareImages(await readCanvas(page, FINAL_CANVAS), image, 0);
       check(again.max === 0, `the same seed and settings gave a different image the second time: ${JSON.stringify(again)}`);
       out.warm = await readTimings(page);
+      // A run this short must not flash the settings grey (app/useDelayedFlag.ts: they lock after 250 ms).
+      if (out.warm.totalMs < 200) check(!(await settingsLookedLocked(page)), `a ${out.warm.totalMs.toFixed(0)} ms run greyed out the settings`);
     }
 
     if (batch8) {
@@ -246,6 +249,9 @@ export async function cancelScenario(ctx, ep, { heavy }) {
     await recordFrames(page);
     await clickGenerate(page);
     await page.waitForSelector('[data-testid="scale-frame"]', { timeout: 300_000 });
+    // A long run locks the settings (after 250 ms: app/useDelayedFlag.ts).
+    const locked = await page.waitForSelector('fieldset.class-picker:disabled', { timeout: 10_000 }).then(() => true, () => false);
+    check(locked, 'the settings were not locked during a long run');
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     const end = await waitRunEnd(page, 120_000);
     check(end.status === 'cancelled', `after Cancel the run ended "${end.status}" (if done: the run finished before the cancel landed)`);

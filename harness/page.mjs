@@ -103,6 +103,23 @@ export async function recordedRunAnimations(page) {
   return page.evaluate(() => /** @type {any} */ (window).__e2eAnimations ?? []);
 }
 
+/** Records whether the settings looked locked (the class picker's fieldset disabled) at any moment from now. */
+export async function recordSettingsLock(page) {
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.__e2eLocked = false;
+    w.__e2eLockObserver?.disconnect();
+    w.__e2eLockObserver = new MutationObserver(() => {
+      if (document.querySelector('fieldset.class-picker:disabled')) w.__e2eLocked = true;
+    });
+    w.__e2eLockObserver.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['disabled'] });
+  });
+}
+
+export async function settingsLookedLocked(page) {
+  return page.evaluate(() => /** @type {any} */ (window).__e2eLocked === true);
+}
+
 export async function recordedFrames(page) {
   return page.evaluate(() => /** @type {any} */ (window).__e2eFrames ?? []);
 }

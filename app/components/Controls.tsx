@@ -16,6 +16,8 @@ interface Props {
   onGenerate(): void;
   onCancel(): void;
   running: boolean;
+  /** Whether the settings look locked: `running`, once the run has gone on for a moment (app/useDelayedFlag.ts). */
+  lockShown: boolean;
   cancelling: boolean;
   /** Live mode: every change regenerates, so the fields stay editable during runs. */
   live: boolean;
@@ -30,11 +32,11 @@ function solverLabel(solver: Solver, info: ModelInfo): { name: string; hint: str
   return solver === 'heun' ? { name: 'Heun ODE', hint: '2 evals/step' } : { name: 'Euler ODE', hint: '1 eval/step' };
 }
 
-export function Controls({ info, form, errors, onChange, onGenerate, onCancel, running, cancelling, live, onLiveChange, liveRate }: Props) {
+export function Controls({ info, form, errors, onChange, onGenerate, onCancel, running, lockShown, cancelling, live, onLiveChange, liveRate }: Props) {
   const invalid = Object.keys(errors).length > 0;
   const ranges = settingRanges(info, form.solver);
   const fast = form.solver === 'few_step';
-  const locked = running && !live;
+  const locked = lockShown && !live;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!running && !invalid) onGenerate();

@@ -7,6 +7,8 @@ const UPSCALED_SIDE = 512;
 
 interface Props {
   image: RgbaImage | null;
+  /** The model's image side: the labels name the sizes before there is an image, so the buttons keep their size. */
+  imageSize: number;
   /** The finished image's previews, coarse to fine (the last is the image); empty until the image is finished. */
   growth: RgbaImage[];
   basename: string;
@@ -14,8 +16,9 @@ interface Props {
   text: [string, string][];
 }
 
-export function DownloadButtons({ image, growth, basename, text }: Props) {
-  const factor = image ? Math.max(2, Math.round(UPSCALED_SIDE / image.width)) : 1;
+export function DownloadButtons({ image, imageSize, growth, basename, text }: Props) {
+  const side = image?.width ?? imageSize;
+  const factor = Math.max(2, Math.round(UPSCALED_SIDE / side));
   return (
     <div className="downloads" role="group" aria-label="Download">
       <button
@@ -25,7 +28,7 @@ export function DownloadButtons({ image, growth, basename, text }: Props) {
         onClick={() => image && void downloadPng(image, 1, `${basename}.png`, text)}
         title="The image exactly as the model made it"
       >
-        <span>Download PNG {image ? `${image.width}×${image.height}` : ''}</span>
+        <span>Download PNG {side}×{side}</span>
         <span className="muted">full resolution</span>
       </button>
       <button
@@ -35,8 +38,8 @@ export function DownloadButtons({ image, growth, basename, text }: Props) {
         onClick={() => image && void downloadPng(image, factor, `${basename}-x${factor}.png`, text)}
         title="Nearest-neighbour upscale: each model pixel becomes a square block"
       >
-        <span>Download PNG {image ? `${image.width * factor}×${image.height * factor}` : ''}</span>
-        <span className="muted">{image ? `upscaled ×${factor}` : 'upscaled'}</span>
+        <span>Download PNG {side * factor}×{side * factor}</span>
+        <span className="muted">upscaled ×{factor}</span>
       </button>
       <button
         type="button"

@@ -30,6 +30,7 @@ export function Filmstrip({ info, run, selected, onVary, varyDisabled = false }:
               <div className="film-thumb film-thumb-empty" />
               <span className="film-grid">{gridLabel(s.grid)}</span>
               <span className="film-ms">{active ? 'running' : '–'}</span>
+              {onVary && s.scale !== lastScale && <span className="film-vary film-vary-slot" aria-hidden="true" />}
             </li>
           );
         }
@@ -45,6 +46,7 @@ export function Filmstrip({ info, run, selected, onVary, varyDisabled = false }:
             <ImageCanvas image={frame.images[selected] ?? null} placeholderSize={info.imageSize} label={`Scale ${frame.scale}, ${gridLabel(frame.grid)} tokens`} className="film-thumb" />
             <span className="film-grid">{gridLabel(frame.grid)}</span>
             <span className="film-ms">{formatMs(frame.elapsedMs)}</span>
+            {onVary && frame.scale !== lastScale && !ended && <span className="film-vary film-vary-slot" aria-hidden="true" />}
             {onVary && ended && frame.scale !== lastScale && (
               <button
                 type="button"
