@@ -13,8 +13,9 @@
 #   distill  few-step heads for the staged folder (DISTILL_MINUTES, default 40; resumable), re-exported with them
 #   install  the staged folder replaces public/models/ID, index.json takes the new title
 #   card     the installed model's card (samples, filmstrip, reconstructions, loss curve)
-#   keep     the snapshot without optimizer state as models/checkpoints/ID.pt (+ .log.jsonl, .few_step.pt,
-#            .preview_decoder.pt): git keeps the shipped run, and train.py resumes from it
+#   keep     the snapshot's EMA weights (no optimizer state, no raw weights: a 256-wide v3 with both is ~54 MB) as
+#            models/checkpoints/ID.pt (+ .log.jsonl, .few_step.pt, .preview_decoder.pt): git keeps the shipped
+#            run, and train.py resumes from it
 #   ship     all of the above in order, from a fresh runs/release-ID (a few-step or preview decoder file left there
 #            for another model would be refused), stopping after score unless the snapshot's quick FID is lower;
 #            about 80 minutes on 2 cores with DISTILL_MINUTES 40 (stop train.py first: both would share the cores)
@@ -24,7 +25,7 @@
 set -euo pipefail
 SELF=$(realpath "$0") # ship calls the stages again, after the cd
 cd "$(dirname "$0")/.."
-[ $# -ge 4 ] || { sed -n '2,23p' "$0"; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,24p' "$0"; exit 2; }
 STAGE=$1 RUN=${2%/} ID=$3 TITLE=$4 MINUTES=${5:-40}
 # ID names folders that stages delete and replace: a plain model id only.
 [[ $ID =~ ^[a-z0-9][a-z0-9._-]*$ ]] || { echo "ID must be a model id like emoji64-nestar, is '$ID'" >&2; exit 2; }
@@ -93,7 +94,7 @@ EOF
     with_preview $PY models/model_card.py "$SNAP" "$SHIPPED" --few-step "$WORK/distill/few_step.pt"
     ;;
   keep)
-    $PY models/slim_checkpoint.py "$SNAP/checkpoint.pt" "models/checkpoints/$ID.pt"
+    $PY models/slim_checkpoint.py --ema-only "$SNAP/checkpoint.pt" "models/checkpoints/$ID.pt"
     cp "$SNAP/log.jsonl" "models/checkpoints/$ID.log.jsonl"
     if [ -f "$PREVIEW" ]; then cp "$PREVIEW" "models/checkpoints/$ID.preview_decoder.pt"; fi
     if [ -f "$WORK/distill/few_step.pt" ]; then cp "$WORK/distill/few_step.pt" "models/checkpoints/$ID.few_step.pt"; fi
@@ -109,6 +110,6 @@ EOF
     for stage in "${stages[@]}"; do "$SELF" "$stage" "$RUN" "$ID" "$TITLE" "$MINUTES"; done
     ;;
   *)
-    echo "unknown stage '$STAGE'" >&2; sed -n '2,23p' "$0"; exit 2
+    echo "unknown stage '$STAGE'" >&2; sed -n '2,24p' "$0"; exit 2
     ;;
 esac
