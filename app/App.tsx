@@ -235,8 +235,14 @@ export function App() {
       .then(setHistory)
       .catch(() => undefined);
   }, [run.status, run.id, firstImage, firstLink, request, cls, run.frames.length]);
+  // History's buttons look enabled for a run's first moments (lockShown): a click then is kept and applied when the
+  // run ends, rather than lost.
+  const [restoreAfterRun, setRestoreAfterRun] = useState<HistoryEntry | null>(null);
   const onRestore = (entry: HistoryEntry) => {
-    if (running) return; // its buttons look enabled for a run's first moments (lockShown)
+    if (running) {
+      setRestoreAfterRun(entry);
+      return;
+    }
     const url = parseUrl(new URL(entry.link).search);
     if (url.model !== state.modelId) {
       window.location.assign(entry.link); // another model: its link loads it and makes the image again
@@ -254,6 +260,11 @@ export function App() {
       lastScale: info.scales.at(-1)!.scale,
     });
   };
+  useEffect(() => {
+    if (running || !restoreAfterRun) return;
+    setRestoreAfterRun(null);
+    onRestore(restoreAfterRun);
+  }, [running, restoreAfterRun]); // (onRestore is this render's, with the state the run ended in)
   const onClearHistory = () => {
     setHistory([]);
     void historyStore.current?.then((s) => s.clear()).catch(() => undefined);

@@ -207,8 +207,10 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
       const again = compareImages(await readCanvas(page, FINAL_CANVAS), image, 0);
       check(again.max === 0, `the same seed and settings gave a different image the second time: ${JSON.stringify(again)}`);
       out.warm = await readTimings(page);
-      // A run this short must not flash the settings grey (app/useDelayedFlag.ts: they lock after 250 ms).
-      if (out.warm.totalMs < 200) check(!(await settingsLookedLocked(page)), `a ${out.warm.totalMs.toFixed(0)} ms run greyed out the settings`);
+      // A run this short must not flash the settings grey (app/useDelayedFlag.ts: they lock after 250 ms). totalMs is
+      // the worker's time; the page's running window adds messages and renders, hence the margin below 250.
+      const lookedLocked = await settingsLookedLocked(page);
+      if (out.warm.totalMs < 100) check(!lookedLocked, `a ${out.warm.totalMs.toFixed(0)} ms run greyed out the settings`);
     }
 
     if (batch8) {

@@ -74,6 +74,17 @@ export async function recordFrames(page) {
           }
         }
       }
+      // A keyframe animation that started before the first preview (a pulse, a spinner) fires no start event
+      // afterwards: when recordRunAnimations is on, each new frame also lists those still running. (Transitions the
+      // click itself started, hover and focus colours, end on their own; one that starts later is caught as it starts.)
+      if (Array.isArray(w.__e2eAnimations) && document.querySelector('[data-testid="scale-frame"]')) {
+        for (const a of document.getAnimations()) {
+          const name = /** @type {any} */ (a).animationName;
+          if (a.playState !== 'running' || !name) continue;
+          const el = /** @type {any} */ (a.effect)?.target;
+          w.__e2eAnimations.push(`running ${name} on ${el ? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}` : '?'}`);
+        }
+      }
     });
     w.__e2eObserver.observe(document.body, { childList: true, subtree: true });
   });
@@ -81,7 +92,8 @@ export async function recordFrames(page) {
 
 /**
  * Records every CSS animation and transition that starts while a run is going on and at least one scale has been
- * shown (the page animates nothing then: app/styles.css, "Nothing animates while a run is going on").
+ * shown, and (through recordFrames' observer) every keyframe animation still running when a scale appears (the page
+ * animates nothing then: app/styles.css, "Nothing animates while a run is going on").
  */
 export async function recordRunAnimations(page) {
   await page.evaluate(() => {
@@ -116,8 +128,14 @@ export async function recordSettingsLock(page) {
   });
 }
 
+/** Whether the settings looked locked since recordSettingsLock; stops recording (no observer left in the page). */
 export async function settingsLookedLocked(page) {
-  return page.evaluate(() => /** @type {any} */ (window).__e2eLocked === true);
+  return page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.__e2eLockObserver?.disconnect();
+    w.__e2eLockObserver = undefined;
+    return w.__e2eLocked === true;
+  });
 }
 
 export async function recordedFrames(page) {

@@ -246,7 +246,7 @@ def main():
          "2x2 patches (n = 256) cost about 4x more per training sample (sequence lengths 515 vs 130 over the "
          "modules), which would have left a few epochs in the CPU budget; 4x4 patches trade one preview scale for "
          "about 4x more training."), "",
-        f"{tr['parameters'] / 1e6:.2f}M parameters. Config (`models/nestar/config.py`, preset `{manifest['id']}`):", "",
+        f"{tr['parameters'] / 1e6:.2f}M parameters. Config (`models/nestar/config.py`, preset `{state['train_config'].get('preset') or manifest['id']}`):", "",
         "| field | value |", "|---|---|",
         *[f"| {k} | {v} |" for k, v in cfg.to_dict().items()], "",
         "| module | steps | tokens per step | width x depth | parameters |", "|---|---|---|---|---|",

@@ -14,8 +14,8 @@
 #   install  the staged folder replaces public/models/ID, index.json takes the new title
 #   card     the installed model's card (samples, filmstrip, reconstructions, loss curve)
 #   keep     the snapshot's EMA weights (no optimizer state, no raw weights: a 256-wide v3 with both is ~54 MB) as
-#            models/checkpoints/ID.pt (+ .log.jsonl, .few_step.pt, .preview_decoder.pt): git keeps the shipped
-#            run, and train.py resumes from it
+#            models/checkpoints/ID.pt (+ .log.jsonl, .few_step.pt without its optimizer, .preview_decoder.pt):
+#            git keeps the shipped run, and train.py resumes from it
 #   ship     all of the above in order, from a fresh runs/release-ID (a few-step or preview decoder file left there
 #            for another model would be refused), stopping after score unless the snapshot's quick FID is lower;
 #            about 80 minutes on 2 cores with DISTILL_MINUTES 40 (stop train.py first: both would share the cores)
@@ -23,9 +23,9 @@
 # Then: npm run eval (rewrites the quality in README and manifest), models/eval/preview_error.py, node
 # bench/versions.mjs, npm test.
 set -euo pipefail
-SELF=$(realpath "$0") # ship calls the stages again, after the cd
-cd "$(dirname "$0")/.."
-[ $# -ge 4 ] || { sed -n '2,24p' "$0"; exit 2; }
+SELF=$(realpath "$0") # ship calls the stages again, after the cd; the usage text is read from it
+cd "$(dirname "$SELF")/.."
+[ $# -ge 4 ] || { sed -n '2,24p' "$SELF"; exit 2; }
 STAGE=$1 RUN=${2%/} ID=$3 TITLE=$4 MINUTES=${5:-40}
 # ID names folders that stages delete and replace: a plain model id only.
 [[ $ID =~ ^[a-z0-9][a-z0-9._-]*$ ]] || { echo "ID must be a model id like emoji64-nestar, is '$ID'" >&2; exit 2; }
@@ -97,7 +97,9 @@ EOF
     $PY models/slim_checkpoint.py --ema-only "$SNAP/checkpoint.pt" "models/checkpoints/$ID.pt"
     cp "$SNAP/log.jsonl" "models/checkpoints/$ID.log.jsonl"
     if [ -f "$PREVIEW" ]; then cp "$PREVIEW" "models/checkpoints/$ID.preview_decoder.pt"; fi
-    if [ -f "$WORK/distill/few_step.pt" ]; then cp "$WORK/distill/few_step.pt" "models/checkpoints/$ID.few_step.pt"; fi
+    if [ -f "$WORK/distill/few_step.pt" ]; then
+      $PY models/slim_checkpoint.py "$WORK/distill/few_step.pt" "models/checkpoints/$ID.few_step.pt"
+    fi
     echo "kept in models/checkpoints/: git add them and $SHIPPED (new files too) before committing"
     ;;
   ship)
@@ -110,6 +112,6 @@ EOF
     for stage in "${stages[@]}"; do "$SELF" "$stage" "$RUN" "$ID" "$TITLE" "$MINUTES"; done
     ;;
   *)
-    echo "unknown stage '$STAGE'" >&2; sed -n '2,24p' "$0"; exit 2
+    echo "unknown stage '$STAGE'" >&2; sed -n '2,24p' "$SELF"; exit 2
     ;;
 esac

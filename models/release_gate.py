@@ -32,7 +32,7 @@ def main(argv=None) -> int:
         print(f"{args.scores} has no score for {e.args[0]}: run release.sh's score stage first", file=sys.stderr)
         return 2
     print(f"quick FID: shipped {shipped:.2f}, snapshot {snapshot:.2f}")
-    if snapshot >= shipped:
+    if not snapshot < shipped:  # (a NaN score does not ship either)
         print("the snapshot does not beat the shipped model: not shipping (the stages can still be run one by one)",
               file=sys.stderr)
         return 1

@@ -26,3 +26,8 @@ def test_a_worse_or_equal_snapshot_is_refused(tmp_path):
 def test_a_missing_score_is_an_error_not_a_pass(tmp_path):
     # A path that is a prefix of a scored one must not match it.
     assert main([scores_file(tmp_path, 6.6, 5.9), "models/checkpoints/m.pt", "runs/m-snap/check"]) == 2
+
+
+def test_a_nan_score_is_refused(tmp_path):
+    # A diverged snapshot scores NaN, and NaN >= x is False: the gate must not read that as "better".
+    assert main([scores_file(tmp_path, 6.6, float("nan")), "models/checkpoints/m.pt", "runs/m-snap/checkpoint.pt"]) == 1
