@@ -12,8 +12,6 @@ distill.py resumes from it with fresh Adam moments).
 import os
 import sys
 
-import torch
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
 
@@ -23,10 +21,10 @@ if __name__ == "__main__":
     paths = [a for a in args if a != "--ema-only"]
     if len(paths) != 2:
         raise SystemExit(__doc__)
-    state = torch.load(paths[0], map_location="cpu")
+    state = checkpoint.read(paths[0])  # read once: a generator checkpoint is ~100 MB
     few_step = isinstance(state, dict) and state.get("format") == checkpoint.FEW_STEP_FORMAT
-    if not few_step:
-        state = checkpoint.load(paths[0])  # a generator checkpoint, checked
+    if not few_step and not checkpoint.is_generator(state):
+        raise SystemExit(f"{paths[0]} is neither a NestAR checkpoint nor a few-step file (models/distill.py)")
     state.pop("optimizer", None)
     if ema_only and not few_step:
         state.pop("model", None)

@@ -46,8 +46,7 @@ export function Filmstrip({ info, run, selected, onVary, varyDisabled = false }:
             <ImageCanvas image={frame.images[selected] ?? null} placeholderSize={info.imageSize} label={`Scale ${frame.scale}, ${gridLabel(frame.grid)} tokens`} className="film-thumb" />
             <span className="film-grid">{gridLabel(frame.grid)}</span>
             <span className="film-ms">{formatMs(frame.elapsedMs)}</span>
-            {onVary && frame.scale !== lastScale && !ended && <span className="film-vary film-vary-slot" aria-hidden="true" />}
-            {onVary && ended && frame.scale !== lastScale && (
+            {onVary && frame.scale !== lastScale && (ended ? (
               <button
                 type="button"
                 className="btn btn-secondary btn-small film-vary"
@@ -60,7 +59,9 @@ export function Filmstrip({ info, run, selected, onVary, varyDisabled = false }:
               >
                 Vary from here
               </button>
-            )}
+            ) : (
+              <span className="film-vary film-vary-slot" aria-hidden="true" />
+            ))}
           </li>
         );
       })}

@@ -16,14 +16,24 @@ def save(path: str, state: dict):
     os.replace(tmp, path)  # a crash mid-write never leaves a half checkpoint behind
 
 
-def load(path: str) -> dict:
+def read(path: str):
+    """Whatever was saved at `path` (FileNotFoundError, or ValueError for a truncated or foreign file)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path}")
     try:
-        state = torch.load(path, map_location="cpu")
+        return torch.load(path, map_location="cpu")
     except Exception as e:  # torch raises several types for truncated or foreign files
         raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e})") from None
-    if not isinstance(state, dict) or "model_config" not in state or "ema" not in state:
+
+
+def is_generator(state) -> bool:
+    """Whether a saved object is a generator checkpoint (train.py's, or a slim copy)."""
+    return isinstance(state, dict) and "model_config" in state and "ema" in state
+
+
+def load(path: str) -> dict:
+    state = read(path)
+    if not is_generator(state):
         raise ValueError(f"{path} is not a NestAR checkpoint (missing model_config or ema weights)")
     return state
 
