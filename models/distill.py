@@ -43,6 +43,10 @@ def parse_args():
                    help="optimizer updates per batch of teacher trajectories (the teacher costs more than an update)")
     p.add_argument("--sampled-images", type=int, default=700,
                    help="teacher samples whose conditions join the real images' (the contexts the page will see)")
+    p.add_argument("--init", default=None,
+                   help="a few-step file distilled from an earlier checkpoint of the same model (e.g. the shipped "
+                   "models/checkpoints/<id>.few_step.pt): a new run starts from its heads instead of the teacher's; "
+                   "ignored, with a message, when the architecture differs or the run resumes")
     p.add_argument("--evaluations", type=int, default=2, help="head evaluations per token of the exported sampler")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--no-export", action="store_true")
@@ -62,6 +66,21 @@ def model_tokens(state, model, data):
     if tokenizer is not None:
         return latent_tokens(tokenizer, data.images)
     return data.tokens(cfg.patch_size, cfg.norm_mean, cfg.norm_std)
+
+
+def warm_start(students, path: str, generator_state: dict):
+    """Loads the heads of a few-step file distilled from an earlier checkpoint of the same architecture into
+    students and returns its state; None (students untouched) when its teacher had another model config. A later
+    checkpoint's heads move little, so the students start near their new targets instead of at the teacher."""
+    saved = checkpoint.load_of_format(path, checkpoint.FEW_STEP_FORMAT, "few-step heads", "models/distill.py")
+    if ModelConfig.from_dict(saved["teacher"]["model_config"]) != ModelConfig.from_dict(generator_state["model_config"]):
+        print(f"--init {path}: distilled from another architecture; starting from the teacher's heads", flush=True)
+        return None
+    for s, w in zip(students, saved["heads"]):
+        s.load_state_dict(w)
+    print(f"--init: heads of {path} (distilled from step {saved['teacher']['step']}, {saved['step']} steps), "
+          f"not the teacher's", flush=True)
+    return saved
 
 
 def build_pool(model, state, defaults: SamplingSettings, sampled_images: int, path: str):
@@ -124,7 +143,7 @@ def main():
     cfg = FewStepConfig(evaluations=args.evaluations)
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
     opt = torch.optim.AdamW(students.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
-    step, elapsed = 0, 0.0
+    step, elapsed, warm = 0, 0.0, None
     if os.path.exists(few_path):
         try:
             saved = checkpoint.load_few_step(few_path, state)
@@ -135,8 +154,14 @@ def main():
             s.load_state_dict(w)
         if saved.get("optimizer"):  # the committed slim copies (models/checkpoints) carry none: Adam starts afresh
             opt.load_state_dict(saved["optimizer"])
-        step, elapsed = saved["step"], saved["elapsed_s"]
+        step, elapsed, warm = saved["step"], saved["elapsed_s"], saved.get("warm_start")
         print(f"resumed {few_path} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    elif args.init:
+        init = warm_start(students, args.init, state)
+        if init is not None:
+            cfg = FewStepConfig.from_dict({**init["config"], "evaluations": args.evaluations})
+            # What the card reports as this distillation's start (its own steps and minutes count from 0).
+            warm = {"teacher_step": init["teacher"]["step"], "steps": init["step"], "elapsed_s": init["elapsed_s"]}
     pool = build_pool(model, state, defaults, args.sampled_images, os.path.join(out, "pool.pt"))
     print("conditions per module: " + ", ".join(str(len(zc)) for zc, _ in pool), flush=True)
     gen = torch.Generator().manual_seed(args.seed * 7919 + step)
@@ -149,7 +174,7 @@ def main():
 
     def save(metrics=None):
         checkpoint.save_few_step(few_path, cfg, students, state, step, elapsed, metrics, opt,
-                                 f"CPU ({threads} threads)", rows=args.rows)
+                                 f"CPU ({threads} threads)", rows=args.rows, warm_start=warm)
 
     print(f"before: endpoint error vs the reference, per module {{K: relative MSE}}: {measure()}", flush=True)
     stop = {"now": False}

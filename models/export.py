@@ -150,7 +150,8 @@ def tokens_entry(cfg, state, preview_state=None):
         rule = {"preview": "preview_decoder", "preview_decoder": PREVIEW_DECODER_FILE,
                 "preview_pixels_per_latent": preview_state["config"]["pixels_per_latent"]}
     tokenizer = {"config": tok["config"], "parameters": tok["params"], "steps": tok["step"],
-                 "hours": round(tok["elapsed_s"] / 3600, 3), "hardware": tok.get("hardware"), "metrics": tok.get("metrics")}
+                 "hours": round(tok["elapsed_s"] / 3600, 3), "hardware": tok.get("hardware"), "metrics": tok.get("metrics"),
+                 "encoder_frozen_at": tok.get("encoder_frozen_at")}
     if preview_state is not None:
         tokenizer["preview_decoder"] = {"config": preview_state["config"], "metrics": preview_state["metrics"]}
     return {"layout": "latent", **common, "decoder": DECODER_FILE, **rule, "tokenizer": tokenizer}
@@ -171,6 +172,8 @@ def few_step_entry(model, few_state):
             "parameters": sum(p.numel() for p in model.few_step_heads.parameters()),
             "distillation": {"steps": few_state["step"], "hours": round(few_state["elapsed_s"] / 3600, 3),
                              "hardware": few_state.get("hardware"),
+                             # distill.py --init: the earlier checkpoint's heads this distillation started from
+                             "warm_start": few_state.get("warm_start"),
                              # per module, per K: squared distance of the K-evaluation tokens to the reference
                              # path's, relative to their variance (nestar/distillation.endpoint_error)
                              "endpoint_error": few_state.get("metrics")}}

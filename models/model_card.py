@@ -103,6 +103,9 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
     grids = {f"psnr_scale{s}": f"{1 << s}x{1 << s}" for s in range(1, cfg.num_scales + 1)}
     psnr = "; ".join(f"{grids[k]}: {m[k]:.1f} dB against its blurred target, {m[k + '_vs_image']:.1f} dB against the image"
                      for k in scales)
+    frozen = (f" After step {tok['encoder_frozen_at']:,} only the decoder trained (`train_tokenizer.py "
+              "--decoder-only`): the encoder and the latent normalisation stayed frozen, so the latents the generator "
+              "models did not change, only how sharply they decode." if tok.get("encoder_frozen_at") is not None else "")
     q = manifest.get("quality") or {}
     ceiling = (f" Reconstruction FID in the evaluation's feature space: {q['tokenizer_fid']:.2f} (real floor "
                f"{q['fid_floor']:.2f}), the ceiling of the generator." if "tokenizer_fid" in q else "")
@@ -118,7 +121,7 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
         *(preview_decoder_lines(tok["preview_decoder"], manifest["tokens"], tokenizer, preview_decoder)
           if preview_decoder is not None else []),
         f"Trained on the training split only: {tok['steps']:,} steps of batch 32 in {tok['hours']:.2f} h on "
-        f"{tok['hardware']}, random shifts of up to 4 px (white fill).", "",
+        f"{tok['hardware']}, random shifts of up to 4 px (white fill).{frozen}", "",
         f"Held-out PSNR: {psnr}.{ceiling}", "",
         "![reconstructions](reconstructions.png)", "",
         "Held-out images (row 1); the decoder's output from the 2x2 and 4x4 sub-grids and the full grid (rows 2-4).",
@@ -132,6 +135,9 @@ def few_step_section(few: dict) -> list:
     d = few["distillation"]
     errors = d.get("endpoint_error") or []
     k = str(few["evaluations"])
+    w = d.get("warm_start")
+    warm = (f", starting from the heads distilled for the step-{w['teacher_step']:,} generator ({w['steps']:,} steps, "
+            f"{w['elapsed_s'] / 3600:.2f} h) instead of from its flow heads" if w else "")
     return [
         "## Few-step sampler (the page's default)", "",
         f"Each module's flow head was distilled (`models/distill.py`) into a head that also takes the step size and the "
@@ -142,7 +148,7 @@ def few_step_section(few: dict) -> list:
         f"undoubled batch. Trained for guidance {few['guidance'][0]:g} to {few['guidance'][1]:g} and temperature "
         f"{few['temperature'][0]:g} to {few['temperature'][1]:g} (the page keeps its settings in these ranges; the "
         f"ODE path takes any), {few['parameters']:,} parameters, {d['steps']:,} distillation steps in "
-        f"{d['hours']:.2f} h on {d['hardware']}, the generator frozen.", "",
+        f"{d['hours']:.2f} h on {d['hardware']}, the generator frozen{warm}.", "",
         *([f"Distance of the few-step tokens to the ODE's tokens from the same noise, relative to the tokens' variance "
            f"(held-out conditions, default settings), per module: "
            + ", ".join(f"{e.get(k, float('nan')):.3f}" for e in errors) + "."] if errors else []), "",

@@ -10,7 +10,9 @@
 #            the snapshot is better (runs/release-ID/score.json)
 #   preview  the preview decoder of the snapshot's tokenizer (10 minutes; latent models)
 #   export   ONNX of the snapshot into runs/release-ID/stage, with the shipped model's description and defaults
-#   distill  few-step heads for the staged folder (DISTILL_MINUTES, default 40; resumable), re-exported with them
+#   distill  few-step heads for the staged folder (DISTILL_MINUTES, default 40; resumable), re-exported with them;
+#            they start from the kept heads of the shipped version (models/checkpoints/ID.few_step.pt) when it has
+#            the same architecture (distill.py --init), otherwise from the snapshot's flow heads
 #   install  the staged folder replaces public/models/ID, index.json takes the new title
 #   card     the installed model's card (samples, filmstrip, reconstructions, loss curve)
 #   keep     the snapshot's EMA weights (no optimizer state, no raw weights: a 256-wide v3 with both is ~54 MB) as
@@ -25,7 +27,7 @@
 set -euo pipefail
 SELF=$(realpath "$0") # ship calls the stages again, after the cd; the usage text is read from it
 cd "$(dirname "$SELF")/.."
-[ $# -ge 4 ] || { sed -n '2,24p' "$SELF"; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,26p' "$SELF"; exit 2; }
 STAGE=$1 RUN=${2%/} ID=$3 TITLE=$4 MINUTES=${5:-40}
 # ID names folders that stages delete and replace: a plain model id only.
 [[ $ID =~ ^[a-z0-9][a-z0-9._-]*$ ]] || { echo "ID must be a model id like emoji64-nestar, is '$ID'" >&2; exit 2; }
@@ -72,7 +74,10 @@ case $STAGE in
       --defaults "$(manifest_field "dict(m['sampling']['defaults'], solver='heun')" json)"
     ;;
   distill)
-    with_preview $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 --out "$WORK/distill"
+    init_args=()
+    if [ -f "models/checkpoints/$ID.few_step.pt" ]; then init_args=(--init "models/checkpoints/$ID.few_step.pt"); fi
+    with_preview $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 \
+      --out "$WORK/distill" ${init_args[@]+"${init_args[@]}"}
     ;;
   install)
     [ -f "$STAGED/manifest.json" ] || { echo "nothing staged: run export (and distill) first" >&2; exit 1; }
@@ -112,6 +117,6 @@ EOF
     for stage in "${stages[@]}"; do "$SELF" "$stage" "$RUN" "$ID" "$TITLE" "$MINUTES"; done
     ;;
   *)
-    echo "unknown stage '$STAGE'" >&2; sed -n '2,24p' "$SELF"; exit 2
+    echo "unknown stage '$STAGE'" >&2; sed -n '2,26p' "$SELF"; exit 2
     ;;
 esac

@@ -7,6 +7,12 @@ Resumable: rerunning the same command continues from <out>/tokenizer.pt. Every r
 latent normalisation from the training split and measuring the held-out reconstructions (PSNR per scale), and
 writes <out>/previews.png: held-out images, then the decoder's output from the 2x2, 4x4, ... sub-grids and the
 full grid, the picture the page's previews will be.
+
+  /usr/bin/python3 models/train_tokenizer.py --out runs/tokenizer64-dec --decoder-only --minutes 60
+
+--decoder-only fine-tunes the decoder of the tokenizer already in <out> with its encoder and latent normalisation
+frozen: the latents stay bit for bit what they were, so a generator trained on them keeps working and only its
+pictures get sharper (models/replace_decoder.py puts the new decoder into the generator's checkpoint).
 """
 import argparse
 import json
@@ -35,6 +41,8 @@ def parse_args():
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--latent-channels", type=int, default=16)
     p.add_argument("--shift", type=int, default=4, help="random translation in pixels (white fill); 0 = off")
+    p.add_argument("--decoder-only", action="store_true",
+                   help="fine-tune the decoder of the tokenizer in --out; encoder and normalisation stay frozen")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args()
@@ -50,6 +58,36 @@ def random_shift(x_BCHW, max_shift: int, generator):
     return torch.stack([padded[b, :, dy:dy + H, dx:dx + W] for b, (dy, dx) in enumerate(offsets.tolist())])
 
 
+def resume(tok: NestedTokenizer, path: str, decoder_only: bool, lr: float):
+    """Loads path into tok when it exists and returns (optimizer, step, elapsed_s, encoder_frozen_at).
+
+    A decoder-only run freezes the encoder (the latent normalisation is a buffer: nothing trains it): its optimizer
+    covers the decoder alone, starting afresh the first time (the saved state covers the encoder too). A tokenizer
+    whose encoder was frozen stays frozen: a generator may already model its latents."""
+    trained = tok.decoder if decoder_only else tok
+    opt = torch.optim.AdamW(trained.parameters(), lr=lr, weight_decay=0.0, betas=(0.9, 0.99))
+    tok.encoder.requires_grad_(not decoder_only)
+    if not os.path.exists(path):
+        if decoder_only:
+            raise SystemExit(f"--decoder-only fine-tunes a trained tokenizer: no {path} (train one first)")
+        return opt, 0, 0.0, None
+    state = torch.load(path, map_location="cpu")
+    if state["config"] != tok.config.to_dict():
+        raise SystemExit(f"{path} was trained with another config: {state['config']}")
+    tok.load_state_dict(state["model"])
+    frozen_at = state.get("encoder_frozen_at")
+    if frozen_at is not None and not decoder_only:
+        raise SystemExit(f"{path}: its encoder was frozen at step {frozen_at} (a generator may model its latents); "
+                         "continue it with --decoder-only")
+    if decoder_only and frozen_at is None:
+        frozen_at = state["step"]
+        print(f"decoder-only from step {frozen_at}: encoder and latent normalisation frozen", flush=True)
+    else:
+        opt.load_state_dict(state["optimizer"])
+    print(f"resumed at step {state['step']} ({state['elapsed_s'] / 60:.1f} min trained)", flush=True)
+    return opt, state["step"], state["elapsed_s"], frozen_at
+
+
 def main():
     args = parse_args()
     threads = configure_threads(args.threads)
@@ -63,16 +101,8 @@ def main():
     torch.manual_seed(args.seed)
     cfg = TokenizerConfig(latent_channels=args.latent_channels)
     tok = NestedTokenizer(cfg)
-    opt = torch.optim.AdamW(tok.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
-    step, elapsed = 0, 0.0
-    if os.path.exists(path):
-        state = torch.load(path, map_location="cpu")
-        if state["config"] != cfg.to_dict():
-            raise SystemExit(f"{path} was trained with another config: {state['config']}")
-        tok.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        step, elapsed = state["step"], state["elapsed_s"]
-        print(f"resumed at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    opt, step, elapsed, frozen_at = resume(tok, path, args.decoder_only, args.lr)
+    trained = tok.decoder if args.decoder_only else tok
     n_params = sum(p.numel() for p in tok.parameters())
     print(f"tokenizer: {n_params / 1e6:.2f}M params, {cfg.grid}x{cfg.grid}x{cfg.latent_channels} latents, "
           f"{len(train)} train / {len(held_out)} held-out images", flush=True)
@@ -80,7 +110,7 @@ def main():
     def save():
         checkpoint.save(path, {"config": cfg.to_dict(), "model": tok.state_dict(), "optimizer": opt.state_dict(),
                                "step": step, "elapsed_s": elapsed, "params": n_params,
-                               "hardware": f"CPU ({threads} threads)"})
+                               "hardware": f"CPU ({threads} threads)", "encoder_frozen_at": frozen_at})
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -96,10 +126,10 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / 200) * (1.0 if frac < 0.8 else max(0.1, (1 - frac) / 0.2))
         for g in opt.param_groups:
             g["lr"] = lr
-        losses = tok.losses(x, gen)
+        losses = tok.losses(x, gen, train_encoder=not args.decoder_only)
         opt.zero_grad(set_to_none=True)
         losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(tok.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained.parameters(), 1.0)
         opt.step()
         step += 1
         now = time.time()
@@ -113,7 +143,8 @@ def main():
         if step % 500 == 0:
             save()
             preview_grid(tok, x_eval[:12], os.path.join(args.out, "previews.png"))
-    tok.normalise_from(x_train)
+    if frozen_at is None:
+        tok.normalise_from(x_train)  # a frozen encoder keeps the normalisation its latents were modelled with
     metrics = measure(tok, x_eval)
     save()
     preview_grid(tok, x_eval[:12], os.path.join(args.out, "previews.png"))

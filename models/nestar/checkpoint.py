@@ -48,7 +48,8 @@ def load_model(path: str, weights: str = "ema") -> NestAR:
 
 def tokenizer_entry(path: str) -> dict:
     """What a latent generator's checkpoint stores of its tokenizer (from models/train_tokenizer.py's file):
-    the config, the weights (latent normalisation included) and how it was trained."""
+    the config, the weights (latent normalisation included) and how it was trained (encoder_frozen_at: the step
+    after which only the decoder trained, train_tokenizer.py --decoder-only)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"no tokenizer at {path}: train one with models/train_tokenizer.py")
     state = torch.load(path, map_location="cpu")
@@ -61,7 +62,7 @@ def tokenizer_entry(path: str) -> dict:
             metrics = json.load(f)
     return {"config": state["config"], "model": state["model"], "step": state["step"],
             "elapsed_s": state["elapsed_s"], "params": state["params"], "hardware": state.get("hardware"),
-            "metrics": metrics}
+            "metrics": metrics, "encoder_frozen_at": state.get("encoder_frozen_at")}
 
 
 def tokenizer_of(state: dict):

@@ -143,11 +143,13 @@ class NestedTokenizer(nn.Module):
         """Normalised latents -> images in [-1, 1] (unclamped)."""
         return self.decoder(z_BCGG * self.latent_std[:, None, None] + self.latent_mean[:, None, None])
 
-    def losses(self, x_BCHW, generator=None):
+    def losses(self, x_BCHW, generator=None, train_encoder: bool = True):
         """Training losses on images in [-1, 1]: dict of the full reconstruction, each coarse scale and the
-        latent penalty; 'total' is what is minimised."""
+        latent penalty; 'total' is what is minimised. train_encoder=False computes the latents without a graph
+        (decoder fine-tuning: the latent space, which a generator may already model, stays exactly as it is)."""
         cfg = self.config
-        z = self.encoder(x_BCHW)
+        with torch.set_grad_enabled(train_encoder and torch.is_grad_enabled()):
+            z = self.encoder(x_BCHW)
         # Relative noise: the encoder cannot escape it by scaling its latents up.
         sigma = cfg.latent_noise_std * z.detach().std()
         noisy = z + sigma * torch.randn(z.shape, generator=generator, device=z.device)

@@ -82,3 +82,29 @@ def test_one_call_sampler_equals_the_loop_and_the_sampler_uses_it(tmp_path):
         checkpoint.attach_few_step(model, {**state, "step": 8}, path)
     with pytest.raises(ValueError, match="few-step heads"):
         sample(NestAR(PRESETS["tiny"]).eval(), 3, 9, SamplingSettings(solver="few_step"))
+
+
+def test_warm_start_takes_heads_of_the_same_architecture_only(tmp_path):
+    from distill import warm_start
+
+    model = tiny_model()
+    earlier = {"model_config": model.config.to_dict(), "step": 7, "ema": model.state_dict()}
+    heads = [FewStepHead.from_teacher(h) for h in model.heads]
+    for head in heads:
+        for p in head.parameters():
+            p.data.add_(0.01)
+    path = str(tmp_path / "few_step.pt")
+    checkpoint.save_few_step(path, FewStepConfig(), heads, earlier, 40, 120.0)
+
+    later = {**earlier, "step": 9}  # a later checkpoint of the same model: the file's heads, not the teacher's
+    students = [FewStepHead.from_teacher(h) for h in model.heads]
+    saved = warm_start(students, path, later)
+    assert saved["step"] == 40 and saved["teacher"]["step"] == 7
+    assert all(torch.equal(a, b) for s, h in zip(students, heads)
+               for a, b in zip(s.state_dict().values(), h.state_dict().values()))
+
+    other = {**earlier, "model_config": {**earlier["model_config"], "flow_width": 2 * model.config.flow_width}}
+    untouched = [FewStepHead.from_teacher(h) for h in model.heads]
+    before = [{k: v.clone() for k, v in s.state_dict().items()} for s in untouched]
+    assert warm_start(untouched, path, other) is None
+    assert all(torch.equal(v, b[k]) for s, b in zip(untouched, before) for k, v in s.state_dict().items())
