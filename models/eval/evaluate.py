@@ -109,16 +109,29 @@ def class_counts(train_labels: np.ndarray, num_classes: int, total: int) -> list
     return counts.tolist()
 
 
+def unread_files(manifest: dict, solver: str) -> set:
+    """The model files a sampling path does not read to make its final images: the other path's per-module graphs
+    (the ODE's flow heads or the few-step sampler's) and the preview decoder (previews are not scored)."""
+    other = "flow_head" if solver == "few_step" else "few_step"
+    unread = {m[other] for m in manifest["modules"] if m.get(other)}
+    if manifest["tokens"].get("preview_decoder"):
+        unread.add(manifest["tokens"]["preview_decoder"])
+    return unread
+
+
 def draw_samples(model_dir: str, settings: dict, counts: list, seed_base: int):
     """uint8 [N, S, S, 3] and labels [N], drawn by models/eval/sample_onnx.mjs (cached), plus seconds taken."""
     with open(os.path.join(ROOT, model_dir, "manifest.json")) as f:
         manifest = json.load(f)
     plan = {"modelDir": os.path.join(ROOT, model_dir), "settings": settings, "counts": counts,
             "seedBase": seed_base, "classSeedStride": CLASS_SEED_STRIDE, "maxBatch": manifest["sampling"]["limits"]["batch"][1]}
-    files = {k: v["sha256"] for k, v in manifest["files"].items()}
     # Keyed by the settings the sampler will really use (the manifest's defaults filled in): a model re-exported with
-    # other defaults must not be served the samples of its old ones.
+    # other defaults must not be served the samples of its old ones. Files this path never reads are left out of the
+    # key, so that a re-export that leaves the path's files byte-identical (distill.py adds few-step graphs, the ODE
+    # files stay as they were) keeps its samples.
     resolved = {**manifest["sampling"]["defaults"], **settings}
+    unread = unread_files(manifest, resolved["solver"])
+    files = {k: v["sha256"] for k, v in manifest["files"].items() if k not in unread}
     key = hashlib.sha256(json.dumps([files, resolved, counts, seed_base], sort_keys=True).encode()).hexdigest()[:16]
     out = os.path.join(SAMPLE_CACHE, key + ".u8")
     meta_path = out + ".json"

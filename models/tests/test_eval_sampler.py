@@ -46,3 +46,13 @@ def test_draw_samples_matches_the_pytorch_reference(tmp_path, monkeypatch):
     again, _, _ = evaluate.draw_samples(FIXTURE, settings, counts, seed_base)
     assert torch.equal(again, images)
     assert len([p for p in os.listdir(tmp_path) if p.endswith(".u8")]) == 1
+
+
+def test_a_sampling_path_is_keyed_by_the_files_it_reads():
+    manifest = {"modules": [{"backbone": "m1.backbone.onnx", "flow_head": "m1.flow.onnx", "few_step": "m1.fewstep.onnx"},
+                            {"backbone": "m2.backbone.onnx", "flow_head": "m2.flow.onnx"}],
+                "tokens": {"layout": "latent", "decoder": "decoder.onnx", "preview_decoder": "preview_decoder.onnx"}}
+    assert evaluate.unread_files(manifest, "heun") == {"m1.fewstep.onnx", "preview_decoder.onnx"}
+    assert evaluate.unread_files(manifest, "euler") == {"m1.fewstep.onnx", "preview_decoder.onnx"}
+    assert evaluate.unread_files(manifest, "few_step") == {"m1.flow.onnx", "m2.flow.onnx", "preview_decoder.onnx"}
+    assert evaluate.unread_files({**manifest, "tokens": {"layout": "pixel_patch"}}, "heun") == {"m1.fewstep.onnx"}
