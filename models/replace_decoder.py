@@ -7,6 +7,8 @@ The generator models the tokenizer's latents, so only a tokenizer with the very 
 checkpoint carries: same config, encoder weights and latent normalisation equal bit for bit (what
 `models/train_tokenizer.py --decoder-only` keeps). Anything else is refused. The checkpoint is rewritten in place
 (atomically) unless --out names another file; a run resumed from it, a release and an export then use the new decoder.
+Stop a train.py that writes this checkpoint first (SIGTERM: it saves and exits): its next save would write the old
+tokenizer back.
 """
 import argparse
 import os

@@ -4,15 +4,17 @@
   /usr/bin/python3 models/train_tokenizer.py --out runs/tokenizer64 --minutes 25
 
 Resumable: rerunning the same command continues from <out>/tokenizer.pt. Every run ends by setting the per-channel
-latent normalisation from the training split and measuring the held-out reconstructions (PSNR per scale), and
-writes <out>/previews.png: held-out images, then the decoder's output from the 2x2, 4x4, ... sub-grids and the
-full grid, the picture the page's previews will be.
+latent normalisation from the training split (except once the encoder is frozen, below) and measuring the held-out
+reconstructions (PSNR per scale), and writes <out>/previews.png: held-out images, then the decoder's output from
+the 2x2, 4x4, ... sub-grids and the full grid, the picture the page's previews will be.
 
-  /usr/bin/python3 models/train_tokenizer.py --out runs/tokenizer64-dec --decoder-only --minutes 60
+  mkdir -p runs/tokenizer64-dec && cp models/checkpoints/tokenizer64-next/tokenizer.pt runs/tokenizer64-dec/
+  /usr/bin/python3 models/train_tokenizer.py --out runs/tokenizer64-dec --decoder-only --minutes 60 --lr 1e-3
 
 --decoder-only fine-tunes the decoder of the tokenizer already in <out> with its encoder and latent normalisation
-frozen: the latents stay bit for bit what they were, so a generator trained on them keeps working and only its
-pictures get sharper (models/replace_decoder.py puts the new decoder into the generator's checkpoint).
+frozen (from then on for good: the file records the step): the latents stay bit for bit what they were, so a
+generator trained on them keeps working and only its pictures get sharper. models/eval/tokenizer_fid.py scores the
+result; models/replace_decoder.py puts it into the generator's checkpoint.
 """
 import argparse
 import json
@@ -121,9 +123,11 @@ def main():
     while step < args.max_steps and not stop["now"] and time.time() - t0 < args.minutes * 60:
         idx = torch.randint(0, len(x_train), (args.batch_size,), generator=gen)
         x = random_shift(x_train[idx], args.shift, gen)
-        # Constant lr after a short warm-up, decayed over the last 20% of this invocation's budget.
+        # Constant lr after a short warm-up (counted from the step the optimizer started at: a decoder-only run's
+        # Adam starts afresh), decayed over the last 20% of this invocation's budget.
         frac = (time.time() - t0) / (args.minutes * 60)
-        lr = args.lr * min(1.0, (step + 1) / 200) * (1.0 if frac < 0.8 else max(0.1, (1 - frac) / 0.2))
+        warmup = min(1.0, (step - (frozen_at or 0) + 1) / 200)
+        lr = args.lr * warmup * (1.0 if frac < 0.8 else max(0.1, (1 - frac) / 0.2))
         for g in opt.param_groups:
             g["lr"] = lr
         losses = tok.losses(x, gen, train_encoder=not args.decoder_only)

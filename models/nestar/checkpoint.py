@@ -96,7 +96,7 @@ def load_of_format(path: str, fmt: str, what: str, made_by: str) -> dict:
     """A saved dict whose "format" is `fmt` (FileNotFoundError, ValueError otherwise, naming `what` and its maker)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"no {what} at {path}: make it with {made_by}")
-    state = torch.load(path, map_location="cpu")
+    state = read(path)  # a truncated or foreign file: ValueError naming it
     if not isinstance(state, dict) or state.get("format") != fmt:
         raise ValueError(f"{path} is not a {what} file ({made_by})")
     return state

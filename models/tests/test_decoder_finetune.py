@@ -66,8 +66,8 @@ def test_decoder_only_runs_keep_the_latent_space_and_stay_decoder_only(tmp_path)
     save_tokenizer(path, fine, opt, step=13, encoder_frozen_at=frozen_at)
 
     # A second decoder-only run continues the decoder's optimizer; a full run is refused.
-    _, step, _, frozen_at = resume(NestedTokenizer(tok.config), str(path), decoder_only=True, lr=1e-3)
-    assert (step, frozen_at) == (13, 10)
+    opt, step, _, frozen_at = resume(NestedTokenizer(tok.config), str(path), decoder_only=True, lr=1e-3)
+    assert (step, frozen_at) == (13, 10) and len(opt.state) == len(list(fine.decoder.parameters()))
     with pytest.raises(SystemExit, match="frozen at step 10"):
         resume(NestedTokenizer(tok.config), str(path), decoder_only=False, lr=1e-3)
     with pytest.raises(SystemExit, match="train one first"):

@@ -107,4 +107,7 @@ def test_warm_start_takes_heads_of_the_same_architecture_only(tmp_path):
     untouched = [FewStepHead.from_teacher(h) for h in model.heads]
     before = [{k: v.clone() for k, v in s.state_dict().items()} for s in untouched]
     assert warm_start(untouched, path, other) is None
+    (tmp_path / "torn.pt").write_bytes(b"not a checkpoint")
+    assert warm_start(untouched, str(tmp_path / "torn.pt"), later) is None
+    assert warm_start(untouched, str(tmp_path / "missing.pt"), later) is None
     assert all(torch.equal(v, b[k]) for s, b in zip(untouched, before) for k, v in s.state_dict().items())
