@@ -104,7 +104,6 @@ def main():
     cfg = TokenizerConfig(latent_channels=args.latent_channels)
     tok = NestedTokenizer(cfg)
     opt, step, elapsed, frozen_at = resume(tok, path, args.decoder_only, args.lr)
-    trained = tok.decoder if args.decoder_only else tok
     n_params = sum(p.numel() for p in tok.parameters())
     print(f"tokenizer: {n_params / 1e6:.2f}M params, {cfg.grid}x{cfg.grid}x{cfg.latent_channels} latents, "
           f"{len(train)} train / {len(held_out)} held-out images", flush=True)
@@ -133,7 +132,7 @@ def main():
         losses = tok.losses(x, gen, train_encoder=not args.decoder_only)
         opt.zero_grad(set_to_none=True)
         losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(trained.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(tok.parameters(), 1.0)  # a frozen encoder has no gradients to count
         opt.step()
         step += 1
         now = time.time()

@@ -24,22 +24,20 @@ from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.reconstructions import reconstruct  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
-from nestar.tokenizer import NestedTokenizer, TokenizerConfig  # noqa: E402
+from nestar.tokenizer import NestedTokenizer  # noqa: E402
 
 
 def load_tokenizer(path: str) -> NestedTokenizer:
     """The tokenizer of a tokenizer file or of a latent generator checkpoint, in eval mode."""
     state = checkpoint.read(path)
-    if checkpoint.is_generator(state):
-        tokenizer = checkpoint.tokenizer_of(state)
-        if tokenizer is None:
-            raise ValueError(f"{path} models pixel patches: it has no tokenizer")
-        return tokenizer
-    if not isinstance(state, dict) or "config" not in state or "model" not in state:
+    if checkpoint.is_tokenizer(state):
+        state = {"tokenizer": state}  # tokenizer_of reads a tokenizer where a generator checkpoint carries it
+    elif not checkpoint.is_generator(state):
         raise ValueError(f"{path} is neither a tokenizer (train_tokenizer.py) nor a generator checkpoint")
-    tokenizer = NestedTokenizer(TokenizerConfig.from_dict(state["config"]))
-    tokenizer.load_state_dict(state["model"])
-    return tokenizer.eval()
+    tokenizer = checkpoint.tokenizer_of(state)
+    if tokenizer is None:
+        raise ValueError(f"{path} models pixel patches: it has no tokenizer")
+    return tokenizer
 
 
 def main():

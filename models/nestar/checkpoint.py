@@ -31,6 +31,11 @@ def is_generator(state) -> bool:
     return isinstance(state, dict) and "model_config" in state and "ema" in state
 
 
+def is_tokenizer(state) -> bool:
+    """Whether a saved object is a tokenizer file (models/train_tokenizer.py's)."""
+    return isinstance(state, dict) and "config" in state and "model" in state
+
+
 def load(path: str) -> dict:
     state = read(path)
     if not is_generator(state):
@@ -53,7 +58,7 @@ def tokenizer_entry(path: str) -> dict:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no tokenizer at {path}: train one with models/train_tokenizer.py")
     state = torch.load(path, map_location="cpu")
-    if not isinstance(state, dict) or "config" not in state or "model" not in state:
+    if not is_tokenizer(state):
         raise ValueError(f"{path} is not a tokenizer checkpoint")
     metrics_path = os.path.join(os.path.dirname(path), "metrics.json")
     metrics = None
@@ -66,7 +71,8 @@ def tokenizer_entry(path: str) -> dict:
 
 
 def tokenizer_of(state: dict):
-    """The tokenizer a latent generator checkpoint carries, in eval mode, or None for a pixel-patch model."""
+    """The tokenizer a latent generator checkpoint carries (or a tokenizer_entry, under "tokenizer"), in eval mode,
+    or None for a pixel-patch model."""
     entry = state.get("tokenizer")
     if entry is None:
         return None
