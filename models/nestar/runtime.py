@@ -1,4 +1,5 @@
 """Start-of-run machine checks (RECIPES.md): thread count and BLAS speed, loudly."""
+import ctypes
 import os
 import sys
 import time
@@ -6,10 +7,38 @@ import time
 import torch
 
 
+def loaded_openblas() -> list:
+    """Paths of the OpenBLAS libraries mapped into this process (Linux; [] elsewhere or without OpenBLAS)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "/" in line}
+    except OSError:
+        return []
+    return sorted(p for p in paths if "openblas" in p.lower() or ("libblas" in os.path.basename(p) and "openblas" in p))
+
+
+def set_blas_threads(n: int) -> int:
+    """Sets OpenBLAS's own thread pool to n threads; returns how many of its libraries took the call.
+
+    torch.set_num_threads does not reach it: with Debian's torch and OpenBLAS, a "--threads 1" job still ran every
+    large matmul on two threads (measured: /proc/self/task showed two busy threads), so two such jobs on this 2-core
+    machine ran four threads and slowed each other far more than sharing the cores costs."""
+    done = 0
+    for path in loaded_openblas():
+        try:
+            ctypes.CDLL(path).openblas_set_num_threads(ctypes.c_int(n))
+            done += 1
+        except (OSError, AttributeError):  # a library of the family without the entry point
+            pass
+    return done
+
+
 def configure_threads(threads: int = 0) -> int:
-    """torch defaults to 1 thread on this kind of machine; use every core unless told otherwise."""
+    """torch defaults to 1 thread on this kind of machine; use every core unless told otherwise. The BLAS pool
+    follows, so that --threads N means N threads."""
     n = threads or os.cpu_count() or 1
     torch.set_num_threads(n)
+    set_blas_threads(n)
     return n
 
 
