@@ -8,6 +8,7 @@ reconstruction) and filmstrip.png (generated images, one column per scale's prev
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -25,6 +26,11 @@ from nestar.tokenizer import images_to_input  # noqa: E402
 from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
+
+
+def hardware_text(hardware: str) -> str:
+    """A run's recorded hardware as prose: files written before runtime.cpu_hardware say "CPU (1 threads)"."""
+    return re.sub(r"\b1 threads\b", "1 thread", hardware)
 
 def plot_loss(log_path: str, out_path: str, width=640, height=320):
     rows = [json.loads(line) for line in open(log_path)]
@@ -121,7 +127,7 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
         *(preview_decoder_lines(tok["preview_decoder"], manifest["tokens"], tokenizer, preview_decoder)
           if preview_decoder is not None else []),
         f"Trained on the training split only: {tok['steps']:,} steps of batch 32 in {tok['hours']:.2f} h on "
-        f"{tok['hardware']}, random shifts of up to 4 px (white fill).{frozen}", "",
+        f"{hardware_text(tok['hardware'])}, random shifts of up to 4 px (white fill).{frozen}", "",
         f"Held-out PSNR: {psnr}.{ceiling}", "",
         "![reconstructions](reconstructions.png)", "",
         "Held-out images (row 1); the decoder's output from the 2x2 and 4x4 sub-grids and the full grid (rows 2-4).",
@@ -148,7 +154,7 @@ def few_step_section(few: dict) -> list:
         f"undoubled batch. Trained for guidance {few['guidance'][0]:g} to {few['guidance'][1]:g} and temperature "
         f"{few['temperature'][0]:g} to {few['temperature'][1]:g} (the page keeps its settings in these ranges; the "
         f"ODE path takes any), {few['parameters']:,} parameters, {d['steps']:,} distillation steps in "
-        f"{d['hours']:.2f} h on {d['hardware']}, the generator frozen{warm}.", "",
+        f"{d['hours']:.2f} h on {hardware_text(d['hardware'])}, the generator frozen{warm}.", "",
         *([f"Distance of the few-step tokens to the ODE's tokens from the same noise, relative to the tokens' variance "
            f"(held-out conditions, default settings), per module: "
            + ", ".join(f"{e.get(k, float('nan')):.3f}" for e in errors) + "."] if errors else []), "",
@@ -261,7 +267,7 @@ def main():
         *(few_step_section(few) if few else []),
         "## Training", "",
         f"{tr['steps']} steps of batch {state['train_config']['batch_size']} ({tr['samples_seen']:,} samples, "
-        f"{tr['samples_seen'] / n_train:.1f} epochs) in {tr['hours']:.2f} h on {tr['hardware']}; AdamW "
+        f"{tr['samples_seen'] / n_train:.1f} epochs) in {tr['hours']:.2f} h on {hardware_text(tr['hardware'])}; AdamW "
         f"lr {state['train_config']['lr']}, EMA {state['train_config']['ema_decay']}. Final smoothed loss "
         f"{final_loss:.4f} (sum of {len(cfg.module_widths)} module losses).", "",
         "![loss](loss_curve.png)", "",

@@ -27,7 +27,7 @@ from nestar.config import PRESETS, ModelConfig  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.grid import save_class_grid  # noqa: E402
 from nestar.model import NestAR  # noqa: E402
-from nestar.runtime import check_blas, configure_threads  # noqa: E402
+from nestar.runtime import check_blas, configure_threads, cpu_hardware  # noqa: E402
 from nestar.tokenizer import latent_tokens  # noqa: E402
 
 
@@ -166,7 +166,7 @@ def main():
               f"images, {world} x {device}", flush=True)
 
     hardware = f"{world} x " + (torch.cuda.get_device_name(device) if device.type == "cuda"
-                                else f"CPU ({torch.get_num_threads()} threads)")
+                                else cpu_hardware(torch.get_num_threads()))
 
     def save():
         if main_process:

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
-from nestar.runtime import check_blas, configure_threads  # noqa: E402
+from nestar.runtime import check_blas, configure_threads, cpu_hardware  # noqa: E402
 from nestar.reconstructions import measure, preview_grid  # noqa: E402
 from nestar.tokenizer import NestedTokenizer, TokenizerConfig, images_to_input  # noqa: E402
 
@@ -111,7 +111,7 @@ def main():
     def save():
         checkpoint.save(path, {"config": cfg.to_dict(), "model": tok.state_dict(), "optimizer": opt.state_dict(),
                                "step": step, "elapsed_s": elapsed, "params": n_params,
-                               "hardware": f"CPU ({threads} threads)", "encoder_frozen_at": frozen_at})
+                               "hardware": cpu_hardware(threads), "encoder_frozen_at": frozen_at})
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))

@@ -400,7 +400,9 @@ def main():
     results["floor"] = scorer.score(heldout.images, heldout.labels.numpy())
     save_grid(heldout.images, heldout.labels.numpy(), classes, os.path.join(out, "grid-real-eval-split.png"))
     log(f"floor: {results['floor']}")
-    if previous and abs(previous["floor"]["fid"] - results["floor"]["fid"]) > 1e-9:
+    # Another feature net or data set moves the floor by far more than 1e-6; the BLAS's thread count alone (the
+    # order of its sums) moves it by ~1e-7.
+    if previous and abs(previous["floor"]["fid"] - results["floor"]["fid"]) > 1e-6:
         raise SystemExit("--models: the floor differs from the earlier run's (another feature net or data set); "
                          "run without --models")
     if os.path.exists(TOKENIZER_CHECKPOINT):

@@ -42,6 +42,11 @@ def configure_threads(threads: int = 0) -> int:
     return n
 
 
+def cpu_hardware(threads: int) -> str:
+    """How a run records CPU hardware (checkpoints, manifests, model cards)."""
+    return f"CPU ({threads} thread{'' if threads == 1 else 's'})"
+
+
 def check_blas(min_gflops: float = 20.0) -> float:
     """Times a 512x512 fp32 matmul. Debian's reference BLAS runs at ~6 GFLOP/s where OpenBLAS gives ~70: a 10x
     slower training run that looks normal unless someone measures it."""
