@@ -27,10 +27,10 @@ from nestar.runtime import configure_threads  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
 
-
 def hardware_text(hardware: str) -> str:
     """A run's recorded hardware as prose: files written before runtime.cpu_hardware say "CPU (1 threads)"."""
     return re.sub(r"\b1 threads\b", "1 thread", hardware)
+
 
 def plot_loss(log_path: str, out_path: str, width=640, height=320):
     rows = [json.loads(line) for line in open(log_path)]

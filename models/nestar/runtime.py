@@ -14,7 +14,8 @@ def loaded_openblas() -> list:
             paths = {line.split()[-1] for line in f if "/" in line}
     except OSError:
         return []
-    return sorted(p for p in paths if "openblas" in p.lower() or ("libblas" in os.path.basename(p) and "openblas" in p))
+    # Debian maps it under several names (libblas.so.3 and libopenblasp-*.so, one library): each takes the call.
+    return sorted(p for p in paths if "openblas" in p.lower())
 
 
 def set_blas_threads(n: int) -> int:
