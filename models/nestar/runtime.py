@@ -1,5 +1,4 @@
 """Start-of-run machine checks (RECIPES.md): thread count and BLAS speed, loudly."""
-import ctypes
 import os
 import sys
 import time
@@ -7,39 +6,14 @@ import time
 import torch
 
 
-def loaded_openblas() -> list:
-    """Paths of the OpenBLAS libraries mapped into this process (Linux; [] elsewhere or without OpenBLAS)."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "/" in line}
-    except OSError:
-        return []
-    # Debian maps it under several names (libblas.so.3 and libopenblasp-*.so, one library): each takes the call.
-    return sorted(p for p in paths if "openblas" in p.lower())
-
-
-def set_blas_threads(n: int) -> int:
-    """Sets OpenBLAS's own thread pool to n threads; returns how many of its libraries took the call.
-
-    torch.set_num_threads does not reach it: with Debian's torch and OpenBLAS, a "--threads 1" job still ran every
-    large matmul on two threads (measured: /proc/self/task showed two busy threads), so two such jobs on this 2-core
-    machine ran four threads and slowed each other far more than sharing the cores costs."""
-    done = 0
-    for path in loaded_openblas():
-        try:
-            ctypes.CDLL(path).openblas_set_num_threads(ctypes.c_int(n))
-            done += 1
-        except (OSError, AttributeError):  # a library of the family without the entry point
-            pass
-    return done
-
-
 def configure_threads(threads: int = 0) -> int:
-    """torch defaults to 1 thread on this kind of machine; use every core unless told otherwise. The BLAS pool
-    follows, so that --threads N means N threads."""
+    """torch defaults to 1 thread on this kind of machine; use every core unless told otherwise.
+
+    This is torch's own pool only: Debian's OpenBLAS keeps one thread per core for large matmuls, which is what a lone
+    job wants (v3 training, --threads 1: 31.5 samples/s, 22.1 with OpenBLAS held to one thread too). Jobs that share
+    the cores run faster with OPENBLAS_NUM_THREADS=1 in their environment (README, "Threads and processes")."""
     n = threads or os.cpu_count() or 1
     torch.set_num_threads(n)
-    set_blas_threads(n)
     return n
 
 
