@@ -31,7 +31,10 @@ const LOCK_SHOWN_AFTER_MS = 250;
 
 /** The settings of a request without its prefix or stop scale: what a new run from the same image starts with. */
 function plainRequest(r: GenerateRequest): GenerateRequest {
-  return { classIndex: r.classIndex, seed: r.seed, batch: r.batch, odeSteps: r.odeSteps, solver: r.solver, guidance: r.guidance, temperature: r.temperature };
+  return {
+    classIndex: r.classIndex, seed: r.seed, batch: r.batch, odeSteps: r.odeSteps, solver: r.solver, guidance: r.guidance, temperature: r.temperature,
+    ...(r.coarseGuidance !== undefined ? { coarseGuidance: r.coarseGuidance } : {}),
+  };
 }
 
 /** The variation source of image `selected` of `run` when it is varied from `scale` (see RunOrigin). */
@@ -89,7 +92,7 @@ export function App() {
     setForm(restored.form);
     const problems = [...problemsSoFar, ...restored.problems];
     setUrlProblems(problems);
-    if (restored.generate && problems.length === 0) void generateLinked(toRequest(restored.form), restored.variation);
+    if (restored.generate && problems.length === 0) void generateLinked(toRequest(restored.form, model), restored.variation);
   };
 
   /** A PNG this page saved: its text chunks are a link; another model's PNG opens that model. */
@@ -147,7 +150,7 @@ export function App() {
   const errors = useMemo(() => (info && form ? validate(form, info) : {}), [info, form]);
   // Live: one image (batch 1, whole image) per settings change while the switch is on.
   const [live, setLive] = useState(false);
-  const liveRequest = live && form && Object.keys(errors).length === 0 ? { ...toRequest({ ...form, stopAfter: null }), batch: 1 } : null;
+  const liveRequest = live && form && info && Object.keys(errors).length === 0 ? { ...toRequest({ ...form, stopAfter: null }, info), batch: 1 } : null;
   const { imagesPerSecond } = useLiveScrub(liveRequest, generate, cancel);
   const run = state.run;
   const running = run.status === 'running';
@@ -158,9 +161,9 @@ export function App() {
   }, [running]);
 
   const onGenerate = () => {
-    if (!form || Object.keys(errors).length > 0) return;
+    if (!form || !info || Object.keys(errors).length > 0) return;
     setSelected(0);
-    void generate(toRequest(form));
+    void generate(toRequest(form, info));
   };
   const onCancel = () => {
     setCancelling(true);
@@ -203,6 +206,7 @@ export function App() {
           classLabel: cls.label,
           seed: (request.seed + b) >>> 0,
           guidance: request.guidance,
+          coarseGuidance: request.coarseGuidance ?? null,
           temperature: request.temperature,
           odeSteps: request.odeSteps,
           solver: request.solver,
@@ -254,7 +258,7 @@ export function App() {
     setSelected(0);
     setUrlProblems(restored.problems);
     restore({
-      request: { ...toRequest(restored.form), batch: 1 },
+      request: { ...toRequest(restored.form, info), batch: 1 },
       origin: restored.variation ? { kind: 'variation', ...restored.variation, linkable: true } : { kind: 'seed' },
       image: entry.image,
       lastScale: info.scales.at(-1)!.scale,

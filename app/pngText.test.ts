@@ -28,6 +28,7 @@ describe('PNG text chunks', () => {
       classLabel: 'face-smiling',
       seed: 7,
       guidance: 4,
+      coarseGuidance: 3,
       temperature: 0.8,
       odeSteps: 16,
       solver: 'heun',

@@ -11,6 +11,8 @@ export interface FormState {
   classIndex: number;
   seed: string;
   guidance: string;
+  /** The first module's guidance (the coarsest scale's layout); used only by models with more than one module. */
+  coarseGuidance: string;
   temperature: string;
   odeSteps: string;
   solver: Solver;
@@ -19,7 +21,7 @@ export interface FormState {
   stopAfter: number | null;
 }
 
-export type FieldName = 'seed' | 'guidance' | 'temperature' | 'odeSteps' | 'solver' | 'batch';
+export type FieldName = 'seed' | 'guidance' | 'coarseGuidance' | 'temperature' | 'odeSteps' | 'solver' | 'batch';
 export type FieldErrors = Partial<Record<FieldName, string>>;
 
 /** Every solver name the runtime knows (URL validation); solversFor says which a model offers. */
@@ -35,6 +37,11 @@ export function settingRanges(info: ModelInfo, solver: Solver): { guidance: [num
   if (solver === 'few_step' && info.fewStep) return { guidance: info.fewStep.guidance, temperature: info.fewStep.temperature };
   return { guidance: info.limits.guidance, temperature: info.limits.temperature };
 }
+/** Whether a model has a coarse scale of its own to guide apart (docs/contract.md, "Guidance per module"). */
+export function hasCoarseGuidance(info: ModelInfo): boolean {
+  return info.modules > 1;
+}
+
 /** The batch sizes the page offers; those outside the model's batch limits are not shown. */
 export const BATCH_CHOICES = [1, 4, 8];
 const UINT32_MAX = 0xffffffff;
@@ -54,6 +61,7 @@ export function defaultForm(info: ModelInfo, seed: number = randomSeed()): FormS
     classIndex: info.classes[0]?.index ?? 0,
     seed: String(seed),
     guidance: String(info.defaults.guidance),
+    coarseGuidance: String(info.defaults.coarseGuidance ?? info.defaults.guidance),
     temperature: String(info.defaults.temperature),
     odeSteps: String(info.defaults.odeSteps),
     solver: info.defaults.solver,
@@ -83,6 +91,10 @@ export function validate(form: FormState, info: ModelInfo): FieldErrors {
   const ranges = settingRanges(info, form.solver);
   const guidance = checkRange('Guidance', form.guidance, ranges.guidance, false);
   if (guidance) errors.guidance = guidance;
+  if (hasCoarseGuidance(info)) {
+    const coarse = checkRange('Coarse guidance', form.coarseGuidance, ranges.guidance, false);
+    if (coarse) errors.coarseGuidance = coarse;
+  }
   const temperature = checkRange('Temperature', form.temperature, ranges.temperature, false);
   if (temperature) errors.temperature = temperature;
   if (form.solver !== 'few_step') {
@@ -96,11 +108,12 @@ export function validate(form: FormState, info: ModelInfo): FieldErrors {
 }
 
 /** The request for a valid form; call only when `validate` returned no errors. */
-export function toRequest(form: FormState): GenerateRequest {
+export function toRequest(form: FormState, info: ModelInfo): GenerateRequest {
   return {
     classIndex: form.classIndex,
     seed: Number(form.seed) >>> 0,
     guidance: Number(form.guidance),
+    ...(hasCoarseGuidance(info) ? { coarseGuidance: Number(form.coarseGuidance) } : {}),
     temperature: Number(form.temperature),
     odeSteps: Number(form.odeSteps),
     solver: form.solver,

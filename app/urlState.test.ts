@@ -16,13 +16,14 @@ describe('the page URL', () => {
       classLabel: 'dog',
       seed: 4294967295,
       guidance: 2.5,
+      coarseGuidance: 1.5,
       temperature: 0.85,
       odeSteps: 7,
       solver: 'euler',
       variation: { sourceSeed: 17, scale: 2 },
     });
     expect(link).toBe(
-      'https://example.test/studio/?model=emoji64-nestar&ep=wasm&class=dog&seed=4294967295&guidance=2.5&temperature=0.85&steps=7&solver=euler&source_seed=17&source_scale=2',
+      'https://example.test/studio/?model=emoji64-nestar&ep=wasm&class=dog&seed=4294967295&guidance=2.5&coarse_guidance=1.5&temperature=0.85&steps=7&solver=euler&source_seed=17&source_scale=2',
     );
     const url = parseUrl(new URL(link).search);
     expect([url.model, url.backend, url.problems]).toEqual(['emoji64-nestar', 'wasm', []]);
@@ -30,23 +31,24 @@ describe('the page URL', () => {
     expect(restored.problems).toEqual([]);
     expect(restored.generate).toBe(true);
     expect(restored.variation).toEqual({ sourceSeed: 17, scale: 2 });
-    expect(restored.form).toEqual({ ...base, classIndex: 1, seed: '4294967295', guidance: '2.5', temperature: '0.85', odeSteps: '7', solver: 'euler' });
+    expect(restored.form).toEqual({ ...base, classIndex: 1, seed: '4294967295', guidance: '2.5', coarseGuidance: '1.5', temperature: '0.85', odeSteps: '7', solver: 'euler' });
   });
 
   it('labels with spaces and unicode survive; no ep for auto', () => {
-    const link = linkFor(PAGE, { modelId: 'm', backend: 'auto', classLabel: 'grinning face 😀', seed: 0, guidance: 1, temperature: 1, odeSteps: 1, solver: 'heun', variation: null });
+    const link = linkFor(PAGE, { modelId: 'm', backend: 'auto', classLabel: 'grinning face 😀', seed: 0, guidance: 1, coarseGuidance: null, temperature: 1, odeSteps: 1, solver: 'heun', variation: null });
     const url = parseUrl(new URL(link).search);
     expect(url.settings.classLabel).toBe('grinning face 😀');
     expect(url.backend).toBe('auto');
     expect(new URL(link).searchParams.has('ep')).toBe(false);
+    expect(new URL(link).searchParams.has('coarse_guidance')).toBe(false); // a one-module model has none
   });
 
   it('names every unknown or invalid parameter, falls back to defaults for them, and does not generate', () => {
-    const url = parseUrl('?model=x&ep=cuda&colour=red&class=unicorn&seed=-1&guidance=abc&temperature=99&steps=2.5&solver=rk4&source_scale=1');
+    const url = parseUrl('?model=x&ep=cuda&colour=red&class=unicorn&seed=-1&guidance=abc&coarse_guidance=-3&temperature=99&steps=2.5&solver=rk4&source_scale=1');
     expect(url.backend).toBe('auto');
     const restored = restoreLink(url.settings, info, base);
     const problems = [...url.problems, ...restored.problems].join('\n');
-    for (const word of ['colour', 'ep=cuda', 'class=unicorn', 'seed:', 'guidance:', 'temperature:', 'steps:', 'solver=rk4', 'source_seed']) expect(problems).toContain(word);
+    for (const word of ['colour', 'ep=cuda', 'class=unicorn', 'seed:', 'guidance:', 'coarse_guidance:', 'temperature:', 'steps:', 'solver=rk4', 'source_seed']) expect(problems).toContain(word);
     expect(restored.generate).toBe(false);
     expect(restored.variation).toBeNull();
     expect(restored.form).toEqual({ ...base });

@@ -1,8 +1,8 @@
 /**
  * The page's URL: the one place that parses it and builds it.
  *
- *   ?model=<id>&ep=<webgpu|wasm>&threads=<n>&class=<label>&seed=<n>&guidance=<w>&temperature=<t>&steps=<s>&solver=<name>
- *   [&source_seed=<n>&source_scale=<s>]
+ *   ?model=<id>&ep=<webgpu|wasm>&threads=<n>&class=<label>&seed=<n>&guidance=<w>[&coarse_guidance=<w>]&temperature=<t>
+ *   &steps=<s>&solver=<name>[&source_seed=<n>&source_scale=<s>]
  *
  * `model` and `ep` choose what is loaded (modelSource.ts), `threads` how many WASM threads run it (src/backend.ts). The rest is one image: opening such a link restores the
  * settings and generates that image; with `source_seed` and `source_scale` it is a variation that keeps scales <=
@@ -15,7 +15,7 @@ import type { BackendRequest, ModelInfo, Solver } from '../src/types';
 import { SOLVERS, validate, type FieldName, type FormState } from './settings';
 
 /** Every query parameter the page understands, in the order links are written. */
-export const URL_PARAMETERS = ['model', 'ep', 'threads', 'class', 'seed', 'guidance', 'temperature', 'steps', 'solver', 'source_seed', 'source_scale'] as const;
+export const URL_PARAMETERS = ['model', 'ep', 'threads', 'class', 'seed', 'guidance', 'coarse_guidance', 'temperature', 'steps', 'solver', 'source_seed', 'source_scale'] as const;
 type UrlParameter = (typeof URL_PARAMETERS)[number];
 
 /** The image settings of a link, as raw text (checked against the model once it is loaded: restoreLink). */
@@ -23,6 +23,7 @@ export interface LinkSettings {
   classLabel?: string;
   seed?: string;
   guidance?: string;
+  coarseGuidance?: string;
   temperature?: string;
   steps?: string;
   solver?: string;
@@ -70,6 +71,7 @@ export function parseUrl(search: string): UrlState {
     classLabel: get('class'),
     seed: get('seed'),
     guidance: get('guidance'),
+    coarseGuidance: get('coarse_guidance'),
     temperature: get('temperature'),
     steps: get('steps'),
     solver: get('solver'),
@@ -93,7 +95,13 @@ export interface RestoredLink {
   generate: boolean;
 }
 
-const FIELD_PARAMETER: Partial<Record<FieldName, string>> = { seed: 'seed', guidance: 'guidance', temperature: 'temperature', odeSteps: 'steps' };
+const FIELD_PARAMETER: Partial<Record<FieldName, string>> = {
+  seed: 'seed',
+  guidance: 'guidance',
+  coarseGuidance: 'coarse_guidance',
+  temperature: 'temperature',
+  odeSteps: 'steps',
+};
 
 /** The link's settings applied over `base` (the model's defaults), each checked against the loaded model. */
 export function restoreLink(settings: LinkSettings, info: ModelInfo, base: FormState): RestoredLink {
@@ -111,6 +119,7 @@ export function restoreLink(settings: LinkSettings, info: ModelInfo, base: FormS
   const typed: Partial<FormState> = {
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
     ...(settings.guidance !== undefined ? { guidance: settings.guidance } : {}),
+    ...(settings.coarseGuidance !== undefined ? { coarseGuidance: settings.coarseGuidance } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.steps !== undefined ? { odeSteps: settings.steps } : {}),
   };
@@ -122,7 +131,7 @@ export function restoreLink(settings: LinkSettings, info: ModelInfo, base: FormS
     problems.push(`${parameter}: ${message}`);
     // Back to the default, so the form stays usable.
     if (field === 'odeSteps') form.odeSteps = base.odeSteps;
-    else if (field === 'seed' || field === 'guidance' || field === 'temperature') form[field] = base[field];
+    else if (field === 'seed' || field === 'guidance' || field === 'coarseGuidance' || field === 'temperature') form[field] = base[field];
   }
 
   let variation: LinkVariation | null = null;
@@ -151,6 +160,8 @@ export interface LinkImage {
   classLabel: string;
   seed: number;
   guidance: number;
+  /** The first module's guidance, or null for a model without one (one module). */
+  coarseGuidance: number | null;
   temperature: number;
   odeSteps: number;
   solver: Solver;
@@ -168,6 +179,7 @@ export function linkFor(page: string, image: LinkImage): string {
   p.set('class', image.classLabel);
   p.set('seed', String(image.seed));
   p.set('guidance', String(image.guidance));
+  if (image.coarseGuidance !== null) p.set('coarse_guidance', String(image.coarseGuidance));
   p.set('temperature', String(image.temperature));
   p.set('steps', String(image.odeSteps));
   p.set('solver', image.solver);

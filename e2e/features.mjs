@@ -196,6 +196,8 @@ export async function urlRoundTripScenario(ctx) {
       odeSteps: ODE_STEPS,
       solver: 'euler',
       guidance: Math.min(limits.guidance[1], 1.75),
+      // A model with several modules has a coarse guidance of its own; the link must carry it too.
+      ...(model.manifest.modules.length > 1 ? { coarseGuidance: Math.min(limits.guidance[1], 1.25) } : {}),
       temperature: Math.max(limits.temperature[0], 0.85),
       batch: 1,
     };
@@ -209,7 +211,7 @@ export async function urlRoundTripScenario(ctx) {
     const out = await openLinkAndCompare(link, image);
     const { form } = out;
     check(
-      form.classLabel === settings.classLabel && form.seed === settings.seed && form.odeSteps === settings.odeSteps && form.solver === settings.solver && form.guidance === settings.guidance && form.temperature === settings.temperature,
+      form.classLabel === settings.classLabel && form.seed === settings.seed && form.odeSteps === settings.odeSteps && form.solver === settings.solver && form.guidance === settings.guidance && form.coarseGuidance === (settings.coarseGuidance ?? null) && form.temperature === settings.temperature,
       `the linked page restored ${JSON.stringify(form)}, expected ${JSON.stringify(settings)}`,
     );
     check(problems.pageErrors.length === 0, `uncaught page errors: ${problems.pageErrors.join(' | ')}`);

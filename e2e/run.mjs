@@ -173,7 +173,8 @@ async function main() {
     log('\nTimings measured in the page (worker performance.now), batch 1, one image; cold = first run after load:');
     for (const t of timings) {
       const sampler = t.request.solver === 'few_step' ? 'few-step sampler' : `${t.request.odeSteps} ODE steps ${t.request.solver}`;
-      const ode = `${sampler}, guidance ${t.request.guidance}`;
+      const coarse = t.request.coarseGuidance !== undefined ? ` (coarse ${t.request.coarseGuidance})` : '';
+      const ode = `${sampler}, guidance ${t.request.guidance}${coarse}`;
       log(`  ${t.backend.padEnd(22)} cold: first preview ${t.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.totalMs.toFixed(0).padStart(7)} ms   (${ode})`);
       if (t.warm) log(`  ${''.padEnd(22)} warm: first preview ${t.warm.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.warm.totalMs.toFixed(0).padStart(7)} ms`);
       if (t.batch8) log(`  ${''.padEnd(22)} batch of 8: total ${t.batch8.totalMs.toFixed(0)} ms, ${t.batch8.perImageMs.toFixed(0)} ms per image`);

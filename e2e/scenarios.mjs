@@ -188,7 +188,10 @@ export async function generationScenario(ctx, ep, { odeSteps, batch8 = false, sw
 
     // Same model, seed and settings in Node (src's scheduler on onnxruntime-web's wasm backend; a latent model's
     // pixels come from its decoder and preview decoder sessions there too).
-    const request = { classIndex: cls.index, seed: ctx.seed, batch: 1, odeSteps: form.odeSteps, solver: form.solver, guidance: form.guidance, temperature: form.temperature };
+    const request = {
+      classIndex: cls.index, seed: ctx.seed, batch: 1, odeSteps: form.odeSteps, solver: form.solver, guidance: form.guidance, temperature: form.temperature,
+      ...(form.coarseGuidance !== null ? { coarseGuidance: form.coarseGuidance } : {}),
+    };
     out.request = request;
     const expected = await reference(request);
     const tol = TOLERANCE[ep];

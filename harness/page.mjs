@@ -35,23 +35,26 @@ async function waitLoaded(page, timeoutMs) {
  * Fills the generation form. The solver is set first: it decides the guidance and temperature ranges, and the fast
  * few-step sampler has no ODE steps (its field is disabled), so `odeSteps` only applies under an ODE solver.
  */
-export async function setForm(page, { classLabel, seed, odeSteps, solver, guidance, temperature, batch }) {
+export async function setForm(page, { classLabel, seed, odeSteps, solver, guidance, coarseGuidance, temperature, batch }) {
   if (solver !== undefined) await page.getByLabel('Solver', { exact: true }).selectOption(solver);
   if (classLabel !== undefined) await page.getByRole('radio', { name: classLabel, exact: true }).check({ force: true });
   if (seed !== undefined) await page.getByLabel('Seed', { exact: true }).fill(String(seed));
   if (guidance !== undefined) await page.getByLabel('Guidance', { exact: true }).fill(String(guidance));
+  if (coarseGuidance !== undefined) await page.getByLabel('Coarse guidance', { exact: true }).fill(String(coarseGuidance));
   if (temperature !== undefined) await page.getByLabel('Temperature', { exact: true }).fill(String(temperature));
   const steps = page.getByLabel('ODE steps', { exact: true });
   if (odeSteps !== undefined && (await steps.isEnabled())) await steps.fill(String(odeSteps));
   if (batch !== undefined) await page.getByRole('radio', { name: `Batch ${batch}`, exact: true }).check({ force: true });
 }
 
-/** The form's values as the page holds them (after defaults from the manifest). */
+/** The form's values as the page holds them (after defaults from the manifest); coarseGuidance null for a one-module model. */
 export async function readForm(page) {
+  const coarse = page.getByLabel('Coarse guidance', { exact: true });
   return {
     classLabel: await page.textContent('[data-testid="selected-class"]'),
     seed: Number(await page.getByLabel('Seed', { exact: true }).inputValue()),
     guidance: Number(await page.getByLabel('Guidance', { exact: true }).inputValue()),
+    coarseGuidance: (await coarse.count()) > 0 ? Number(await coarse.inputValue()) : null,
     temperature: Number(await page.getByLabel('Temperature', { exact: true }).inputValue()),
     odeSteps: Number(await page.getByLabel('ODE steps', { exact: true }).inputValue()),
     solver: await page.getByLabel('Solver', { exact: true }).inputValue(),

@@ -149,7 +149,8 @@ def main():
                          "re-export keeps it")
     d = manifest["sampling"]["defaults"]
     ode_solver = d["solver"] if d["solver"] in ("euler", "heun") else "heun"  # the distillation's teacher is Heun
-    defaults = SamplingSettings(d["ode_steps"] if d["solver"] != "few_step" else 16, "heun", d["guidance"], d["temperature"])
+    defaults = SamplingSettings(d["ode_steps"] if d["solver"] != "few_step" else 16, "heun", d["guidance"], d["temperature"],
+                                d.get("coarse_guidance"))
     out = args.out or os.path.join("runs", f"distill-{manifest['id']}")
     os.makedirs(out, exist_ok=True)
     few_path = os.path.join(out, "few_step.pt")
@@ -240,8 +241,7 @@ def main():
         return
     export.export(args.checkpoint, args.model_dir, SimpleNamespace(
         id=manifest["id"], title=manifest["title"], description=manifest["description"],
-        defaults={"ode_steps": defaults.ode_steps, "solver": "few_step" if args.default_solver == "few_step" else ode_solver,
-                  "guidance": defaults.guidance, "temperature": defaults.temperature},
+        defaults={**defaults.as_dict(), "solver": "few_step" if args.default_solver == "few_step" else ode_solver},
         quality=manifest.get("quality"), few_step=few_path, preview_decoder=args.preview_decoder))
 
 

@@ -224,9 +224,7 @@ def build_manifest(model, state, classes, data_index, files, args, few_state=Non
                **({"few_step": {"inputs": FEW_STEP_INPUTS, "outputs": FEW_STEP_OUTPUTS}}
                   if model.few_step_heads is not None else {})},
         "few_step": few_step_entry(model, few_state),
-        "sampling": {"defaults": {"ode_steps": defaults.ode_steps, "solver": defaults.solver,
-                                  "guidance": defaults.guidance, "temperature": defaults.temperature},
-                     "guidance_schedule": "constant", "limits": LIMITS},
+        "sampling": {"defaults": defaults.as_dict(), "limits": LIMITS},
         "files": files,
         "model_config": cfg.to_dict(),
         "training": {"steps": state.get("step"), "hours": round(state.get("elapsed_s", 0) / 3600, 3),

@@ -7,7 +7,8 @@ zero) on the emoji set, exported the same way as the flagship, then sampled by t
                the decoder and a preview decoder; its reference also holds the pixels of every preview (preview
                decoder) and of the image (decoder)
 Both get briefly distilled few-step heads and their one-call sampler graphs; reference.json holds a second run of
-the same request with solver "few_step" (`few_step`), which the TypeScript side must reproduce.
+the same request with solver "few_step" (`few_step`), and both runs again with a coarse guidance of 1
+(`coarse_guidance`), which the TypeScript side must reproduce.
 
   /usr/bin/python3 models/make_fixture.py [--preset tiny] [--out fixtures/tiny-nestar] [--steps 150]
 """
@@ -165,6 +166,17 @@ def main():
                         lambda k, j, noise, x: fast_steps.append(x.flatten().tolist()))
     reference["few_step"] = {"solver": "few_step", "evaluations": model.few_step_config.evaluations,
                              "step_tokens": fast_steps, "final_tokens": [t.flatten().tolist() for t in fast_final]}
+    # Guidance per module: w = 1 in module 1 runs it undoubled on the ODE path while module 2 is doubled.
+    coarse = {"coarse_guidance": 1.0}
+    ode_coarse = SamplingSettings(**{**REFERENCE["settings"], **coarse})
+    fast_coarse = SamplingSettings(**{**REFERENCE["settings"], **coarse, "solver": "few_step"})
+    reference["coarse_guidance"] = {
+        **coarse,
+        "final_tokens": [t.flatten().tolist() for t in sample(model, REFERENCE["class_index"], REFERENCE["seed"],
+                                                                ode_coarse, REFERENCE["batch"])],
+        "few_step_final_tokens": [t.flatten().tolist() for t in sample(model, REFERENCE["class_index"],
+                                                                         REFERENCE["seed"], fast_coarse,
+                                                                         REFERENCE["batch"])]}
     with open(os.path.join(args.out, "reference.json"), "w") as f:
         json.dump(reference, f)
     print(f"wrote {args.out}/reference.json: {len(steps)} steps, {len(scales)} scales")

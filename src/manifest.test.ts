@@ -113,6 +113,17 @@ describe('parseManifest', () => {
     expectInvalid((j) => (j.few_step.guidance = [6, 1]), 'few_step.guidance', fast);
     expectInvalid((j) => (j.few_step = 'fast'), 'few_step', fast);
     expectInvalid((j) => Object.assign(j.sampling.defaults, { solver: 'few_step', guidance: 8 }), 'few_step.guidance', fast);
+    expectInvalid((j) => Object.assign(j.sampling.defaults, { solver: 'few_step', coarse_guidance: 0.5 }), 'sampling.defaults.coarse_guidance must lie in few_step.guidance', fast);
+  });
+
+  it('reads an optional coarse guidance among the defaults (absent: one guidance for the whole image)', () => {
+    const json = makeManifestJson();
+    expect(parseManifest(json).defaults.coarseGuidance).toBeUndefined();
+    (json.sampling as { defaults: Record<string, unknown> }).defaults.coarse_guidance = 1.5;
+    const info = toModelInfo(parseManifest(json));
+    expect([info.defaults.coarseGuidance, info.modules]).toEqual([1.5, 2]); // grid 4: 2 modules
+    expectInvalid((j) => (j.sampling.defaults.coarse_guidance = 11), 'sampling.defaults.coarse_guidance must lie in sampling.limits.guidance');
+    expectInvalid((j) => (j.sampling.defaults.coarse_guidance = 'low'), 'sampling.defaults.coarse_guidance');
   });
 
   it('rejects schedules that do not cover the grid or read cells before they exist', () => {

@@ -204,12 +204,14 @@ export function parseManifest(input: unknown): Manifest {
     solver: solver as Solver,
     guidance: num(defaultsJson, 'guidance', 'sampling.defaults.'),
     temperature: num(defaultsJson, 'temperature', 'sampling.defaults.'),
+    ...('coarse_guidance' in defaultsJson ? { coarseGuidance: num(defaultsJson, 'coarse_guidance', 'sampling.defaults.') } : {}),
   };
-  const inRange = (key: string, v: number, [lo, hi]: [number, number]): void => {
-    if (v < lo || v > hi) throw invalid(`sampling.defaults.${key}`, `must lie in sampling.limits.${key} [${lo}, ${hi}], is ${v}`);
+  const inRange = (key: string, v: number, [lo, hi]: [number, number], limitKey = key): void => {
+    if (v < lo || v > hi) throw invalid(`sampling.defaults.${key}`, `must lie in sampling.limits.${limitKey} [${lo}, ${hi}], is ${v}`);
   };
   inRange('ode_steps', defaults.odeSteps, limits.odeSteps);
   inRange('guidance', defaults.guidance, limits.guidance);
+  if (defaults.coarseGuidance !== undefined) inRange('coarse_guidance', defaults.coarseGuidance, limits.guidance, 'guidance');
   inRange('temperature', defaults.temperature, limits.temperature);
 
   const filesJson = obj(m, 'files', '');
@@ -259,11 +261,12 @@ export function parseManifest(input: unknown): Manifest {
     io.fewStep = { inputs: strArray(fewIo, 'inputs', 'io.few_step.'), outputs: strArray(fewIo, 'outputs', 'io.few_step.') };
     sameNames(io.fewStep.inputs, FEW_STEP_INPUTS, 'io.few_step.inputs');
     sameNames(io.fewStep.outputs, FEW_STEP_OUTPUTS, 'io.few_step.outputs');
-    const inFewRange = (key: string, v: number, [lo, hi]: [number, number]): void => {
-      if (v < lo || v > hi) throw invalid(`sampling.defaults.${key}`, `must lie in few_step.${key} [${lo}, ${hi}] when the default solver is "few_step", is ${v}`);
+    const inFewRange = (key: string, v: number, [lo, hi]: [number, number], rangeKey = key): void => {
+      if (v < lo || v > hi) throw invalid(`sampling.defaults.${key}`, `must lie in few_step.${rangeKey} [${lo}, ${hi}] when the default solver is "few_step", is ${v}`);
     };
     if (defaults.solver === 'few_step') {
       inFewRange('guidance', defaults.guidance, fewStep.guidance);
+      if (defaults.coarseGuidance !== undefined) inFewRange('coarse_guidance', defaults.coarseGuidance, fewStep.guidance, 'guidance');
       inFewRange('temperature', defaults.temperature, fewStep.temperature);
     }
   } else if (defaults.solver === 'few_step') {
@@ -462,6 +465,7 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
     grid: manifest.grid,
     tokenCount: manifest.tokenCount,
     sequentialSteps: sequentialSteps(manifest),
+    modules: manifest.modules.length,
     scales: manifest.scales.map((s) => ({ scale: s.scale, grid: s.grid })),
     classes: manifest.classes.map((c) => ({ ...c })),
     defaults: { ...manifest.defaults },

@@ -26,6 +26,8 @@ interface Reference {
   final_pixels?: number[][];
   /** The same request with solver "few_step": per step its tokens [B*Lq*dim], and the final token grids. */
   few_step: { evaluations: number; step_tokens: number[][]; final_tokens: number[][] };
+  /** Both runs again with module 1's guidance set apart (1: undoubled on the ODE path while module 2 is doubled). */
+  coarse_guidance: { coarse_guidance: number; final_tokens: number[][]; few_step_final_tokens: number[][] };
 }
 
 /** Pixel parity of the latent layout: the ONNX decoder on TS tokens vs PyTorch's decoder on PyTorch's tokens. */
@@ -53,15 +55,16 @@ function rgbDiff(image: RgbaImage, rgb: number[], stats: { max: number; off: num
   }
 }
 
-/** The runner with its few-step sampler call replaced (to observe or tamper with it); every other call unchanged. */
-function withFewStep<H>(runner: SessionRunner<H>, fewStep: SessionRunner<H>['fewStep']): SessionRunner<H> {
+/** The runner with some of its calls replaced (to observe or tamper with them); every other call unchanged. */
+function withCalls<H>(runner: SessionRunner<H>, replaced: Partial<SessionRunner<H>>): SessionRunner<H> {
   return {
     backbone: runner.backbone.bind(runner),
     flowHead: runner.flowHead.bind(runner),
+    fewStep: runner.fewStep.bind(runner),
     decode: runner.decode.bind(runner),
     decodePreview: runner.decodePreview.bind(runner),
     release: runner.release.bind(runner),
-    fewStep,
+    ...replaced,
   };
 }
 
@@ -131,12 +134,12 @@ for (const name of ['tiny-nestar', 'tiny-latent']) {
       const s = ref.settings;
       const stepTokens: Float32Array[] = [];
       let calls = 0;
-      const runner = withFewStep(model.runner, async (...args) => {
+      const runner = withCalls(model.runner, { fewStep: async (...args) => {
         calls++;
         const tokens = await model.runner.fewStep(...args);
         stepTokens.push(tokens.slice());
         return tokens;
-      });
+      } });
       const fast = await runSchedule(model.manifest, runner, {
         classIndex: ref.class_index, seed: ref.seed, batch: s.batch, odeSteps: s.ode_steps, solver: 'few_step', guidance: s.guidance, temperature: s.temperature,
       });
@@ -149,13 +152,37 @@ for (const name of ['tiny-nestar', 'tiny-latent']) {
       expect(worst).toBeLessThan(1e-4);
     });
 
+    it('guidance per module: a coarse guidance of 1 gives the reference\'s tokens on both paths (max abs < 1e-4)', async () => {
+      const s = ref.settings;
+      const { coarse_guidance: coarseGuidance, final_tokens: odeTokens, few_step_final_tokens: fewTokens } = ref.coarse_guidance;
+      const request = { classIndex: ref.class_index, seed: ref.seed, batch: s.batch, odeSteps: s.ode_steps, guidance: s.guidance, temperature: s.temperature, coarseGuidance };
+      // Module 1 at w = 1 runs on the undoubled batch, module 2 on the doubled one: the backbone's batch says which.
+      const rowsByModule = new Map<number, number>();
+      const seen = withCalls(model.runner, {
+        backbone: (k, feeds, pastKv) => {
+          rowsByModule.set(k, feeds.batch);
+          return model.runner.backbone(k, feeds, pastKv);
+        },
+      });
+      const ode = await runSchedule(model.manifest, seen, { ...request, solver: s.solver });
+      expect([...rowsByModule.entries()]).toEqual([[0, s.batch], [1, 2 * s.batch]]);
+      const fast = await runSchedule(model.manifest, model.runner, { ...request, solver: 'few_step' });
+      let worst = 0;
+      ode.tokens.forEach((t, b) => (worst = Math.max(worst, maxAbs(t, odeTokens[b]!))));
+      fast.tokens.forEach((t, b) => (worst = Math.max(worst, maxAbs(t, fewTokens[b]!))));
+      console.log(`parity ${name}: coarse-guidance tokens max abs error ${worst.toExponential(3)}`);
+      expect(worst).toBeLessThan(1e-4);
+      // ... and it is not the one-guidance run: the coarse setting reached module 1.
+      expect(maxAbs(ode.tokens[0]!, ref.final_tokens[0]!)).toBeGreaterThan(1e-3);
+    });
+
     it('a NaN that goes through the real graphs is reported as BAD_NUMBERS naming the module and step', async () => {
       const s = ref.settings;
       // One NaN in module 2's starting noise: the exported sampler graph turns it into NaN tokens.
-      const runner = withFewStep(model.runner, (module, z, x0, guidance) => {
+      const runner = withCalls(model.runner, { fewStep: (module, z, x0, guidance) => {
         if (module === 1) x0[0] = Number.NaN;
         return model.runner.fewStep(module, z, x0, guidance);
-      });
+      } });
       const run = runSchedule(model.manifest, runner, {
         classIndex: ref.class_index, seed: ref.seed, batch: 1, odeSteps: s.ode_steps, solver: 'few_step', guidance: s.guidance, temperature: s.temperature,
       });

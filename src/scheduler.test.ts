@@ -269,6 +269,8 @@ describe('runSchedule', () => {
       [{ odeSteps: 2.5 }, 'odeSteps'],
       [{ guidance: 11 }, 'guidance must be a number in [0, 10]'],
       [{ guidance: Number.NaN }, 'guidance'],
+      [{ coarseGuidance: -1 }, 'coarseGuidance must be a number in [0, 10]'],
+      [{ coarseGuidance: Number.POSITIVE_INFINITY }, 'coarseGuidance'],
       [{ temperature: -0.1 }, 'temperature must be a number in [0, 2]'],
       [{ solver: 'rk4' as 'euler' }, 'solver'],
     ];

@@ -68,12 +68,14 @@ export function validateRequest(manifest: Manifest, request: GenerateRequest): v
   checkNumber('batch', request.batch, limits.batch, true);
   checkNumber('odeSteps', request.odeSteps, limits.odeSteps, true);
   checkNumber('guidance', request.guidance, limits.guidance, false);
+  if (request.coarseGuidance !== undefined) checkNumber('coarseGuidance', request.coarseGuidance, limits.guidance, false);
   checkNumber('temperature', request.temperature, limits.temperature, false);
   if (request.solver === 'few_step') {
     const { fewStep } = manifest;
     if (!fewStep) throw badRequest('solver', `"few_step" needs a model with a few-step sampler (${manifest.id} has none: use "heun" or "euler")`, request.solver);
     // The distilled sampler was trained on these ranges only: refuse rather than extrapolate.
     checkNumber('guidance', request.guidance, fewStep.guidance, false);
+    if (request.coarseGuidance !== undefined) checkNumber('coarseGuidance', request.coarseGuidance, fewStep.guidance, false);
     checkNumber('temperature', request.temperature, fewStep.temperature, false);
   } else if (request.solver !== 'euler' && request.solver !== 'heun') {
     throw badRequest('solver', 'must be "euler", "heun" or "few_step"', request.solver);
@@ -109,6 +111,14 @@ export function validateRequest(manifest: Manifest, request: GenerateRequest): v
       throw badRequest('stopAfterScale', `must be one of the model's scales from ${lo} to ${last}${prefix ? ' (after prefix.scale)' : ''}`, stopAfterScale);
     }
   }
+}
+
+/**
+ * Module k's guidance (docs/contract.md, "Guidance per module"): `coarseGuidance` for the first module of a model
+ * that has later ones, else `guidance`. Mirrors SamplingSettings.module_guidance in models/nestar/sampler.py.
+ */
+export function moduleGuidance(settings: Pick<GenerateRequest, 'guidance' | 'coarseGuidance'>, module: number, modules: number): number {
+  return module === 0 && modules > 1 && settings.coarseGuidance !== undefined ? settings.coarseGuidance : settings.guidance;
 }
 
 // ---- where a run starts and stops ----
@@ -216,15 +226,19 @@ export async function runSchedule<H>(
   const { tokenCount: n, tokenDim: dim } = manifest;
   const B = request.batch;
   const fewStep = request.solver === 'few_step';
-  // The few-step sampler folds guidance in; on the ODE path w == 1 is exactly the conditional velocity. Either way
-  // the batch is not doubled.
-  const guided = !fewStep && request.guidance !== 1;
-  const rows = guided ? 2 * B : B;
-  const w = f32(request.guidance);
   const temperature = f32(request.temperature);
   const seeds = Array.from({ length: B }, (_, b) => (request.seed + b) >>> 0);
-  const labels = new BigInt64Array(rows).fill(BigInt(request.classIndex));
-  if (guided) labels.fill(BigInt(manifest.nullClass), B);
+  /** Module k's guidance, and whether its backbone and flow head run on the doubled batch. */
+  const guidanceOf = (k: number) => {
+    const w = moduleGuidance(request, k, manifest.modules.length);
+    // The few-step sampler folds guidance in; on the ODE path w == 1 is exactly the conditional velocity. Either way
+    // the batch is not doubled. Each module starts with an empty cache, so this is decided per module.
+    const guided = !fewStep && w !== 1;
+    const rows = guided ? 2 * B : B;
+    const labels = new BigInt64Array(rows).fill(BigInt(request.classIndex));
+    if (guided) labels.fill(BigInt(manifest.nullClass), B);
+    return { w: f32(w), guided, rows, labels };
+  };
 
   // Steps [firstStep, lastStep] of the sequential order are sampled; a prefix supplies the cells before firstStep.
   const { prefix } = request;
@@ -278,6 +292,7 @@ export async function runSchedule<H>(
   /** Samples step (k, j)'s tokens from the backbone's z (seeded noise, then the ODE or the few-step sampler). */
   const sampleStep = async (k: number, j: number, z: H): Promise<void> => {
     const step = manifest.modules[k]!.steps[j]!;
+    const { w, guided, rows } = guidanceOf(k);
     const Lq = step.queryCells.length;
     // Starting noise: image b, module k, step j, element q*dim + d (docs/contract.md, "PRNG").
     const stream = streamOf(k, j, manifest.streamStride);
@@ -325,6 +340,7 @@ export async function runSchedule<H>(
     // Modules wholly inside the prefix have nothing to do; none after the stop step may start.
     if (moduleStart + mod.steps.length <= firstStep) continue;
     if (moduleStart > lastStep) break;
+    const { guided, rows, labels } = guidanceOf(k);
     let kv: H | null = null;
     try {
       for (const [j, step] of mod.steps.entries()) {

@@ -36,6 +36,11 @@ export interface SamplingSettings {
   solver: Solver;
   guidance: number;
   temperature: number;
+  /**
+   * Guidance of the first module, which lays out the coarsest scale (docs/contract.md, "Guidance per module"); the
+   * later modules use `guidance`. Absent: the same as `guidance`. A one-module model (raster) uses `guidance` only.
+   */
+  coarseGuidance?: number;
 }
 
 export interface ModelInfo {
@@ -50,6 +55,8 @@ export interface ModelInfo {
   grid: number;
   tokenCount: number;
   sequentialSteps: number;
+  /** Modules in the chain; with more than one, the first lays out the coarsest scale and takes `coarseGuidance`. */
+  modules: number;
   scales: { scale: number; grid: number }[];
   classes: ModelClass[];
   defaults: SamplingSettings;

@@ -10,7 +10,7 @@ function modelInfo(architecture: 'nestar' | 'raster', tokenCount = 64, fewStep: 
   const steps = architecture === 'nestar' ? 10 : tokenCount;
   return {
     id: architecture, title: architecture, description: '', license: '', architecture, tokenLayout: 'pixel_patch', imageSize: 32, grid: 8, tokenCount,
-    sequentialSteps: steps, scales: [], classes: [],
+    sequentialSteps: steps, modules: architecture === 'nestar' ? 3 : 1, scales: [], classes: [],
     defaults: { odeSteps: 16, solver: 'heun', guidance: 4, temperature: 0.8 },
     limits: { odeSteps: [1, 100], guidance: [0, 10], temperature: [0.1, 2], batch: [1, 16] }, totalBytes: 0, loadBytes: 0, files: [], quality: null, tokenizer: null, fewStep,
   };

@@ -91,10 +91,10 @@ export function pathSettings(model: ModelInfo, settings: BenchSettings, path: Sa
   if (path === 'ode') return odeSettings(model, settings);
   const few = model.fewStep;
   if (!few) return `${model.id} has no few-step sampler (models/distill.py makes one)`;
-  const { guidance, temperature } = model.defaults;
+  const { guidance, coarseGuidance = guidance, temperature } = model.defaults;
   const inside = (v: number, [lo, hi]: [number, number]) => v >= lo && v <= hi;
-  if (!inside(guidance, few.guidance) || !inside(temperature, few.temperature)) {
-    return `${model.id}'s default guidance ${guidance} and temperature ${temperature} lie outside its few-step sampler's trained ranges`;
+  if (!inside(guidance, few.guidance) || !inside(coarseGuidance, few.guidance) || !inside(temperature, few.temperature)) {
+    return `${model.id}'s default guidance ${guidance} (coarse ${coarseGuidance}) and temperature ${temperature} lie outside its few-step sampler's trained ranges`;
   }
   return { ...model.defaults, solver: 'few_step' };
 }

@@ -2,7 +2,7 @@
 import type { FormEvent } from 'react';
 import type { ModelInfo, Solver } from '../../src/types';
 import { gridLabel } from '../format';
-import { batchChoices, randomSeed, settingRanges, solversFor, type FieldErrors, type FormState } from '../settings';
+import { batchChoices, hasCoarseGuidance, randomSeed, settingRanges, solversFor, type FieldErrors, type FormState } from '../settings';
 import { FieldError } from './FieldError';
 import { ClassPicker } from './ClassPicker';
 import { NumberField } from './NumberField';
@@ -75,6 +75,21 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             disabled={locked}
           />
         </div>
+        {hasCoarseGuidance(info) && (
+          // Guidance per module (docs/contract.md): the first module lays out the coarsest scale; a lower guidance
+          // there varies the composition while the detail keeps the Guidance above.
+          <NumberField
+            label="Coarse guidance"
+            value={form.coarseGuidance}
+            onChange={(coarseGuidance) => onChange({ coarseGuidance })}
+            range={ranges.guidance}
+            step={0.1}
+            error={errors.coarseGuidance}
+            slider
+            disabled={locked}
+            note={`${gridLabel(info.scales[0]!.grid)} layout · lower varies it more · ${ranges.guidance[0]}–${ranges.guidance[1]}`}
+          />
+        )}
         <div className="field-pair">
           <NumberField
             label="ODE steps"
