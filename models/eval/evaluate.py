@@ -265,6 +265,19 @@ def describe_row(name: str, what: str, manifest: dict) -> tuple:
     return name.format(**fields), what.format(**fields)
 
 
+def sweep_setting(text: str) -> tuple:
+    """A --sweep entry: "g" (one guidance for the whole image) or "c:g" (coarse guidance c, then g), as (c, g)."""
+    coarse, _, fine = text.strip().rpartition(":")
+    return (float(coarse or fine), float(fine))
+
+
+def guidance_text(row: dict) -> str:
+    """A sweep row's guidance: "g", or "c / g" when the first module's differs; bold for the default."""
+    g, c = row["guidance"], row.get("coarse_guidance", row["guidance"])
+    text = f"{g:g}" if c == g else f"{c:g} / {g:g}"
+    return f"**{text}**" if row.get("default") else text
+
+
 def markdown(results: dict) -> str:
     floor = results["floor"]
     lines = [
@@ -298,9 +311,11 @@ def markdown(results: dict) -> str:
                 lines.append(f"| {r['name']} | {label} | {evals} | {metric_cells(m, floor)} | "
                              f"{m['fid'] / r['ode']['fid']:.2f}x | {m['seconds_per_image']:.3f} |")
     if results["sweep"]:
-        lines += ["", f"**Guidance sweep** ({results['sweep_model']}, other settings at their defaults):", "",
+        lines += ["", f"**Guidance sweep** ({results['sweep_model']}, other settings at their defaults; one number: "
+                  "that guidance for the whole image, c / g: coarse guidance c for the first module, which lays out "
+                  "the 2x2 scale, and g for the later modules; the default in bold):", "",
                   *table_head(("guidance",))]
-        lines += [f"| {r['guidance']:g} | {metric_cells(r['metrics'], floor)} |" for r in results["sweep"]]
+        lines += [f"| {guidance_text(r)} | {metric_cells(r['metrics'], floor)} |" for r in results["sweep"]]
     if results["pair_sweep"]:
         lines += ["", "**Equal-budget NestAR and raster across guidance** (other settings at their defaults):", "",
                   *table_head(("guidance", "model"))]
@@ -350,7 +365,9 @@ def write_readme_section(text: str):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--samples", type=int, default=2000, help="images per model and setting")
-    p.add_argument("--sweep", default="1,2,6", help="guidance values besides the default, for the sweep model")
+    p.add_argument("--sweep", default="2,3,4,5,6,2.5:6,3.5:6,3:5",
+                   help="guidance settings besides the default, for the sweep model: g (that guidance for the whole "
+                   "image) or c:g (coarse guidance c for the first module, g for the others)")
     p.add_argument("--pair-guidance", default="2,4", help="guidance values for the equal-budget NestAR/raster pair")
     p.add_argument("--out", default="bench/quality")
     p.add_argument("--seed", type=int, default=1, help="first seed of the samples (the page's default seed is 0)")
@@ -361,7 +378,10 @@ def main():
     args = p.parse_args()
     if args.samples < 10:
         p.error("--samples must be at least 10")
-    sweep = [float(g) for g in args.sweep.split(",") if g.strip()]
+    try:
+        sweep = [sweep_setting(entry) for entry in args.sweep.split(",") if entry.strip()]
+    except ValueError:
+        p.error(f"--sweep: {args.sweep!r} is not a comma-separated list of g or c:g numbers")
     pair_guidance = [float(g) for g in args.pair_guidance.split(",") if g.strip()]
     configure_threads(1)  # measured: 1 thread is faster than 2 on this 2-core machine for these small networks
     out = os.path.join(ROOT, args.out)
@@ -451,21 +471,29 @@ def main():
 
     rows = {r["model"]: r for r in results["comparison"]}
 
-    def at_guidance(model_dir: str, g: float) -> dict:
-        """Metrics of a compared model at guidance g; its default guidance is its comparison row, not drawn again."""
-        row = rows[model_dir]
-        return row["metrics"] if g == row["defaults"]["guidance"] else evaluate(model_dir, {"guidance": g})[0]
+    def default_guidance(model_dir: str) -> tuple:
+        d = rows[model_dir]["defaults"]
+        return d.get("coarse_guidance", d["guidance"]), d["guidance"]
+
+    def at_guidance(model_dir: str, coarse: float, g: float) -> dict:
+        """Metrics of a compared model at coarse guidance `coarse` and guidance g; its default is its comparison
+        row, not drawn again."""
+        if (coarse, g) == default_guidance(model_dir):
+            return rows[model_dir]["metrics"]
+        return evaluate(model_dir, {"guidance": g, "coarse_guidance": coarse})[0]
 
     results["sweep_model"] = SWEEP_MODEL
     if chosen is not None and (SWEEP_MODEL not in chosen or not sweep):
         # Not swept in this run: the earlier run's sweep stays, under the model it swept.
         results["sweep"], results["sweep_model"] = previous["sweep"], previous.get("sweep_model")
     elif SWEEP_MODEL in rows:
-        default_guidance = rows[SWEEP_MODEL]["defaults"]["guidance"]
-        for g in sorted(set(sweep) | {default_guidance}):
-            metrics = at_guidance(SWEEP_MODEL, g)
-            results["sweep"].append({"guidance": g, "default": g == default_guidance, "metrics": metrics})
-            log(f"guidance {g:g}: {metrics}")
+        default = default_guidance(SWEEP_MODEL)
+        # One-guidance rows first (by g), then per-module ones (by g, then c).
+        for coarse, g in sorted(set(sweep) | {default}, key=lambda s: (s[0] != s[1], s[1], s[0])):
+            metrics = at_guidance(SWEEP_MODEL, coarse, g)
+            results["sweep"].append({"guidance": g, "coarse_guidance": coarse, "default": (coarse, g) == default,
+                                     "metrics": metrics})
+            log(f"guidance {coarse:g} / {g:g}: {metrics}")
 
     # The fast path against its reference, same seeds: the default row is one of the two, the other is drawn here.
     results["fast_path"] = [r for r in previous.get("fast_path", []) if r["model"] not in chosen] if previous else []
@@ -490,7 +518,7 @@ def main():
     for g in pair_guidance:
         for model_dir in PAIR_MODELS:
             if model_dir in rows and (chosen is None or model_dir in chosen):
-                metrics = at_guidance(model_dir, g)
+                metrics = at_guidance(model_dir, g, g)
                 name = rows[model_dir]["name"]
                 results["pair_sweep"].append({"guidance": g, "name": name, "model": model_dir, "metrics": metrics})
                 log(f"{name} at guidance {g:g}: {metrics}")

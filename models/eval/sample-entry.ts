@@ -13,13 +13,33 @@ import type { SamplingSettings } from '../../src/types';
 /** What to draw: `counts[c]` images of class c, image i of class c with seed `seedBase + c * classSeedStride + i` (mod 2^32). */
 export interface SamplePlan {
   modelDir: string;
-  settings: Partial<SamplingSettings>;
+  /** Settings over the manifest's defaults, named as in the manifest's `sampling.defaults` (ode_steps, coarse_guidance). */
+  settings: Record<string, number | string>;
   counts: number[];
   seedBase: number;
   classSeedStride: number;
   maxBatch: number;
   /** Output: RGB uint8 [N, S, S, 3], classes in order, then images in seed order. */
   outFile: string;
+}
+
+/** The manifest's setting names (docs/contract.md) to SamplingSettings'. */
+const SETTING_NAMES: Record<string, keyof SamplingSettings> = {
+  ode_steps: 'odeSteps',
+  solver: 'solver',
+  guidance: 'guidance',
+  coarse_guidance: 'coarseGuidance',
+  temperature: 'temperature',
+};
+
+function samplingSettings(settings: SamplePlan['settings']): Partial<SamplingSettings> {
+  const out: Record<string, number | string> = {};
+  for (const [name, value] of Object.entries(settings)) {
+    const key = SETTING_NAMES[name];
+    if (!key) throw new Error(`unknown sampling setting "${name}" (known: ${Object.keys(SETTING_NAMES).join(', ')})`);
+    out[key] = value;
+  }
+  return out as Partial<SamplingSettings>;
 }
 
 export async function samplePlan(plan: SamplePlan, log: (line: string) => void): Promise<{ count: number; size: number; seconds: number }> {
@@ -29,7 +49,7 @@ export async function samplePlan(plan: SamplePlan, log: (line: string) => void):
   if (plan.counts.length !== manifest.classes.length) {
     throw new Error(`plan has counts for ${plan.counts.length} classes, ${plan.modelDir} has ${manifest.classes.length}`);
   }
-  const settings = { ...manifest.defaults, ...plan.settings };
+  const settings = { ...manifest.defaults, ...samplingSettings(plan.settings) };
   const size = manifest.imageSize;
   const total = plan.counts.reduce((a, b) => a + b, 0);
   const rgb = new Uint8Array(total * size * size * 3);

@@ -29,23 +29,32 @@ def test_draw_samples_matches_the_pytorch_reference(tmp_path, monkeypatch):
         counts[c + 1] = 1  # a second class in the same file: labels must follow the plan's order
     # Image i of class c gets seed seed_base + c * 100003 + i; pick seed_base so image 0 has the reference seed.
     seed_base = ref["seed"] - c * 100_003
-    settings = {"odeSteps": ref["settings"]["ode_steps"], "solver": ref["settings"]["solver"],
-                "guidance": ref["settings"]["guidance"], "temperature": ref["settings"]["temperature"]}
+    # Named as in the manifest's sampling.defaults, as evaluate.py names them.
+    settings = {k: ref["settings"][k] for k in ("ode_steps", "solver", "guidance", "temperature")}
     images, labels, seconds = evaluate.draw_samples(FIXTURE, settings, counts, seed_base)
+
+    def expected_images(final_tokens):
+        tokens = torch.tensor(final_tokens, dtype=torch.float32).reshape(ref["batch"], -1, manifest["tokens"]["dim"])
+        return denormalize(unpatchify(tokens, manifest["tokens"]["patch_size"]), 0.5, 0.5)
+
+    def assert_reference(images, final_tokens):
+        diff = (images[: ref["batch"]].int() - expected_images(final_tokens).int()).abs()
+        assert diff.max().item() <= 1, f"max pixel difference {diff.max().item()}"
+        assert (diff > 0).float().mean().item() < 0.01
 
     assert images.dtype == torch.uint8 and images.shape == (sum(counts), 16, 16, 3)
     assert labels.tolist() == [c] * ref["batch"] + ([c + 1] if c + 1 < num_classes else [])
     assert seconds > 0
-    tokens = torch.tensor(ref["final_tokens"], dtype=torch.float32).reshape(ref["batch"], -1, manifest["tokens"]["dim"])
-    expected = denormalize(unpatchify(tokens, manifest["tokens"]["patch_size"]), 0.5, 0.5)
-    diff = (images[: ref["batch"]].int() - expected.int()).abs()
-    assert diff.max().item() <= 1, f"max pixel difference {diff.max().item()}"
-    assert (diff > 0).float().mean().item() < 0.01
+    assert_reference(images, ref["final_tokens"])
 
     # A second call with the same plan is served from the cache, byte for byte.
     again, _, _ = evaluate.draw_samples(FIXTURE, settings, counts, seed_base)
     assert torch.equal(again, images)
     assert len([p for p in os.listdir(tmp_path) if p.endswith(".u8")]) == 1
+
+    # Guidance per module reaches the page's sampler under its manifest name.
+    coarse = {**settings, "coarse_guidance": ref["coarse_guidance"]["coarse_guidance"]}
+    assert_reference(evaluate.draw_samples(FIXTURE, coarse, counts, seed_base)[0], ref["coarse_guidance"]["final_tokens"])
 
 
 def test_a_sampling_path_is_keyed_by_the_files_it_reads():
