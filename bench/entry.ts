@@ -4,7 +4,7 @@
  * so the same code times onnxruntime-web's wasm backend (the page's engine) and, if installed, onnxruntime-node.
  */
 import { readFile } from 'node:fs/promises';
-import { TimedRunner } from '../src/callTimer';
+import { TimedRunner, type SessionCallKind } from '../src/callTimer';
 import type { Manifest } from '../src/manifest';
 import { openModelDir } from '../src/node';
 import type { Ort } from '../src/ortRunner';
@@ -29,6 +29,8 @@ export interface Timing {
   decodeCalls: number;
   /** Preview decoder calls (latent models with the preview_decoder rule: one per coarse scale; the decoder then runs once). */
   previewDecodeCalls: number;
+  /** ms inside each kind of session call (src/callTimer.ts); the rest of totalMs is JavaScript between the calls. */
+  callMs: Record<SessionCallKind, number>;
 }
 
 /** 'ode': the manifest's default sampling (the ODE solver, guidance doubling the batch); 'few_step': the same
@@ -70,6 +72,7 @@ export async function openBenchModel(ort: Ort, dir: string, executionProvider: s
         fewStepCalls: runner.stats.fewStep.calls,
         decodeCalls: runner.stats.decode.calls,
         previewDecodeCalls: runner.stats.previewDecode.calls,
+        callMs: Object.fromEntries(Object.entries(runner.stats).map(([kind, t]) => [kind, t.ms])) as Record<SessionCallKind, number>,
       };
     },
     close: () => model.release(),

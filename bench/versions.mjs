@@ -49,10 +49,13 @@ try {
       callsPerImage: (r[0].backboneCalls + r[0].flowCalls + r[0].fewStepCalls + r[0].decodeCalls + r[0].previewDecodeCalls) / batch,
       decodeCalls: r[0].decodeCalls,
       previewDecodeCalls: r[0].previewDecodeCalls,
+      // Where the time goes: the median ms per image inside each kind of session call.
+      callMsPerImage: Object.fromEntries(Object.keys(r[0].callMs).map((kind) => [kind, summarize(r.map((t) => t.callMs[kind] / batch)).median])),
     };
     console.log(`${name}: ${perImage.median.toFixed(0)} ms/image (range ${perImage.min.toFixed(0)}-${perImage.max.toFixed(0)}), ` +
       `first preview ${result[name].firstPreviewMs.toFixed(0)} ms, ${result[name].callsPerImage} calls per image ` +
-      `(${r[0].decodeCalls} decoder, ${r[0].previewDecodeCalls} preview decoder)`);
+      `(${r[0].decodeCalls} decoder, ${r[0].previewDecodeCalls} preview decoder); in calls: ` +
+      Object.entries(result[name].callMsPerImage).filter(([, ms]) => ms > 0).map(([kind, ms]) => `${kind} ${ms.toFixed(1)}`).join(', ') + ' ms');
   }
   const ratios = {};
   for (const id of Object.keys(models)) {

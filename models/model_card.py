@@ -53,6 +53,14 @@ def plot_loss(log_path: str, out_path: str, width=640, height=320):
     return loss[-1]
 
 
+def guidance_text(settings: SamplingSettings, modules: int) -> str:
+    """The defaults' guidance in words: one number, or the first module's and the others' (docs/contract.md)."""
+    coarse = settings.module_guidance(0, modules)
+    if coarse == settings.guidance:
+        return f"guidance {settings.guidance:g}"
+    return f"guidance {coarse:g} for the first module (the 2x2 layout) and {settings.guidance:g} for the later ones"
+
+
 def time_sampling(model, settings, tokenizer=None, repeats=3):
     t0 = time.perf_counter()
     for r in range(repeats):
@@ -195,7 +203,7 @@ def main():
     index = data.index
     d = manifest["sampling"]["defaults"]
     settings = SamplingSettings(ode_steps=d["ode_steps"], solver=d["solver"], guidance=d["guidance"],
-                                temperature=d["temperature"])
+                                temperature=d["temperature"], coarse_guidance=d.get("coarse_guidance"))
     final_loss = plot_loss(os.path.join(args.run_dir, "log.jsonl"), os.path.join(args.model_dir, "loss_curve.png"))
     save_class_grid(model, os.path.join(args.model_dir, "samples.png"), data.classes, per_class=args.per_class,
                     columns=5, settings=settings, tokenizer=tokenizer)
@@ -229,7 +237,7 @@ def main():
         f"defaults: "
         + (f"the few-step sampler ({few['evaluations']} head evaluations per token)" if settings.solver == "few_step"
            else f"{settings.ode_steps} {settings.solver} ODE steps")
-        + f", guidance {settings.guidance}, temperature {settings.temperature}. Sampling one image in PyTorch on this machine's CPU ({args.threads or 'all'} "
+        + f", {guidance_text(settings, len(manifest['modules']))}, temperature {settings.temperature}. Sampling one image in PyTorch on this machine's CPU ({args.threads or 'all'} "
         f"thread{'' if args.threads == 1 else 's'}): {seconds:.2f} s.", "",
         "## Data", "",
         f"{len(index['classes'])} classes (Unicode CLDR emoji subgroups), {index['count']} images "

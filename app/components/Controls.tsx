@@ -87,7 +87,7 @@ export function Controls({ info, form, errors, onChange, onGenerate, onCancel, r
             error={errors.coarseGuidance}
             slider
             disabled={locked}
-            note={`${gridLabel(info.scales[0]!.grid)} layout · lower varies it more · ${ranges.guidance[0]}–${ranges.guidance[1]}`}
+            note={`${gridLabel(info.scales[0]!.grid)} layout · ${ranges.guidance[0]}–${ranges.guidance[1]}`}
           />
         )}
         <div className="field-pair">
