@@ -37,7 +37,7 @@ export function settingRanges(info: ModelInfo, solver: Solver): { guidance: [num
   if (solver === 'few_step' && info.fewStep) return { guidance: info.fewStep.guidance, temperature: info.fewStep.temperature };
   return { guidance: info.limits.guidance, temperature: info.limits.temperature };
 }
-/** Whether a model has a coarse scale of its own to guide apart (docs/contract.md, "Guidance per module"). */
+/** Whether a model has a coarse scale of its own to guide apart (docs/contract.md, "Settings and guidance per module"). */
 export function hasCoarseGuidance(info: ModelInfo): boolean {
   return info.modules > 1;
 }

@@ -53,6 +53,15 @@ def parse_args():
                    "when they land closer to the reference; ignored, with a message, when the architecture differs "
                    "or the run resumes")
     p.add_argument("--evaluations", type=int, default=2, help="head evaluations per token of the exported sampler")
+    p.add_argument("--guidance-range", default=None, metavar="LO,HI",
+                   help="guidance range the heads are trained for (default: the resumed or --init file's, else 1,6); "
+                   "widening it on warm-started heads teaches them the new part")
+    p.add_argument("--guidance", type=float, default=None,
+                   help="the re-exported manifest's default guidance, drawn for a third of the training rows "
+                   "(default: the manifest's)")
+    p.add_argument("--coarse-guidance", type=float, default=None,
+                   help="the default guidance of the first module (docs/contract.md, guidance per module; default: "
+                   "the manifest's)")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--no-export", action="store_true")
     p.add_argument("--preview-decoder", default=None, help="the model's preview decoder (train_preview_decoder.py), "
@@ -109,7 +118,7 @@ def build_pool(model, state, defaults: SamplingSettings, sampled_images: int, pa
     grids, grid_labels = [], []
     for c in range(model.config.num_classes):
         # A spread of guidance scales: the contexts of every setting a visitor may pick.
-        w = (2.0, 3.0, 4.0, 5.0)[c % 4]
+        w = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0)[c % 6]
         settings = SamplingSettings(defaults.ode_steps, "heun", w, defaults.temperature)
         grids.append(sample(model, c, 10_000 + c, settings, per_class))
         grid_labels += [c] * per_class
@@ -149,8 +158,11 @@ def main():
                          "re-export keeps it")
     d = manifest["sampling"]["defaults"]
     ode_solver = d["solver"] if d["solver"] in ("euler", "heun") else "heun"  # the distillation's teacher is Heun
-    defaults = SamplingSettings(d["ode_steps"] if d["solver"] != "few_step" else 16, "heun", d["guidance"], d["temperature"],
-                                d.get("coarse_guidance"))
+    defaults = SamplingSettings(d["ode_steps"] if d["solver"] != "few_step" else 16, "heun",
+                                d["guidance"] if args.guidance is None else args.guidance, d["temperature"],
+                                d.get("coarse_guidance") if args.coarse_guidance is None else args.coarse_guidance)
+    # The guidance each module's heads see most: the defaults' guidance per module.
+    module_defaults = [defaults.module_guidance(k, len(model.heads)) for k in range(len(model.heads))]
     out = args.out or os.path.join("runs", f"distill-{manifest['id']}")
     os.makedirs(out, exist_ok=True)
     few_path = os.path.join(out, "few_step.pt")
@@ -179,8 +191,8 @@ def main():
     held = [(zc[idx], zu[idx]) for zc, zu in pool for idx in [torch.randperm(len(zc), generator=held_gen)[:512]]]
 
     def measure():
-        return [endpoint_error(s, t, zc, zu, cfg, defaults.guidance, defaults.temperature,
-                               torch.Generator().manual_seed(99)) for s, t, (zc, zu) in zip(students, model.heads, held)]
+        return [endpoint_error(s, t, zc, zu, cfg, w, defaults.temperature, torch.Generator().manual_seed(99))
+                for s, t, (zc, zu), w in zip(students, model.heads, held, module_defaults)]
 
     def save(metrics=None):
         checkpoint.save_few_step(few_path, cfg, students, state, step, elapsed, metrics, opt,
@@ -206,6 +218,14 @@ def main():
                 for h, weights in zip(students, teacher_start):
                     h.load_state_dict(weights)
                 cfg = cfg_teacher
+    if args.guidance_range:
+        lo, hi = (float(v) for v in args.guidance_range.split(","))
+        cfg = FewStepConfig.from_dict({**cfg.to_dict(), "guidance": [lo, hi]})
+        before = measure()
+    for name, w in (("guidance", defaults.guidance), ("coarse guidance", module_defaults[0])):
+        if not cfg.guidance[0] <= w <= cfg.guidance[1]:
+            raise SystemExit(f"default {name} {w} lies outside the trained range {list(cfg.guidance)}: "
+                             "pass --guidance-range")
     print(f"before: endpoint error vs the reference, per module {{K: relative MSE}}: {before}", flush=True)
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -218,7 +238,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         losses, per_k = distillation_step(students, model.heads, pool, cfg, opt, args.rows, args.updates_per_batch,
-                                          defaults.guidance, defaults.temperature, gen)
+                                          module_defaults, defaults.temperature, gen)
         step += 1
         now = time.time()
         elapsed += now - t_last

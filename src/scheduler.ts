@@ -114,7 +114,7 @@ export function validateRequest(manifest: Manifest, request: GenerateRequest): v
 }
 
 /**
- * Module k's guidance (docs/contract.md, "Guidance per module"): `coarseGuidance` for the first module of a model
+ * Module k's guidance (docs/contract.md, "Settings and guidance per module"): `coarseGuidance` for the first module of a model
  * that has later ones, else `guidance`. Mirrors SamplingSettings.module_guidance in models/nestar/sampler.py.
  */
 export function moduleGuidance(settings: Pick<GenerateRequest, 'guidance' | 'coarseGuidance'>, module: number, modules: number): number {

@@ -37,7 +37,7 @@ export interface SamplingSettings {
   guidance: number;
   temperature: number;
   /**
-   * Guidance of the first module, which lays out the coarsest scale (docs/contract.md, "Guidance per module"); the
+   * Guidance of the first module, which lays out the coarsest scale (docs/contract.md, "Settings and guidance per module"); the
    * later modules use `guidance`. Absent: the same as `guidance`. A one-module model (raster) uses `guidance` only.
    */
   coarseGuidance?: number;

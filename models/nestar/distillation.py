@@ -93,14 +93,15 @@ def distillation_loss(student: FewStepHead, batch: dict, config: FewStepConfig):
 
 
 def distillation_step(students, teachers, pool, config: FewStepConfig, optimizer, rows: int, updates: int,
-                      default_guidance: float, default_temperature: float, generator):
+                      default_guidance, default_temperature: float, generator):
     """One batch of fresh teacher targets per module, then `updates` optimizer steps on all modules' summed loss.
+    `default_guidance`: one number, or one per module (the defaults' guidance per module, docs/contract.md).
     Returns the last update's loss per module and its per-K parts."""
+    per_module = default_guidance if isinstance(default_guidance, (list, tuple)) else [default_guidance] * len(teachers)
     batches = []
-    for teacher, (zc, zu) in zip(teachers, pool):
+    for teacher, (zc, zu), w in zip(teachers, pool, per_module):
         idx = torch.randint(0, len(zc), (rows,), generator=generator)
-        batches.append(distillation_targets(teacher, zc[idx], zu[idx], config, default_guidance, default_temperature,
-                                            generator))
+        batches.append(distillation_targets(teacher, zc[idx], zu[idx], config, w, default_temperature, generator))
     for _ in range(updates):
         results = [distillation_loss(student, batch, config) for student, batch in zip(students, batches)]
         optimizer.zero_grad(set_to_none=True)
