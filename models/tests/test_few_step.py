@@ -111,3 +111,21 @@ def test_warm_start_takes_heads_of_the_same_architecture_only(tmp_path):
     assert warm_start(untouched, str(tmp_path / "torn.pt"), later) is None
     assert warm_start(untouched, str(tmp_path / "missing.pt"), later) is None
     assert all(torch.equal(v, b[k]) for s, b in zip(untouched, before) for k, v in s.state_dict().items())
+
+
+def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
+    import nestar.distillation as distillation
+
+    model = tiny_model()
+    cfg = FewStepConfig(guidance=(1.0, 10.0))
+    tokens, labels = torch.randn(16, model.config.num_tokens, model.config.token_dim), torch.randint(0, 70, (16,))
+    pool = condition_pool(model, tokens, labels)
+    students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
+    seen, real = [], distillation.distillation_targets
+    monkeypatch.setattr(distillation, "distillation_targets",
+                        lambda teacher, zc, zu, config, w, *rest: seen.append(w) or real(teacher, zc, zu, config, w, *rest))
+    opt = torch.optim.AdamW(students.parameters(), lr=1e-3)
+    distillation_step(students, model.heads, pool, cfg, opt, 8, 1, [3.0, 8.0], 1.0, torch.Generator().manual_seed(0))
+    assert seen == [3.0, 8.0]  # the defaults' guidance per module (coarse, then the rest)
+    distillation_step(students, model.heads, pool, cfg, opt, 8, 1, 5.0, 1.0, torch.Generator().manual_seed(0))
+    assert seen[2:] == [5.0, 5.0]  # one number: every module
