@@ -4,10 +4,10 @@ It runs exactly what the exported graphs run: one backbone call per step with an
 ODE over the flow head from t = 0 (noise) to t = 1 (tokens), with classifier-free guidance on the velocity; or, with
 solver "few_step", the few-step head's K evaluations on the conditional z alone (few_step_head.py).
 
-Guidance is set per module (docs/contract.md, "Settings and guidance per module"): the first module, which lays out the coarsest
-scale, takes `coarse_guidance`, the others `guidance`. Measured on the 64 px flagship (few-step, 2,000 samples): a
-lower guidance for the layout keeps the images varied while a higher one for the detail keeps them sharp and on
-class, better on both counts than any single guidance."""
+Guidance is set per module (docs/contract.md, "Settings and guidance per module"): the first module, which lays out
+the coarsest scale, takes `coarse_guidance`, the others `guidance`. Measured on the 64 px flagship (few-step, 2,000
+samples): a lower guidance for the layout keeps the images varied while a higher one for the detail keeps them
+sharp and on class, better on both counts than any single guidance."""
 from dataclasses import dataclass
 from typing import Optional
 

@@ -122,8 +122,11 @@ def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
     pool = condition_pool(model, tokens, labels)
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
     seen, real = [], distillation.distillation_targets
-    monkeypatch.setattr(distillation, "distillation_targets",
-                        lambda teacher, zc, zu, config, w, *rest: seen.append(w) or real(teacher, zc, zu, config, w, *rest))
+    def recording(teacher, zc, zu, config, w, *rest):
+        seen.append(w)
+        return real(teacher, zc, zu, config, w, *rest)
+
+    monkeypatch.setattr(distillation, "distillation_targets", recording)
     opt = torch.optim.AdamW(students.parameters(), lr=1e-3)
     distillation_step(students, model.heads, pool, cfg, opt, 8, 1, [3.0, 8.0], 1.0, torch.Generator().manual_seed(0))
     assert seen == [3.0, 8.0]  # the defaults' guidance per module (coarse, then the rest)

@@ -59,7 +59,8 @@ def test_coarse_guidance_reaches_the_first_module_only(solver, coarse):
              for k, net in enumerate(model.backbones)]
     hooks += [head.register_forward_pre_hook(lambda m, args, k=k: few_step_w.setdefault(k, set()).update(
         args[4].flatten().tolist())) for k, head in enumerate(model.few_step_heads)]
-    mixed, _ = tokens_by_module(model, SamplingSettings(ode_steps=2, solver=solver, guidance=fine, coarse_guidance=coarse))
+    settings = SamplingSettings(ode_steps=2, solver=solver, guidance=fine, coarse_guidance=coarse)
+    mixed, _ = tokens_by_module(model, settings)
     for h in hooks:
         h.remove()
     if solver == "few_step":
