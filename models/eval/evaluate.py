@@ -271,6 +271,12 @@ def sweep_setting(text: str) -> tuple:
     return (float(coarse or fine), float(fine))
 
 
+def defaults_guidance_text(defaults: dict) -> str:
+    """A manifest's default guidance in words: "guidance g", or "coarse guidance c, guidance g"."""
+    g, c = defaults["guidance"], defaults.get("coarse_guidance", defaults["guidance"])
+    return f"guidance {g:g}" if c == g else f"coarse guidance {c:g}, guidance {g:g}"
+
+
 def guidance_text(row: dict) -> str:
     """A sweep row's guidance: "g", or "c / g" when the first module's differs; bold for the default."""
     g, c = row["guidance"], row.get("coarse_guidance", row["guidance"])
@@ -467,7 +473,7 @@ def main():
         log(f"{name}: {metrics}")
     results["defaults_text"] = " / ".join(
         ("few-step sampler" if d["solver"] == "few_step" else f"{d['ode_steps']} {d['solver']} steps")
-        + f", guidance {d['guidance']:g}, temperature {d['temperature']:g}" for d in map(json.loads, sorted(defaults_seen)))
+        + f", {defaults_guidance_text(d)}, temperature {d['temperature']:g}" for d in map(json.loads, sorted(defaults_seen)))
 
     rows = {r["model"]: r for r in results["comparison"]}
 
