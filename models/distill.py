@@ -222,7 +222,6 @@ def main():
     if args.guidance_range:
         lo, hi = (float(v) for v in args.guidance_range.split(","))
         cfg = FewStepConfig.from_dict({**cfg.to_dict(), "guidance": [lo, hi]})
-        before = measure()
     lo, hi = cfg.guidance
     if not lo <= min(module_defaults) <= max(module_defaults) <= hi:
         # The defaults must be inside what the heads learn (the runtime refuses settings outside it): widen the range

@@ -228,8 +228,8 @@ export async function runSchedule<H>(
   const fewStep = request.solver === 'few_step';
   const temperature = f32(request.temperature);
   const seeds = Array.from({ length: B }, (_, b) => (request.seed + b) >>> 0);
-  /** Module k's guidance, and whether its backbone and flow head run on the doubled batch. */
-  const guidanceOf = (k: number) => {
+  /** Per module: its guidance, and whether its backbone and flow head run on the doubled batch. */
+  const guidanceByModule = manifest.modules.map((_, k) => {
     const w = moduleGuidance(request, k, manifest.modules.length);
     // The few-step sampler folds guidance in; on the ODE path w == 1 is exactly the conditional velocity. Either way
     // the batch is not doubled. Each module starts with an empty cache, so this is decided per module.
@@ -238,7 +238,7 @@ export async function runSchedule<H>(
     const labels = new BigInt64Array(rows).fill(BigInt(request.classIndex));
     if (guided) labels.fill(BigInt(manifest.nullClass), B);
     return { w: f32(w), guided, rows, labels };
-  };
+  });
 
   // Steps [firstStep, lastStep] of the sequential order are sampled; a prefix supplies the cells before firstStep.
   const { prefix } = request;
@@ -292,7 +292,7 @@ export async function runSchedule<H>(
   /** Samples step (k, j)'s tokens from the backbone's z (seeded noise, then the ODE or the few-step sampler). */
   const sampleStep = async (k: number, j: number, z: H): Promise<void> => {
     const step = manifest.modules[k]!.steps[j]!;
-    const { w, guided, rows } = guidanceOf(k);
+    const { w, guided, rows } = guidanceByModule[k]!;
     const Lq = step.queryCells.length;
     // Starting noise: image b, module k, step j, element q*dim + d (docs/contract.md, "PRNG").
     const stream = streamOf(k, j, manifest.streamStride);
@@ -340,7 +340,7 @@ export async function runSchedule<H>(
     // Modules wholly inside the prefix have nothing to do; none after the stop step may start.
     if (moduleStart + mod.steps.length <= firstStep) continue;
     if (moduleStart > lastStep) break;
-    const { guided, rows, labels } = guidanceOf(k);
+    const { guided, rows, labels } = guidanceByModule[k]!;
     let kv: H | null = null;
     try {
       for (const [j, step] of mod.steps.entries()) {
