@@ -16,3 +16,9 @@ export function formatMs(ms: number | null | undefined): string {
 export function gridLabel(grid: number): string {
   return `${grid}×${grid}`;
 }
+
+/** A few-step sampler's head evaluations per token: "2", or per module coarse to fine, "2/2/1". */
+export function evaluationsLabel(evaluations: readonly number[] | undefined): string {
+  if (!evaluations || evaluations.length === 0) return '?';
+  return evaluations.every((k) => k === evaluations[0]) ? String(evaluations[0]) : evaluations.join('/');
+}

@@ -31,6 +31,12 @@ from nestar.sampler import SamplingSettings, sample  # noqa: E402
 from nestar.tokenizer import latent_tokens  # noqa: E402
 
 
+def evaluations_arg(text: str):
+    """--evaluations: "2" (every module) or "2,2,1" (per module)."""
+    values = tuple(int(v) for v in text.split(","))
+    return values[0] if len(values) == 1 else values
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", help="the generator (train.py's checkpoint.pt, or a slim one from models/checkpoints)")
@@ -52,7 +58,9 @@ def parse_args():
                    "models/checkpoints/<id>.few_step.pt): a new run starts from its heads instead of the teacher's "
                    "when they land closer to the reference; ignored, with a message, when the architecture differs "
                    "or the run resumes")
-    p.add_argument("--evaluations", type=int, default=2, help="head evaluations per token of the exported sampler")
+    p.add_argument("--evaluations", type=evaluations_arg, default=2, metavar="K or K1,K2,...",
+                   help="head evaluations per token of the exported sampler: one K for every module or one per module "
+                        "(e.g. 2,2,1: the last module holds most tokens, and its heads land closest to the reference)")
     p.add_argument("--guidance-range", default=None, metavar="LO,HI",
                    help="guidance range the heads are trained for (default: the resumed or --init file's, else 1,6, "
                    "widened to the defaults when they lie outside); widening it on warm-started heads teaches them "
@@ -169,7 +177,11 @@ def main():
     few_path = os.path.join(out, "few_step.pt")
 
     torch.manual_seed(args.seed)
-    cfg = FewStepConfig(evaluations=args.evaluations)
+    try:
+        cfg = FewStepConfig(evaluations=args.evaluations)
+        cfg.check_modules(len(model.heads))
+    except ValueError as e:
+        raise SystemExit(f"--evaluations: {e}") from None
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
     opt = torch.optim.AdamW(students.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
     step, elapsed, warm = 0, 0.0, None

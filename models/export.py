@@ -117,7 +117,7 @@ def few_step_parity_cases(model, generator):
             args = (torch.randn(rows, net.width, generator=generator), torch.randn(rows, dim, generator=generator),
                     lo + (hi - lo) * torch.rand(rows, 1, generator=generator))
             with torch.no_grad():
-                tokens = FewStepSampler(head, fs.evaluations)(*args)
+                tokens = FewStepSampler(head, fs.evaluations_of(k))(*args)
             cases.append({"file": f"module{k + 1}.fewstep.onnx", "inputs": dict(zip(FEW_STEP_INPUTS, map(encode, args))),
                           "outputs": {"tokens": encode(tokens)}})
     return cases
@@ -167,7 +167,9 @@ def few_step_entry(model, few_state):
     if model.few_step_heads is None:
         return None
     fs = model.few_step_config
-    return {"evaluations": fs.evaluations, "guidance": list(fs.guidance), "temperature": list(fs.temperature),
+    # One number when every module runs the same K (as manifests before per-module K), else one per module.
+    evaluations = list(fs.evaluations) if isinstance(fs.evaluations, tuple) else fs.evaluations
+    return {"evaluations": evaluations, "guidance": list(fs.guidance), "temperature": list(fs.temperature),
             "reference": {"solver": fs.teacher_solver, "ode_steps": fs.teacher_ode_steps},
             "parameters": sum(p.numel() for p in model.few_step_heads.parameters()),
             "distillation": {"steps": few_state["step"], "hours": round(few_state["elapsed_s"] / 3600, 3),
@@ -258,7 +260,7 @@ def export(checkpoint_path, out_dir, args, classes=None):
         for k, (net, head) in enumerate(zip(model.backbones, model.few_step_heads)):
             name = f"module{k + 1}.fewstep.onnx"
             example = (torch.randn(3, net.width), torch.randn(3, cfg.token_dim), torch.full((3, 1), 3.0))
-            export_graph(FewStepSampler(head, model.few_step_config.evaluations).eval(), example,
+            export_graph(FewStepSampler(head, model.few_step_config.evaluations_of(k)).eval(), example,
                          os.path.join(out_dir, name), FEW_STEP_INPUTS, FEW_STEP_OUTPUTS, FEW_STEP_DYNAMIC_AXES)
             files[name] = file_entry(os.path.join(out_dir, name))
         cases += few_step_parity_cases(model, g)

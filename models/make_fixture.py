@@ -6,7 +6,8 @@ zero) on the emoji set, exported the same way as the flagship, then sampled by t
   tiny-latent: latent layout, 32 px, a 4x4x4 latent grid of a briefly trained nested tokenizer, 2 modules, plus
                the decoder and a preview decoder; its reference also holds the pixels of every preview (preview
                decoder) and of the image (decoder)
-Both get briefly distilled few-step heads and their one-call sampler graphs; reference.json holds a second run of
+Both get briefly distilled few-step heads and their one-call sampler graphs (tiny: K = 2 in both modules, written as
+one number; tiny-latent: K = 2 then 1, a list per module); reference.json holds a second run of
 the same request with solver "few_step" (`few_step`), and both runs again with a coarse guidance of 1
 (`coarse_guidance`), which the TypeScript side must reproduce.
 
@@ -61,10 +62,14 @@ def train_tiny_tokenizer(data: EmojiDataset, cfg, steps: int) -> dict:
             "params": sum(p.numel() for p in tok.parameters()), "hardware": "CPU", "metrics": None}
 
 
-def distil_tiny(ckpt: str, state: dict, tokens, labels, steps: int, path: str):
+# K of each fixture's few-step sampler: both manifest forms (one number, one per module) stay covered.
+EVALUATIONS = {"tiny": 2, "tiny-latent": (2, 1)}
+
+
+def distil_tiny(ckpt: str, state: dict, tokens, labels, steps: int, path: str, evaluations):
     """A few distillation steps: the fixture checks that both sides run the same graph, not its quality."""
     model = checkpoint.load_model(ckpt).requires_grad_(False)
-    cfg = FewStepConfig(evaluations=2, guidance=(1.0, 6.0), temperature=(0.5, 1.2))
+    cfg = FewStepConfig(evaluations=evaluations, guidance=(1.0, 6.0), temperature=(0.5, 1.2))
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
     opt = torch.optim.AdamW(students.parameters(), lr=3e-3)
     g = torch.Generator().manual_seed(0)
@@ -125,7 +130,7 @@ def main():
     state, tokens, labels = train_tiny(args.preset, args.steps)
     checkpoint.save(ckpt, state)
     few_path = ckpt + ".few_step"
-    distil_tiny(ckpt, state, tokens, labels, args.steps // 3, few_path)
+    distil_tiny(ckpt, state, tokens, labels, args.steps // 3, few_path, EVALUATIONS[args.preset])
     size = PRESETS[args.preset].image_size
     tokenizer = checkpoint.tokenizer_of(state)
     preview_path, preview_decoder = None, None
@@ -164,7 +169,8 @@ def main():
     fast_steps = []
     fast_final = sample(model, REFERENCE["class_index"], REFERENCE["seed"], fast, REFERENCE["batch"],
                         lambda k, j, noise, x: fast_steps.append(x.flatten().tolist()))
-    reference["few_step"] = {"solver": "few_step", "evaluations": model.few_step_config.evaluations,
+    evaluations = [model.few_step_config.evaluations_of(k) for k in range(len(model.backbones))]
+    reference["few_step"] = {"solver": "few_step", "evaluations": evaluations,
                              "step_tokens": fast_steps, "final_tokens": [t.flatten().tolist() for t in fast_final]}
     # Guidance per module: w = 1 in module 1 runs it undoubled on the ODE path while module 2 is doubled.
     coarse = {"coarse_guidance": 1.0}

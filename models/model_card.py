@@ -144,11 +144,25 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
     ]
 
 
-def few_step_section(few: dict) -> list:
+def evaluations_of(few: dict, modules: int) -> list:
+    """K per module of a manifest's `few_step` (one number for every module, or a list)."""
+    k = few["evaluations"]
+    return list(k) if isinstance(k, list) else [k] * modules
+
+
+def evaluations_text(few: dict) -> str:
+    """"2 head evaluations per token", or per module ("2, 2 and 1 head evaluations per token, by module")."""
+    k = few["evaluations"]
+    if not isinstance(k, list):
+        return f"{k} head evaluations per token"
+    return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token (by module, coarse to fine)"
+
+
+def few_step_section(few: dict, modules: int) -> list:
     """The distilled few-step sampler: what it is, what it was trained for, and how close it lands to its ODE."""
     d = few["distillation"]
     errors = d.get("endpoint_error") or []
-    k = str(few["evaluations"])
+    ks = evaluations_of(few, modules)
     w = d.get("warm_start")
     warm = (f", starting from the heads distilled for the step-{w['teacher_step']:,} generator ({w['steps']:,} steps, "
             f"{w['elapsed_s'] / 3600:.2f} h) instead of from its flow heads" if w else "")
@@ -157,7 +171,7 @@ def few_step_section(few: dict) -> list:
         f"Each module's flow head was distilled (`models/distill.py`) into a head that also takes the step size and the "
         f"guidance scale and predicts the average velocity of the guided {few['reference']['ode_steps']}-step "
         f"{few['reference']['solver']} ODE over the step, from the conditional transformer output alone. The page "
-        f"runs it as one ONNX call per step (`moduleK.fewstep.onnx`): {few['evaluations']} head evaluations per token "
+        f"runs it as one ONNX call per step (`moduleK.fewstep.onnx`): {evaluations_text(few)} "
         f"instead of {2 * few['reference']['ode_steps']} doubled by guidance, and the transformer runs on the "
         f"undoubled batch. Trained for guidance {few['guidance'][0]:g} to {few['guidance'][1]:g} and temperature "
         f"{few['temperature'][0]:g} to {few['temperature'][1]:g} (the page keeps its settings in these ranges; the "
@@ -165,7 +179,8 @@ def few_step_section(few: dict) -> list:
         f"{d['hours']:.2f} h on {hardware_text(d['hardware'])}, the generator frozen{warm}.", "",
         *([f"Distance of the few-step tokens to the ODE's tokens from the same noise, relative to the tokens' variance "
            f"(held-out conditions, default settings), per module: "
-           + ", ".join(f"{e.get(k, float('nan')):.3f}" for e in errors) + "."] if errors else []), "",
+           + ", ".join(f"{e.get(str(k), float('nan')):.3f}" for e, k in zip(errors, ks)) + "."] if errors else []),
+        "",
     ]
 
 
@@ -235,7 +250,7 @@ def main():
            ""] if latent else []),
         f"{args.per_class} samples per class (seeds 0..{args.per_class - 1}) from the EMA weights with the manifest's "
         f"defaults: "
-        + (f"the few-step sampler ({few['evaluations']} head evaluations per token)" if settings.solver == "few_step"
+        + (f"the few-step sampler ({evaluations_text(few)})" if settings.solver == "few_step"
            else f"{settings.ode_steps} {settings.solver} ODE steps")
         + f", {guidance_text(settings, len(manifest['modules']))}, temperature {settings.temperature}. Sampling one image in PyTorch on this machine's CPU ({args.threads or 'all'} "
         f"thread{'' if args.threads == 1 else 's'}): {seconds:.2f} s.", "",
@@ -272,7 +287,7 @@ def main():
         "| module | steps | tokens per step | width x depth | parameters |", "|---|---|---|---|---|",
         *[f"| {m['name']} | {len(m['steps'])} | {len(m['steps'][0]['query_cells'])} | {m['width']} x {m['depth']} | "
           f"{m['parameters']:,} |" for m in manifest["modules"]], "",
-        *(few_step_section(few) if few else []),
+        *(few_step_section(few, len(manifest['modules'])) if few else []),
         "## Training", "",
         f"{tr['steps']} steps of batch {state['train_config']['batch_size']} ({tr['samples_seen']:,} samples, "
         f"{tr['samples_seen'] / n_train:.1f} epochs) in {tr['hours']:.2f} h on {hardware_text(tr['hardware'])}; AdamW "

@@ -101,17 +101,24 @@ describe('parseManifest', () => {
   it('reads an optional few-step sampler and checks its files, io and the defaults that use it', () => {
     const fast = makeManifestJson({ fewStep: true });
     const m = parseManifest(fast);
-    expect(m.fewStep).toEqual({ evaluations: 2, guidance: [1, 6], temperature: [0.5, 1.2] });
+    expect(m.fewStep).toEqual({ evaluations: [2, 2], guidance: [1, 6], temperature: [0.5, 1.2] }); // one K for both modules
     expect(m.modules[1]!.fewStep).toBe('module1_few_step.onnx');
     expect(sessionFiles(m)).toContain('module0_few_step.onnx');
-    expect(toModelInfo(m).fewStep).toEqual({ evaluations: 2, guidance: [1, 6], temperature: [0.5, 1.2] });
+    expect(toModelInfo(m).fewStep).toEqual({ evaluations: [2, 2], guidance: [1, 6], temperature: [0.5, 1.2] });
     expect(parseManifest(makeManifestJson()).fewStep).toBeNull();
+    // K per module, coarse to fine.
+    const perModule = structuredClone(fast) as Json;
+    (perModule.few_step as Json).evaluations = [2, 1];
+    expect(toModelInfo(parseManifest(perModule)).fewStep?.evaluations).toEqual([2, 1]);
     expectInvalid((j) => (j.sampling.defaults.solver = 'few_step'), 'no few_step sampler');
     expectInvalid((j) => delete j.files['module1_few_step.onnx'], 'modules[1].few_step', fast);
     expectInvalid((j) => delete j.modules[0].few_step, 'modules[0].few_step', fast);
     expectInvalid((j) => (j.io.few_step.inputs = ['z', 'x', 't']), 'io.few_step.inputs', fast);
     expectInvalid((j) => (j.few_step.guidance = [6, 1]), 'few_step.guidance', fast);
     expectInvalid((j) => (j.few_step = 'fast'), 'few_step', fast);
+    expectInvalid((j) => (j.few_step.evaluations = [2, 2, 1]), 'few_step.evaluations must be one K or one per module (2)', fast);
+    expectInvalid((j) => (j.few_step.evaluations = [2, 0]), 'few_step.evaluations[1]', fast);
+    expectInvalid((j) => (j.few_step.evaluations = 65), 'few_step.evaluations must be at most 64', fast);
     expectInvalid((j) => Object.assign(j.sampling.defaults, { solver: 'few_step', guidance: 8 }), 'few_step.guidance', fast);
     expectInvalid((j) => Object.assign(j.sampling.defaults, { solver: 'few_step', coarse_guidance: 0.5 }), 'sampling.defaults.coarse_guidance must lie in few_step.guidance', fast);
   });

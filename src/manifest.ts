@@ -255,7 +255,9 @@ export function parseManifest(input: unknown): Manifest {
     }
   }
 
-  const fewStep = parseFewStep(m.few_step);
+  const modulesJson = arr(m, 'modules', '');
+  if (modulesJson.length === 0) throw invalid('modules', 'must not be empty');
+  const fewStep = parseFewStep(m.few_step, modulesJson.length);
   if (fewStep) {
     const fewIo = obj(ioJson, 'few_step', 'io.');
     io.fewStep = { inputs: strArray(fewIo, 'inputs', 'io.few_step.'), outputs: strArray(fewIo, 'outputs', 'io.few_step.') };
@@ -273,8 +275,6 @@ export function parseManifest(input: unknown): Manifest {
     throw invalid('sampling.defaults.solver', 'is "few_step", but the manifest has no few_step sampler');
   }
 
-  const modulesJson = arr(m, 'modules', '');
-  if (modulesJson.length === 0) throw invalid('modules', 'must not be empty');
   const modules = modulesJson.map((mod, k) => parseModule(mod, k, tokenCount, streamStride, files, fewStep !== null));
   const scalesJson = arr(m, 'scales', '');
   const scales = scalesJson.map((s, i) => parseScale(s, i));
@@ -334,12 +334,18 @@ function parseQuality(q: unknown): ModelQuality | null {
 }
 
 /** `few_step`: null or absent = no few-step sampler; otherwise K and the trained guidance and temperature ranges. */
-function parseFewStep(value: unknown): FewStepInfo | null {
+function parseFewStep(value: unknown, moduleCount: number): FewStepInfo | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid('few_step', `must be an object or null, ${describe(value)}`);
   const f = value as Json;
-  const evaluations = int(f, 'evaluations', 'few_step.', 1);
-  if (evaluations > 64) throw invalid('few_step.evaluations', `must be at most 64, is ${evaluations}`);
+  // One K for every module, or a list with one K per module.
+  const evaluations = Array.isArray(f.evaluations)
+    ? intArray(f, 'evaluations', 'few_step.', 1, 64)
+    : new Array<number>(moduleCount).fill(int(f, 'evaluations', 'few_step.', 1));
+  if (evaluations.length !== moduleCount) {
+    throw invalid('few_step.evaluations', `must be one K or one per module (${moduleCount}), ${describe(f.evaluations)}`);
+  }
+  if (evaluations[0]! > 64) throw invalid('few_step.evaluations', `must be at most 64, is ${evaluations[0]}`);
   return {
     evaluations,
     guidance: range(f, 'guidance', 'few_step.', false, 0),
@@ -476,7 +482,7 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
       batch: [...manifest.limits.batch],
     },
     fewStep: manifest.fewStep
-      ? { evaluations: manifest.fewStep.evaluations, guidance: [...manifest.fewStep.guidance], temperature: [...manifest.fewStep.temperature] }
+      ? { evaluations: [...manifest.fewStep.evaluations], guidance: [...manifest.fewStep.guidance], temperature: [...manifest.fewStep.temperature] }
       : null,
     totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
     loadBytes: loadFiles(manifest).reduce((sum, f) => sum + manifest.files[f]!.bytes, 0),

@@ -84,7 +84,8 @@ export interface ModelInfo {
  * temperature ranges it was trained for (the solver refuses settings outside them).
  */
 export interface FewStepInfo {
-  evaluations: number;
+  /** K per module, coarse to fine (a manifest's one number for every module is expanded). */
+  evaluations: number[];
   guidance: [number, number];
   temperature: [number, number];
 }

@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { createNestarClient } from '../../src/client';
+import { evaluationsLabel } from '../format';
 import { parseUrl } from '../urlState';
 import { isNestarError, NestarError } from '../../src/errors';
 import type { BackendRequest } from '../../src/types';
@@ -94,7 +95,7 @@ export function BenchPage() {
         });
         loaded[arch] = { client, id, info };
         const few = info.model?.fewStep;
-        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}, ${info.wasmThreads.reason}; ${few ? `few-step sampler with ${few.evaluations} evaluations` : 'no few-step sampler'}`);
+        append(`${id}: ${info.model?.architecture} model on ${info.backend}${info.backend === 'webgpu' && info.adapter ? ` (${info.adapter})` : ''}, ${info.wasmThreads.reason}; ${few ? `few-step sampler with ${evaluationsLabel(few.evaluations)} evaluations` : 'no few-step sampler'}`);
       }
       throwIfStopped();
       setPhase({ status: 'running', what: 'measuring' });

@@ -10,6 +10,7 @@ import { interleaved, type Architecture } from '../../bench/interleave.mjs';
 import { pairedRatio, summarizeRuns, type RunSummaries, type RunTiming } from '../../bench/stats.mjs';
 import type { NestarClient } from '../../src/client';
 import type { BackendRequest, FewStepInfo, ModelInfo, RuntimeInfo, SamplingSettings } from '../../src/types';
+import { evaluationsLabel } from '../format';
 
 export const ARCHITECTURES: Architecture[] = ['nestar', 'raster'];
 
@@ -109,7 +110,9 @@ export function callsOf(model: ModelInfo, sampling: SamplingSettings): Calls {
 }
 
 function samplingText(s: SamplingSettings, few: FewStepInfo | null): string {
-  return s.solver === 'few_step' ? `few-step sampler, ${few?.evaluations ?? '?'} evaluation${few?.evaluations === 1 ? '' : 's'}` : `${s.odeSteps} ${s.solver} ODE steps`;
+  if (s.solver !== 'few_step') return `${s.odeSteps} ${s.solver} ODE steps`;
+  const k = evaluationsLabel(few?.evaluations);
+  return `few-step sampler, ${k} evaluation${k === '1' ? '' : 's'}`;
 }
 
 async function timeOne(client: NestarClient, sampling: SamplingSettings, batch: number, seed: number): Promise<RunTiming> {

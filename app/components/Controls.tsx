@@ -1,7 +1,7 @@
 /** The generation form: class, seed, sampling settings (bounds from the manifest), batch size, Generate / Cancel. */
 import type { FormEvent } from 'react';
 import type { ModelInfo, Solver } from '../../src/types';
-import { gridLabel } from '../format';
+import { evaluationsLabel, gridLabel } from '../format';
 import { batchChoices, hasCoarseGuidance, randomSeed, settingRanges, solversFor, type FieldErrors, type FormState } from '../settings';
 import { FieldError } from './FieldError';
 import { ClassPicker } from './ClassPicker';
@@ -28,7 +28,7 @@ interface Props {
 
 /** The solver select's words: the few-step sampler is the fast one, the ODE the reference it was distilled from. */
 function solverLabel(solver: Solver, info: ModelInfo): { name: string; hint: string } {
-  if (solver === 'few_step') return { name: 'Fast', hint: `${info.fewStep?.evaluations ?? '?'} evals/token` };
+  if (solver === 'few_step') return { name: 'Fast', hint: `${evaluationsLabel(info.fewStep?.evaluations)} evals/token` };
   return solver === 'heun' ? { name: 'Heun ODE', hint: '2 evals/step' } : { name: 'Euler ODE', hint: '1 eval/step' };
 }
 

@@ -4,7 +4,7 @@
  */
 import { callTotals, type CallStats } from '../../src/callTimer';
 import type { RuntimeInfo } from '../../src/types';
-import { formatMs } from '../format';
+import { evaluationsLabel, formatMs } from '../format';
 import type { RunState } from '../studioState';
 
 export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | null }) {
@@ -13,7 +13,7 @@ export function Stats({ run, runtime }: { run: RunState; runtime: RuntimeInfo | 
   const ode = !run.request
     ? '–'
     : run.request.solver === 'few_step'
-      ? `fast · ${runtime?.model?.fewStep?.evaluations ?? '?'} evals`
+      ? `fast · ${evaluationsLabel(runtime?.model?.fewStep?.evaluations)} evals`
       : `${run.request.odeSteps} × ${run.request.solver}`;
   const threads = runtime?.wasmThreads;
   const sessions = run.calls ? callTotals(run.calls) : null;

@@ -125,5 +125,7 @@ def attach_few_step(model: NestAR, generator_state: dict, path: str) -> dict:
     heads = torch.nn.ModuleList(FewStepHead(cfg.token_dim, w, cfg.flow_width, cfg.flow_depth) for w in cfg.module_widths)
     for head, weights in zip(heads, state["heads"]):
         head.load_state_dict(weights)
-    model.few_step_heads, model.few_step_config = heads.eval(), FewStepConfig.from_dict(state["config"])
+    few_config = FewStepConfig.from_dict(state["config"])
+    few_config.check_modules(len(heads))
+    model.few_step_heads, model.few_step_config = heads.eval(), few_config
     return state

@@ -80,14 +80,14 @@ def distillation_targets(teacher, z_c, z_u, config: FewStepConfig, default_guida
     return batch
 
 
-def distillation_loss(student: FewStepHead, batch: dict, config: FewStepConfig):
-    """Mean over trained K of the student's squared error on the chords; the shipped K counts twice.
-    Returns (loss, {K: loss_K})."""
+def distillation_loss(student: FewStepHead, batch: dict, config: FewStepConfig, shipped: int):
+    """Mean over trained K of the student's squared error on the chords; the shipped K (this module's exported K)
+    counts twice. Returns (loss, {K: loss_K})."""
     pred = student(batch["z"], batch["x"], batch["t"], batch["d"], batch["w"])
     errors = ((pred - batch["target"]) ** 2).mean(dim=1).split(batch["rows"])
     per_k = {K: torch.stack([e.mean() for e, o in zip(errors, batch["evaluations"]) if o == K]).mean()
              for K in config.trained_evaluations}
-    weights = {K: 2.0 if K == config.evaluations else 1.0 for K in per_k}
+    weights = {K: 2.0 if K == shipped else 1.0 for K in per_k}
     loss = sum(weights[K] * per_k[K] for K in per_k) / sum(weights.values())
     return loss, per_k
 
@@ -103,7 +103,8 @@ def distillation_step(students, teachers, pool, config: FewStepConfig, optimizer
         idx = torch.randint(0, len(zc), (rows,), generator=generator)
         batches.append(distillation_targets(teacher, zc[idx], zu[idx], config, w, default_temperature, generator))
     for _ in range(updates):
-        results = [distillation_loss(student, batch, config) for student, batch in zip(students, batches)]
+        results = [distillation_loss(student, batch, config, config.evaluations_of(k))
+                   for k, (student, batch) in enumerate(zip(students, batches))]
         optimizer.zero_grad(set_to_none=True)
         sum(loss for loss, _ in results).backward()
         torch.nn.utils.clip_grad_norm_(students.parameters(), 1.0)

@@ -18,7 +18,9 @@ GUIDANCE_SCALE = 10.0
 
 @dataclass
 class FewStepConfig:
-    evaluations: int = 2  # K of the exported sampler: head evaluations per token
+    # K of the exported sampler: head evaluations per token, for every module or one per module (a module whose
+    # heads land close to the reference with fewer evaluations runs fewer: the last module holds most tokens).
+    evaluations: int | tuple = 2
     trained_evaluations: tuple = (1, 2, 4)  # step sizes 1/K the head is trained for
     guidance: tuple = (1.0, 6.0)  # trained range of w; the manifest limits the few-step sampler to it
     temperature: tuple = (0.7, 1.1)  # trained range of the starting-noise scale
@@ -29,11 +31,23 @@ class FewStepConfig:
         self.trained_evaluations = tuple(self.trained_evaluations)
         self.guidance = tuple(self.guidance)
         self.temperature = tuple(self.temperature)
+        if isinstance(self.evaluations, (list, tuple)):
+            self.evaluations = tuple(self.evaluations)
         for k in self.trained_evaluations:
             if k < 1 or self.teacher_ode_steps % k:
                 raise ValueError(f"{k} evaluations do not divide the teacher's {self.teacher_ode_steps} ODE steps")
-        if self.evaluations not in self.trained_evaluations:
-            raise ValueError(f"evaluations {self.evaluations} is not one of the trained {self.trained_evaluations}")
+        for k in self.evaluations if isinstance(self.evaluations, tuple) else (self.evaluations,):
+            if k not in self.trained_evaluations:
+                raise ValueError(f"evaluations {k} is not one of the trained {self.trained_evaluations}")
+
+    def evaluations_of(self, module: int) -> int:
+        """K of module `module`'s exported sampler."""
+        return self.evaluations[module] if isinstance(self.evaluations, tuple) else self.evaluations
+
+    def check_modules(self, modules: int):
+        if isinstance(self.evaluations, tuple) and len(self.evaluations) != modules:
+            raise ValueError(f"evaluations {list(self.evaluations)} name {len(self.evaluations)} modules; the model "
+                             f"has {modules}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

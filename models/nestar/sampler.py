@@ -141,7 +141,7 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
             if few_step:
                 w_col = torch.full((rows * Q, 1), w, device=device)
                 x = few_step_sample(model.few_step_heads[k], z_flat, settings.temperature * noise.reshape(rows * Q, C),
-                                    w_col, model.few_step_config.evaluations).reshape(rows, Q, C)
+                                    w_col, model.few_step_config.evaluations_of(k)).reshape(rows, Q, C)
             else:
                 x = integrate(velocity, settings.temperature * noise, settings.ode_steps, settings.solver)
             grid[:, query_cells] = x

@@ -132,3 +132,39 @@ def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
     assert seen == [3.0, 8.0]  # the defaults' guidance per module (coarse, then the rest)
     distillation_step(students, model.heads, pool, cfg, opt, 8, 1, 5.0, 1.0, torch.Generator().manual_seed(0))
     assert seen[2:] == [5.0, 5.0]  # one number: every module
+
+
+def test_each_module_runs_its_own_number_of_evaluations(tmp_path):
+    from distill import evaluations_arg
+
+    assert (evaluations_arg("2"), evaluations_arg("2,1")) == (2, (2, 1))
+    cfg = FewStepConfig(evaluations=[2, 1])  # as read back from a saved file: a list
+    assert cfg.evaluations == (2, 1) and [cfg.evaluations_of(k) for k in (0, 1)] == [2, 1]
+    assert FewStepConfig.from_dict(cfg.to_dict()) == cfg and cfg.to_dict()["evaluations"] == [2, 1]
+    with pytest.raises(ValueError, match="not one of the trained"):
+        FewStepConfig(evaluations=(2, 3))
+    with pytest.raises(ValueError, match="name 3 modules; the model has 2"):
+        FewStepConfig(evaluations=(2, 2, 1)).check_modules(2)
+
+    model = tiny_model()
+    state = {"model_config": model.config.to_dict(), "step": 7, "ema": model.state_dict()}
+    heads = [FewStepHead.from_teacher(h) for h in model.heads]
+    path = str(tmp_path / "few_step.pt")
+    checkpoint.save_few_step(path, cfg, heads, state, 0, 0.0)
+    checkpoint.attach_few_step(model, state, path)
+    seen = []
+
+    def recording(head, z, x0, w, evaluations):
+        seen.append(evaluations)
+        return few_step_sample(head, z, x0, w, evaluations)
+
+    import nestar.sampler as sampler
+    original, sampler.few_step_sample = sampler.few_step_sample, recording
+    try:
+        sample(model, 3, 9, SamplingSettings(solver="few_step", guidance=2.0), batch=1)
+    finally:
+        sampler.few_step_sample = original
+    assert seen == [2] * len(model.schedule[0]) + [1] * len(model.schedule[1])  # one call per step, K of its module
+    with pytest.raises(ValueError, match="name 3 modules"):
+        checkpoint.save_few_step(path, FewStepConfig(evaluations=(2, 2, 1)), heads, state, 0, 0.0)
+        checkpoint.attach_few_step(model, state, path)
