@@ -8,11 +8,13 @@
 #   snap     freezes RUN's checkpoint, log and sample grids in RUN-snap (all later stages read the snapshot)
 #   score    quick_score (350 samples, PyTorch sampler) of the shipped checkpoint next to the snapshot: ship only if
 #            the snapshot is better (runs/release-ID/score.json)
-#   preview  the preview decoder of the snapshot's tokenizer (10 minutes; latent models)
+#   preview  the preview decoder of the snapshot's tokenizer (latent models): the kept one
+#            (models/checkpoints/ID.preview_decoder.pt) when it was trained for this tokenizer, else 10 minutes of training
 #   export   ONNX of the snapshot into runs/release-ID/stage, with the shipped model's description and defaults
 #   distill  few-step heads for the staged folder (DISTILL_MINUTES, default 40; resumable), re-exported with them;
 #            they start from the kept heads of the shipped version (models/checkpoints/ID.few_step.pt) when it has
-#            the same architecture (distill.py --init), otherwise from the snapshot's flow heads
+#            the same architecture (distill.py --init), otherwise from the snapshot's flow heads; K per module as the
+#            shipped manifest's few_step.evaluations (2 if it has none; EVALUATIONS=2,2,1 sets another)
 #   install  the staged folder replaces public/models/ID, index.json takes the new title
 #   card     the installed model's card (samples, filmstrip, reconstructions, loss curve)
 #   keep     the snapshot's EMA weights (no optimizer state, no raw weights: a 256-wide v3 with both is ~54 MB) as
@@ -64,7 +66,16 @@ case $STAGE in
     $PY models/eval/quick_score.py "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt" --samples 350 --out "$WORK/score.json"
     ;;
   preview)
-    $PY models/train_preview_decoder.py "$SNAP/checkpoint.pt" --out "$PREVIEW" --minutes 10
+    KEPT=models/checkpoints/$ID.preview_decoder.pt
+    if [ -f "$KEPT" ] && $PY -c "
+import sys; sys.path.insert(0, 'models')
+from nestar import checkpoint, preview_decoder
+preview_decoder.load(sys.argv[1], checkpoint.tokenizer_of(checkpoint.load(sys.argv[2])))" "$KEPT" "$SNAP/checkpoint.pt" 2>/dev/null; then
+      echo "the kept $KEPT was trained for this tokenizer: reusing it"
+      cp "$KEPT" "$PREVIEW"
+    else
+      $PY models/train_preview_decoder.py "$SNAP/checkpoint.pt" --out "$PREVIEW" --minutes 10
+    fi
     ;;
   export)
     [ -f "$SHIPPED/manifest.json" ] || { echo "export keeps $SHIPPED's description and defaults: a new id needs models/export.py by hand" >&2; exit 1; }
@@ -76,8 +87,9 @@ case $STAGE in
   distill)
     init_args=()
     if [ -f "models/checkpoints/$ID.few_step.pt" ]; then init_args=(--init "models/checkpoints/$ID.few_step.pt"); fi
+    K=${EVALUATIONS:-$(manifest_field "','.join(map(str, (lambda k: k if isinstance(k, list) else [k])((m.get('few_step') or {}).get('evaluations', 2))))" text)}
     with_preview $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 \
-      --out "$WORK/distill" ${init_args[@]+"${init_args[@]}"}
+      --out "$WORK/distill" --evaluations "$K" ${init_args[@]+"${init_args[@]}"}
     ;;
   install)
     [ -f "$STAGED/manifest.json" ] || { echo "nothing staged: run export (and distill) first" >&2; exit 1; }
