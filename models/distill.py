@@ -25,16 +25,10 @@ from nestar import checkpoint  # noqa: E402
 from nestar.config import ModelConfig  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.distillation import condition_pool, distillation_step, endpoint_error  # noqa: E402
-from nestar.few_step_head import FewStepConfig, FewStepHead  # noqa: E402
+from nestar.few_step_head import FewStepConfig, FewStepHead, parse_evaluations  # noqa: E402
 from nestar.runtime import check_blas, configure_threads, cpu_hardware  # noqa: E402
 from nestar.sampler import SamplingSettings, sample  # noqa: E402
 from nestar.tokenizer import latent_tokens  # noqa: E402
-
-
-def evaluations_arg(text: str):
-    """--evaluations: "2" (every module) or "2,2,1" (per module)."""
-    values = tuple(int(v) for v in text.split(","))
-    return values[0] if len(values) == 1 else values
 
 
 def parse_args():
@@ -58,7 +52,7 @@ def parse_args():
                    "models/checkpoints/<id>.few_step.pt): a new run starts from its heads instead of the teacher's "
                    "when they land closer to the reference; ignored, with a message, when the architecture differs "
                    "or the run resumes")
-    p.add_argument("--evaluations", type=evaluations_arg, default=2, metavar="K or K1,K2,...",
+    p.add_argument("--evaluations", type=parse_evaluations, default=2, metavar="K or K1,K2,...",
                    help="head evaluations per token of the exported sampler: one K for every module or one per module "
                         "(e.g. 2,2,1: the last module holds most tokens, and its heads land closest to the reference)")
     p.add_argument("--guidance-range", default=None, metavar="LO,HI",

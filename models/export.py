@@ -28,7 +28,7 @@ from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE
                                 PREVIEW_DECODER_DYNAMIC_AXES, PREVIEW_DECODER_FILE, PREVIEW_DECODER_INPUTS,
                                 PREVIEW_DECODER_OUTPUTS, BackboneStep, example_backbone_inputs)
 from nestar import preview_decoder as preview  # noqa: E402
-from nestar.few_step_head import FewStepSampler  # noqa: E402
+from nestar.few_step_head import FewStepConfig, FewStepSampler, parse_evaluations  # noqa: E402
 from nestar.tokenizer import ExportedDecoder  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
@@ -257,6 +257,10 @@ def export(checkpoint_path, out_dir, args, classes=None):
     few_state = None
     if getattr(args, "few_step", None):
         few_state = checkpoint.attach_few_step(model, state, args.few_step)
+        if getattr(args, "evaluations", None) is not None:  # another K is a re-export, not a retraining
+            model.few_step_config = FewStepConfig.from_dict({**model.few_step_config.to_dict(),
+                                                             "evaluations": args.evaluations})
+            model.few_step_config.check_modules(len(model.backbones))
         for k, (net, head) in enumerate(zip(model.backbones, model.few_step_heads)):
             name = f"module{k + 1}.fewstep.onnx"
             example = (torch.randn(3, net.width), torch.randn(3, cfg.token_dim), torch.full((3, 1), 3.0))
@@ -317,6 +321,8 @@ def main():
     p.add_argument("--quality", type=lambda s: json.load(open(s)), default=None, help="quality JSON to embed")
     p.add_argument("--few-step", default=None, help="few-step heads of this checkpoint (models/distill.py): also "
                    "export the one-call few-step sampler graphs")
+    p.add_argument("--evaluations", type=parse_evaluations, default=None, metavar="K or K1,K2,...",
+                   help="head evaluations per token of the few-step sampler graphs (default: the --few-step file's)")
     p.add_argument("--preview-decoder", default=None, help="the preview decoder of this checkpoint's tokenizer "
                    "(models/train_preview_decoder.py): previews by the preview_decoder rule instead of expand_subgrid")
     args = p.parse_args()

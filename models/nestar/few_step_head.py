@@ -58,6 +58,12 @@ class FewStepConfig:
         return cls(**d)
 
 
+def parse_evaluations(text: str):
+    """A command line's K: "2" (every module) or "2,2,1" (one per module, coarse to fine)."""
+    values = tuple(int(v) for v in text.split(","))
+    return values[0] if len(values) == 1 else values
+
+
 def _embedding_mlp(width: int) -> nn.Sequential:
     mlp = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
     nn.init.zeros_(mlp[2].weight)  # starts as the teacher: the new inputs add nothing until trained
@@ -80,20 +86,34 @@ class FewStepHead(nn.Module):
         return student
 
     def forward(self, z_ND, x_NC, t_N1, d_N1, w_N1):
-        """Average guided velocity over [t, t + d] from the conditional z only."""
+        """Average guided velocity over [t, t + d] from the conditional z only (t and d per row, as in training)."""
         h = self.head
-        c = (h.cond(z_ND) + h.time(timestep_embedding(t_N1, h.width)) + self.step(timestep_embedding(d_N1, h.width))
-             + self.guidance(timestep_embedding(w_N1 / GUIDANCE_SCALE, h.width)))
+        c = self.token_condition(z_ND, w_N1) + h.time(timestep_embedding(t_N1, h.width)) + self.step(
+            timestep_embedding(d_N1, h.width))
         return h.trunk(x_NC, c)
+
+    def token_condition(self, z_ND, w_N1):
+        """The part of the condition that is the same at every evaluation of a token: its z and guidance."""
+        return self.head.cond(z_ND) + self.guidance(timestep_embedding(w_N1 / GUIDANCE_SCALE, self.head.width))
+
+    def evaluation(self, x_NC, token_c_ND, t: float, d: float):
+        """u at one (t, d) shared by all rows: their embeddings are computed once, [1, width], and broadcast (in
+        the exported graph they fold into constants), so a row pays only for the trunk."""
+        h = self.head
+        one = token_c_ND.new_ones(1, 1)
+        return h.trunk(x_NC, token_c_ND + (h.time(timestep_embedding(t * one, h.width))
+                                           + self.step(timestep_embedding(d * one, h.width))))
 
 
 def few_step_sample(head: FewStepHead, z_ND, x0_NC, w_N1, evaluations: int):
-    """x(1) from x(0) = temperature * noise in `evaluations` equal steps: x += d * u(z, x, i*d, d, w)."""
+    """x(1) from x(0) = temperature * noise in `evaluations` equal steps: x += d * u(z, x, i*d, d, w). The token's
+    condition (z, w) is embedded once, not once per evaluation, and (t, d) once for all rows: the same numbers as
+    calling the head K times, with a fifth fewer matmul FLOPs per token at K = 2 (v3's 256-wide head)."""
     d = 1.0 / evaluations
     x = x0_NC
-    d_col = torch.full_like(w_N1, d)
+    token_c = head.token_condition(z_ND, w_N1)
     for i in range(evaluations):
-        x = x + d * head(z_ND, x, torch.full_like(w_N1, i * d), d_col, w_N1)
+        x = x + d * head.evaluation(x, token_c, i * d, d)
     return x
 
 

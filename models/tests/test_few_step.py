@@ -7,7 +7,7 @@ from nestar import checkpoint
 from nestar.config import PRESETS
 from nestar.distillation import (condition_pool, distillation_step, distillation_targets, endpoint_error,
                                  teacher_trajectory)
-from nestar.few_step_head import FewStepConfig, FewStepHead, FewStepSampler, few_step_sample
+from nestar.few_step_head import FewStepConfig, FewStepHead, FewStepSampler, few_step_sample, parse_evaluations
 from nestar.model import NestAR
 from nestar.sampler import SamplingSettings, sample
 
@@ -72,6 +72,14 @@ def test_one_call_sampler_equals_the_loop_and_the_sampler_uses_it(tmp_path):
     z, x0, w = torch.randn(6, 32), torch.randn(6, 48), torch.full((6, 1), 2.0)
     assert torch.equal(FewStepSampler(model.few_step_heads[0], 2)(z, x0, w),
                        few_step_sample(model.few_step_heads[0], z, x0, w, 2))
+    head = model.few_step_heads[0]
+    for p in head.parameters():  # the step and guidance embeddings start at zero: make them count
+        p.data.add_(0.05 * torch.randn_like(p))
+    for K in (1, 2, 4):  # the sampler embeds (z, w) once and (t, d) once for all rows: the same as K plain calls
+        x = x0
+        for i in range(K):
+            x = x + head(z, x, torch.full((6, 1), i / K), torch.full((6, 1), 1 / K), w) / K
+        assert torch.allclose(few_step_sample(head, z, x0, w, K), x, atol=1e-5)
     tokens = sample(model, 3, 9, SamplingSettings(solver="few_step", guidance=2.0), batch=2)
     assert tokens.shape == (2, model.config.num_tokens, model.config.token_dim) and torch.isfinite(tokens).all()
     with pytest.raises(ValueError, match="trained for guidance"):
@@ -135,9 +143,7 @@ def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
 
 
 def test_each_module_runs_its_own_number_of_evaluations(tmp_path):
-    from distill import evaluations_arg
-
-    assert (evaluations_arg("2"), evaluations_arg("2,1")) == (2, (2, 1))
+    assert (parse_evaluations("2"), parse_evaluations("2,1")) == (2, (2, 1))
     cfg = FewStepConfig(evaluations=[2, 1])  # as read back from a saved file: a list
     assert cfg.evaluations == (2, 1) and [cfg.evaluations_of(k) for k in (0, 1)] == [2, 1]
     assert FewStepConfig.from_dict(cfg.to_dict()) == cfg and cfg.to_dict()["evaluations"] == [2, 1]

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Re-exports a shipped model folder from its kept checkpoints with today's exporter, keeping what the folder's
+manifest says about the model (id, title, description, sampling defaults, measured quality). For when the exporter
+improves (e.g. a faster few-step sampler graph: the same numbers in fewer matmuls) or to ship another K per module,
+which is a re-export, not a retraining (docs/contract.md, "Few-step sampler"):
+
+  /usr/bin/python3 models/reexport.py public/models/emoji64-nestar models/checkpoints/emoji64-nestar.pt \\
+      --few-step models/checkpoints/emoji64-nestar.few_step.pt \\
+      --preview-decoder models/checkpoints/emoji64-nestar.preview_decoder.pt --evaluations 2,2,1
+
+Writes into a fresh folder beside the model and swaps it in only once the export and its parity check have passed,
+so a failed run leaves the shipped model as it was. Another K changes the samples: rerun `npm run eval` then (the
+kept quality was measured with the old K, and this says so).
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import export  # noqa: E402
+from nestar.few_step_head import parse_evaluations  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model_dir", help="a shipped model folder (public/models/<id>)")
+    p.add_argument("checkpoint", help="the generator it was exported from (models/checkpoints/<id>.pt)")
+    p.add_argument("--few-step", default=None, help="its few-step heads (models/checkpoints/<id>.few_step.pt); "
+                   "required when the manifest has a few-step sampler")
+    p.add_argument("--preview-decoder", default=None, help="its preview decoder; required when the manifest has one")
+    p.add_argument("--evaluations", type=parse_evaluations, default=None, metavar="K or K1,K2,...",
+                   help="K per module of the few-step graphs (default: as the manifest says)")
+    args = p.parse_args()
+    folder = args.model_dir.rstrip("/")
+    with open(os.path.join(folder, "manifest.json")) as f:
+        manifest = json.load(f)
+    few = manifest.get("few_step")
+    if few and not args.few_step:
+        raise SystemExit(f"{folder} has a few-step sampler: pass its heads with --few-step")
+    if manifest["tokens"].get("preview") == "preview_decoder" and not args.preview_decoder:
+        raise SystemExit(f"{folder} has a preview decoder: pass its file with --preview-decoder")
+    if args.evaluations is not None and not args.few_step:
+        raise SystemExit("--evaluations needs --few-step")
+    evaluations = args.evaluations if args.evaluations is not None else (
+        tuple(few["evaluations"]) if few and isinstance(few["evaluations"], list) else few and few["evaluations"])
+
+    staged = folder + ".reexport"
+    shutil.rmtree(staged, ignore_errors=True)
+    _, written, _ = export.export(args.checkpoint, staged, SimpleNamespace(
+        id=manifest["id"], title=manifest["title"], description=manifest["description"],
+        defaults=manifest["sampling"]["defaults"], quality=manifest.get("quality"), few_step=args.few_step,
+        evaluations=evaluations, preview_decoder=args.preview_decoder))
+    for name in os.listdir(folder):  # what the exporter does not write (model card, sample grids) stays
+        if not os.path.exists(os.path.join(staged, name)) and not name.endswith(".onnx"):
+            shutil.copy2(os.path.join(folder, name), os.path.join(staged, name))
+    shutil.rmtree(folder)
+    os.rename(staged, folder)
+    if few and written["few_step"]["evaluations"] != few["evaluations"]:
+        print(f"K per module {few['evaluations']} -> {written['few_step']['evaluations']}: the manifest's quality was "
+              f"measured with the old K; run npm run eval", flush=True)
+
+
+if __name__ == "__main__":
+    main()
