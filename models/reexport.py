@@ -21,7 +21,44 @@ from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
+from nestar import checkpoint  # noqa: E402
+from nestar.config import ModelConfig  # noqa: E402
 from nestar.few_step_head import parse_evaluations  # noqa: E402
+
+
+def reexport(folder: str, checkpoint_path: str, few_step=None, preview_decoder=None, evaluations=None, classes=None):
+    """Re-exports `folder` in place (see the module doc); returns the new manifest. SystemExit, the folder untouched,
+    when the checkpoint is not the folder's model or a file the folder needs is not given."""
+    folder = folder.rstrip("/")
+    with open(os.path.join(folder, "manifest.json")) as f:
+        manifest = json.load(f)
+    if ModelConfig.from_dict(manifest["model_config"]) != ModelConfig.from_dict(checkpoint.load(checkpoint_path)["model_config"]):
+        raise SystemExit(f"{folder} is not an export of {checkpoint_path} (model configs differ)")
+    few = manifest.get("few_step")
+    if few and not few_step:
+        raise SystemExit(f"{folder} has a few-step sampler: pass its heads with --few-step")
+    if manifest["tokens"].get("preview") == "preview_decoder" and not preview_decoder:
+        raise SystemExit(f"{folder} has a preview decoder: pass its file with --preview-decoder")
+    if evaluations is not None and not few_step:
+        raise SystemExit("--evaluations needs --few-step")
+    if evaluations is None and few:
+        evaluations = tuple(few["evaluations"]) if isinstance(few["evaluations"], list) else few["evaluations"]
+
+    staged = folder + ".reexport"
+    shutil.rmtree(staged, ignore_errors=True)
+    _, written, _ = export.export(checkpoint_path, staged, SimpleNamespace(
+        id=manifest["id"], title=manifest["title"], description=manifest["description"],
+        defaults=manifest["sampling"]["defaults"], quality=manifest.get("quality"), few_step=few_step,
+        evaluations=evaluations, preview_decoder=preview_decoder), classes)
+    for name in os.listdir(folder):  # what the exporter does not write (model card, sample grids) stays
+        if not os.path.exists(os.path.join(staged, name)) and not name.endswith(".onnx"):
+            shutil.copy2(os.path.join(folder, name), os.path.join(staged, name))
+    shutil.rmtree(folder)
+    os.rename(staged, folder)
+    if few and written["few_step"]["evaluations"] != few["evaluations"]:
+        print(f"K per module {few['evaluations']} -> {written['few_step']['evaluations']}: the manifest's quality was "
+              f"measured with the old K; run npm run eval", flush=True)
+    return written
 
 
 def main():
@@ -34,33 +71,7 @@ def main():
     p.add_argument("--evaluations", type=parse_evaluations, default=None, metavar="K or K1,K2,...",
                    help="K per module of the few-step graphs (default: as the manifest says)")
     args = p.parse_args()
-    folder = args.model_dir.rstrip("/")
-    with open(os.path.join(folder, "manifest.json")) as f:
-        manifest = json.load(f)
-    few = manifest.get("few_step")
-    if few and not args.few_step:
-        raise SystemExit(f"{folder} has a few-step sampler: pass its heads with --few-step")
-    if manifest["tokens"].get("preview") == "preview_decoder" and not args.preview_decoder:
-        raise SystemExit(f"{folder} has a preview decoder: pass its file with --preview-decoder")
-    if args.evaluations is not None and not args.few_step:
-        raise SystemExit("--evaluations needs --few-step")
-    evaluations = args.evaluations if args.evaluations is not None else (
-        tuple(few["evaluations"]) if few and isinstance(few["evaluations"], list) else few and few["evaluations"])
-
-    staged = folder + ".reexport"
-    shutil.rmtree(staged, ignore_errors=True)
-    _, written, _ = export.export(args.checkpoint, staged, SimpleNamespace(
-        id=manifest["id"], title=manifest["title"], description=manifest["description"],
-        defaults=manifest["sampling"]["defaults"], quality=manifest.get("quality"), few_step=args.few_step,
-        evaluations=evaluations, preview_decoder=args.preview_decoder))
-    for name in os.listdir(folder):  # what the exporter does not write (model card, sample grids) stays
-        if not os.path.exists(os.path.join(staged, name)) and not name.endswith(".onnx"):
-            shutil.copy2(os.path.join(folder, name), os.path.join(staged, name))
-    shutil.rmtree(folder)
-    os.rename(staged, folder)
-    if few and written["few_step"]["evaluations"] != few["evaluations"]:
-        print(f"K per module {few['evaluations']} -> {written['few_step']['evaluations']}: the manifest's quality was "
-              f"measured with the old K; run npm run eval", flush=True)
+    reexport(args.model_dir, args.checkpoint, args.few_step, args.preview_decoder, args.evaluations)
 
 
 if __name__ == "__main__":

@@ -62,3 +62,39 @@ def test_parity_check_catches_a_wrong_graph(tmp_path):
         model.heads[0].output.bias.add_(1e-2)
     error = export.check_with_onnxruntime(str(out), export.parity_cases(model, torch.Generator().manual_seed(0)))
     assert error > export.PARITY_TOLERANCE
+
+
+@needs_node
+def test_reexport_keeps_the_manifest_and_changes_only_what_is_asked(tmp_path):
+    from nestar.few_step_head import FewStepConfig, FewStepHead
+    from reexport import reexport
+
+    ckpt = str(tmp_path / "tiny.pt")
+    tiny_checkpoint(ckpt)
+    state = checkpoint.load(ckpt)
+    model = checkpoint.load_model(ckpt)
+    few = str(tmp_path / "few_step.pt")
+    checkpoint.save_few_step(few, FewStepConfig(), [FewStepHead.from_teacher(h) for h in model.heads], state, 3, 1.0)
+    out = tmp_path / "model"
+    export.export(ckpt, str(out), SimpleNamespace(id="t", title="T", description="d", quality={"note": "kept"},
+                                                  defaults={"ode_steps": 8, "guidance": 2.0}, few_step=few), CLASSES)
+    (out / "MODEL_CARD.md").write_text("card")
+    before = json.loads((out / "manifest.json").read_text())
+    assert before["few_step"]["evaluations"] == 2
+
+    written = reexport(str(out), ckpt, few_step=few, evaluations=(2, 1), classes=CLASSES)
+    after = json.loads((out / "manifest.json").read_text())
+    assert written == after and after["few_step"]["evaluations"] == [2, 1]
+    for key in ("id", "title", "description", "quality", "sampling", "modules"):
+        assert after[key] == before[key], key
+    assert (out / "MODEL_CARD.md").read_text() == "card" and not (tmp_path / "model.reexport").exists()
+    for name, entry in after["files"].items():
+        assert entry == export.file_entry(str(out / name))
+
+    other = str(tmp_path / "other.pt")  # another model's checkpoint: refused, the folder untouched
+    torch.save({**state, "model_config": {**state["model_config"], "flow_width": 32}}, other)
+    with pytest.raises(SystemExit, match="not an export of"):
+        reexport(str(out), other, few_step=few, classes=CLASSES)
+    with pytest.raises(SystemExit, match="has a few-step sampler"):
+        reexport(str(out), ckpt, classes=CLASSES)
+    assert json.loads((out / "manifest.json").read_text()) == after
