@@ -28,7 +28,7 @@ from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE
                                 PREVIEW_DECODER_DYNAMIC_AXES, PREVIEW_DECODER_FILE, PREVIEW_DECODER_INPUTS,
                                 PREVIEW_DECODER_OUTPUTS, BackboneStep, example_backbone_inputs)
 from nestar import preview_decoder as preview  # noqa: E402
-from nestar.few_step_head import FewStepConfig, FewStepSampler, parse_evaluations  # noqa: E402
+from nestar.few_step_head import FewStepSampler, parse_evaluations  # noqa: E402
 from nestar.tokenizer import ExportedDecoder  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
@@ -256,11 +256,7 @@ def export(checkpoint_path, out_dir, args, classes=None):
     cases = parity_cases(model, g)
     few_state = None
     if getattr(args, "few_step", None):
-        few_state = checkpoint.attach_few_step(model, state, args.few_step)
-        if getattr(args, "evaluations", None) is not None:  # another K is a re-export, not a retraining
-            model.few_step_config = FewStepConfig.from_dict({**model.few_step_config.to_dict(),
-                                                             "evaluations": args.evaluations})
-            model.few_step_config.check_modules(len(model.backbones))
+        few_state = checkpoint.attach_few_step(model, state, args.few_step, getattr(args, "evaluations", None))
         for k, (net, head) in enumerate(zip(model.backbones, model.few_step_heads)):
             name = f"module{k + 1}.fewstep.onnx"
             example = (torch.randn(3, net.width), torch.randn(3, cfg.token_dim), torch.full((3, 1), 3.0))

@@ -205,7 +205,7 @@ def main():
     if few and not args.few_step:
         raise SystemExit(f"{args.model_dir} has a few-step sampler: pass --few-step <few_step.pt> (models/distill.py)")
     if few:
-        checkpoint.attach_few_step(model, state, args.few_step)
+        checkpoint.attach_few_step(model, state, args.few_step, few["evaluations"])  # the K the page runs
     preview_decoder = None
     if manifest["tokens"].get("preview") == "preview_decoder":
         if not args.preview_decoder:

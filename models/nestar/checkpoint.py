@@ -117,15 +117,17 @@ def load_few_step(path: str, generator_state: dict) -> dict:
     return state
 
 
-def attach_few_step(model: NestAR, generator_state: dict, path: str) -> dict:
+def attach_few_step(model: NestAR, generator_state: dict, path: str, evaluations=None) -> dict:
     """Loads models/distill.py's heads into model.few_step_heads (eval mode) after checking that they were distilled
-    from this generator; returns the file's state."""
+    from this generator; returns the file's state. `evaluations`: K (or K per module) to run instead of the file's,
+    e.g. the K a manifest names (another K is a re-export, not a retraining)."""
     state = load_few_step(path, generator_state)
     cfg = model.config
     heads = torch.nn.ModuleList(FewStepHead(cfg.token_dim, w, cfg.flow_width, cfg.flow_depth) for w in cfg.module_widths)
     for head, weights in zip(heads, state["heads"]):
         head.load_state_dict(weights)
-    few_config = FewStepConfig.from_dict(state["config"])
+    few_config = FewStepConfig.from_dict(
+        state["config"] if evaluations is None else {**state["config"], "evaluations": evaluations})
     few_config.check_modules(len(heads))
     model.few_step_heads, model.few_step_config = heads.eval(), few_config
     return state

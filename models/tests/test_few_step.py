@@ -171,6 +171,8 @@ def test_each_module_runs_its_own_number_of_evaluations(tmp_path):
     finally:
         sampler.few_step_sample = original
     assert seen == [2] * len(model.schedule[0]) + [1] * len(model.schedule[1])  # one call per step, K of its module
+    checkpoint.attach_few_step(model, state, path, evaluations=4)  # the K a manifest names wins over the file's
+    assert model.few_step_config.evaluations == 4
     with pytest.raises(ValueError, match="name 3 modules"):
         checkpoint.save_few_step(path, FewStepConfig(evaluations=(2, 2, 1)), heads, state, 0, 0.0)
         checkpoint.attach_few_step(model, state, path)
