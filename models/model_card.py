@@ -151,11 +151,11 @@ def evaluations_of(few: dict, modules: int) -> list:
 
 
 def evaluations_text(few: dict) -> str:
-    """"2 head evaluations per token", or per module ("2, 2 and 1 head evaluations per token, by module")."""
+    """"2 head evaluations per token", or per module ("2, 2 and 1 ..., by module from coarse to fine")."""
     k = few["evaluations"]
     if not isinstance(k, list):
         return f"{k} head evaluations per token"
-    return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token (by module, coarse to fine)"
+    return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token, by module from coarse to fine"
 
 
 def few_step_section(few: dict, modules: int) -> list:

@@ -57,12 +57,21 @@ def test_coarse_guidance_reaches_the_first_module_only(solver, coarse):
     rows, few_step_w = {}, {}
     hooks = [net.register_forward_pre_hook(lambda m, args, k=k: rows.setdefault(k, set()).add(args[0].shape[0]))
              for k, net in enumerate(model.backbones)]
-    hooks += [head.register_forward_pre_hook(lambda m, args, k=k: few_step_w.setdefault(k, set()).update(
-        args[4].flatten().tolist())) for k, head in enumerate(model.few_step_heads)]
+
+    def recording(k, condition):  # the sampler gives a token's guidance to the head once, with its z
+        def token_condition(z, w):
+            few_step_w.setdefault(k, set()).update(w.flatten().tolist())
+            return condition(z, w)
+        return token_condition
+
+    for k, head in enumerate(model.few_step_heads):
+        head.token_condition = recording(k, head.token_condition)
     settings = SamplingSettings(ode_steps=2, solver=solver, guidance=fine, coarse_guidance=coarse)
     mixed, _ = tokens_by_module(model, settings)
     for h in hooks:
         h.remove()
+    for head in model.few_step_heads:
+        del head.token_condition
     if solver == "few_step":
         assert rows == {0: {2}, 1: {2}} and few_step_w == {0: {coarse}, 1: {fine}}
     else:
