@@ -312,7 +312,9 @@ def markdown(results: dict) -> str:
                   "evaluations per token, guidance included: 16 Heun steps = 32, doubled by guidance = 64):", "",
                   *table_head(("model", "sampler", "evals / token"), ("FID vs ODE", "s / image"))]
         for r in results["fast_path"]:
-            for label, evals, m in ((f"few-step (K = {r['evaluations']})", r["evaluations"], r["fast"]),
+            k = r["evaluations"]  # one K, or K per module (shown coarse to fine: 2/2/1)
+            k = "/".join(map(str, k)) if isinstance(k, list) else str(k)
+            for label, evals, m in ((f"few-step (K = {k})", k, r["fast"]),
                                     ("16 Heun steps", 64, r["ode"])):
                 lines.append(f"| {r['name']} | {label} | {evals} | {metric_cells(m, floor)} | "
                              f"{m['fid'] / r['ode']['fid']:.2f}x | {m['seconds_per_image']:.3f} |")
