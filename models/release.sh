@@ -6,8 +6,9 @@
 #     ID     the page's model id (public/models/ID), e.g. emoji64-nestar
 #
 #   snap     freezes RUN's checkpoint, log and sample grids in RUN-snap (all later stages read the snapshot)
-#   score    quick_score (350 samples, PyTorch sampler) of the shipped checkpoint next to the snapshot: ship only if
-#            the snapshot is better (runs/release-ID/score.json)
+#   score    quick_score (700 samples, PyTorch sampler, 16 Heun steps at the shipped manifest's guidance and
+#            temperature: the page's settings, not quick_score's own) of the shipped checkpoint next to the snapshot:
+#            ship only if the snapshot is better (runs/release-ID/score.json)
 #   preview  the preview decoder of the snapshot's tokenizer (latent models): the kept one
 #            (models/checkpoints/ID.preview_decoder.pt) when it was trained for this tokenizer, else 10 minutes of training
 #   export   ONNX of the snapshot into runs/release-ID/stage, with the shipped model's description and defaults
@@ -22,7 +23,7 @@
 #            git keeps the shipped run, and train.py resumes from it
 #   ship     all of the above in order, from a fresh runs/release-ID (a few-step or preview decoder file left there
 #            for another model would be refused), stopping after score unless the snapshot's quick FID is lower;
-#            about 80 minutes on 2 cores with DISTILL_MINUTES 40 (stop train.py first: both would share the cores)
+#            about 90 minutes on 2 cores with DISTILL_MINUTES 40 (stop train.py first: both would share the cores)
 #
 # Then: npm run eval (rewrites the quality in README and manifest), models/eval/preview_error.py, node
 # bench/versions.mjs, npm test.
@@ -63,7 +64,10 @@ case $STAGE in
       "$SNAP/checkpoint.pt"
     ;;
   score)
-    $PY models/eval/quick_score.py "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt" --samples 350 --out "$WORK/score.json"
+    # At the page's guidance: in session 13 a snapshot that won at quick_score's guidance 4 / temperature 0.8 (350
+    # samples) lost at the page's settings (2,000 samples, 16 Heun steps: FID 2.78 vs 2.50).
+    $PY models/eval/quick_score.py "models/checkpoints/$ID.pt" "$SNAP/checkpoint.pt" --samples 700 --out "$WORK/score.json" \
+      --settings "$(manifest_field "dict(m['sampling']['defaults'], solver='heun', ode_steps=16)" json)"
     ;;
   preview)
     KEPT=models/checkpoints/$ID.preview_decoder.pt
