@@ -169,8 +169,7 @@ def main():
     fast_steps = []
     fast_final = sample(model, REFERENCE["class_index"], REFERENCE["seed"], fast, REFERENCE["batch"],
                         lambda k, j, noise, x: fast_steps.append(x.flatten().tolist()))
-    evaluations = [model.few_step_config.evaluations_of(k) for k in range(len(model.backbones))]
-    reference["few_step"] = {"solver": "few_step", "evaluations": evaluations,
+    reference["few_step"] = {"solver": "few_step", "evaluations": model.few_step_config.per_module(len(model.backbones)),
                              "step_tokens": fast_steps, "final_tokens": [t.flatten().tolist() for t in fast_final]}
     # Guidance per module: w = 1 in module 1 runs it undoubled on the ODE path while module 2 is doubled.
     coarse = {"coarse_guidance": 1.0}

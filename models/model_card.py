@@ -144,12 +144,6 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
     ]
 
 
-def evaluations_of(few: dict, modules: int) -> list:
-    """K per module of a manifest's `few_step` (one number for every module, or a list)."""
-    k = few["evaluations"]
-    return list(k) if isinstance(k, list) else [k] * modules
-
-
 def evaluations_text(few: dict) -> str:
     """"2 head evaluations per token", or per module ("2, 2 and 1 ..., by module from coarse to fine")."""
     k = few["evaluations"]
@@ -158,11 +152,11 @@ def evaluations_text(few: dict) -> str:
     return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token, by module from coarse to fine"
 
 
-def few_step_section(few: dict, modules: int) -> list:
-    """The distilled few-step sampler: what it is, what it was trained for, and how close it lands to its ODE."""
+def few_step_section(few: dict, ks: list) -> list:
+    """The distilled few-step sampler: what it is, what it was trained for, and how close it lands to its ODE.
+    `ks`: K per module."""
     d = few["distillation"]
     errors = d.get("endpoint_error") or []
-    ks = evaluations_of(few, modules)
     w = d.get("warm_start")
     warm = (f", starting from the heads distilled for the step-{w['teacher_step']:,} generator ({w['steps']:,} steps, "
             f"{w['elapsed_s'] / 3600:.2f} h) instead of from its flow heads" if w else "")
@@ -287,7 +281,7 @@ def main():
         "| module | steps | tokens per step | width x depth | parameters |", "|---|---|---|---|---|",
         *[f"| {m['name']} | {len(m['steps'])} | {len(m['steps'][0]['query_cells'])} | {m['width']} x {m['depth']} | "
           f"{m['parameters']:,} |" for m in manifest["modules"]], "",
-        *(few_step_section(few, len(manifest['modules'])) if few else []),
+        *(few_step_section(few, model.few_step_config.per_module(len(manifest["modules"]))) if few else []),
         "## Training", "",
         f"{tr['steps']} steps of batch {state['train_config']['batch_size']} ({tr['samples_seen']:,} samples, "
         f"{tr['samples_seen'] / n_train:.1f} epochs) in {tr['hours']:.2f} h on {hardware_text(tr['hardware'])}; AdamW "

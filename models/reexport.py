@@ -42,7 +42,7 @@ def reexport(folder: str, checkpoint_path: str, few_step=None, preview_decoder=N
     if evaluations is not None and not few_step:
         raise SystemExit("--evaluations needs --few-step")
     if evaluations is None and few:
-        evaluations = tuple(few["evaluations"]) if isinstance(few["evaluations"], list) else few["evaluations"]
+        evaluations = few["evaluations"]  # one K or a list: FewStepConfig takes either
 
     staged = folder + ".reexport"
     shutil.rmtree(staged, ignore_errors=True)

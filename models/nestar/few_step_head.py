@@ -44,6 +44,10 @@ class FewStepConfig:
         """K of module `module`'s exported sampler."""
         return self.evaluations[module] if isinstance(self.evaluations, tuple) else self.evaluations
 
+    def per_module(self, modules: int) -> list:
+        """K of each of the model's `modules` samplers, coarse to fine."""
+        return [self.evaluations_of(k) for k in range(modules)]
+
     def check_modules(self, modules: int):
         if isinstance(self.evaluations, tuple) and len(self.evaluations) != modules:
             raise ValueError(f"evaluations {list(self.evaluations)} name {len(self.evaluations)} modules; the model "
