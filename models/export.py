@@ -151,7 +151,7 @@ def tokens_entry(cfg, state, preview_state=None):
                 "preview_pixels_per_latent": preview_state["config"]["pixels_per_latent"]}
     tokenizer = {"config": tok["config"], "parameters": tok["params"], "steps": tok["step"],
                  "hours": round(tok["elapsed_s"] / 3600, 3), "hardware": tok.get("hardware"), "metrics": tok.get("metrics"),
-                 "encoder_frozen_at": tok.get("encoder_frozen_at")}
+                 "encoder_frozen_at": tok.get("encoder_frozen_at"), "adversarial": tok.get("adversarial")}
     if preview_state is not None:
         tokenizer["preview_decoder"] = {"config": preview_state["config"], "metrics": preview_state["metrics"]}
     return {"layout": "latent", **common, "decoder": DECODER_FILE, **rule, "tokenizer": tokenizer}

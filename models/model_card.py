@@ -120,6 +120,11 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
     frozen = (f" After step {tok['encoder_frozen_at']:,} only the decoder trained (`train_tokenizer.py "
               "--decoder-only`): the encoder and the latent normalisation stayed frozen, so the latents the generator "
               "models did not change, only how sharply they decode." if tok.get("encoder_frozen_at") is not None else "")
+    adversarial = tok.get("adversarial")
+    if adversarial:
+        frozen += (f" From step {adversarial['from_step']:,} the decoder also trained against a patch discriminator on "
+                   f"the full reconstruction (`--adversarial {adversarial['weight']:g}`: hinge loss, scaled by VQGAN's "
+                   "adaptive weight), for sharper edges than L1 + MSE alone give.")
     q = manifest.get("quality") or {}
     ceiling = (f" Reconstruction FID in the evaluation's feature space: {q['tokenizer_fid']:.2f} (real floor "
                f"{q['fid_floor']:.2f}), the ceiling of the generator." if "tokenizer_fid" in q else "")

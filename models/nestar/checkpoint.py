@@ -54,7 +54,8 @@ def load_model(path: str, weights: str = "ema") -> NestAR:
 def tokenizer_entry(path: str) -> dict:
     """What a latent generator's checkpoint stores of its tokenizer (from models/train_tokenizer.py's file):
     the config, the weights (latent normalisation included) and how it was trained (encoder_frozen_at: the step
-    after which only the decoder trained, train_tokenizer.py --decoder-only)."""
+    after which only the decoder trained, train_tokenizer.py --decoder-only; adversarial: train_tokenizer.py
+    --adversarial's weight and first step)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"no tokenizer at {path}: train one with models/train_tokenizer.py")
     state = torch.load(path, map_location="cpu")
@@ -67,7 +68,16 @@ def tokenizer_entry(path: str) -> dict:
             metrics = json.load(f)
     return {"config": state["config"], "model": state["model"], "step": state["step"],
             "elapsed_s": state["elapsed_s"], "params": state["params"], "hardware": state.get("hardware"),
-            "metrics": metrics, "encoder_frozen_at": state.get("encoder_frozen_at")}
+            "metrics": metrics, "encoder_frozen_at": state.get("encoder_frozen_at"),
+            "adversarial": adversarial_summary(state.get("adversary"))}
+
+
+def adversarial_summary(adversary_state):
+    """What a checkpoint keeps of a tokenizer's adversarial training (train_tokenizer.py --adversarial): its weight and
+    the step it started at, without the discriminator (which only training needs); None when it had none."""
+    if not adversary_state:
+        return None
+    return {"weight": adversary_state["weight"], "from_step": adversary_state["started_at"]}
 
 
 def tokenizer_of(state: dict):

@@ -101,6 +101,11 @@ class Decoder(nn.Module):
         self.stage1 = nn.Sequential(*[ResBlock(w1) for _ in range(cfg.blocks_per_stage)])
         self.out = nn.Sequential(nn.GroupNorm(8, w1), nn.SiLU(), nn.Conv2d(w1, 3 * 16, 1), nn.PixelShuffle(4))
 
+    @property
+    def last_layer_weight(self):
+        """The weight of the conv that makes the pixels (where an adversarial loss's adaptive weight is measured)."""
+        return self.out[2].weight
+
     def forward(self, z_BCGG):
         """Latents [B, C, G, G] -> images [B, 3, H, W] in the normalised range of the training target (about -1..1)."""
         return self.out(self.stage1(self.up(self.stage2(self.inp(z_BCGG)))))
@@ -147,6 +152,10 @@ class NestedTokenizer(nn.Module):
         """Training losses on images in [-1, 1]: dict of the full reconstruction, each coarse scale and the
         latent penalty; 'total' is what is minimised. train_encoder=False computes the latents without a graph
         (decoder fine-tuning: the latent space, which a generator may already model, stays exactly as it is)."""
+        return self.losses_and_reconstruction(x_BCHW, generator, train_encoder)[0]
+
+    def losses_and_reconstruction(self, x_BCHW, generator=None, train_encoder: bool = True):
+        """(losses, the full-grid reconstruction in its graph): what an adversarial loss on the decoder judges."""
         cfg = self.config
         with torch.set_grad_enabled(train_encoder and torch.is_grad_enabled()):
             z = self.encoder(x_BCHW)
@@ -165,7 +174,7 @@ class NestedTokenizer(nn.Module):
             total = total + cfg.prefix_weight * out[f"scale{s}"]
         out["latent_l2"] = z.pow(2).mean()
         out["total"] = total + cfg.latent_l2 * out["latent_l2"]
-        return out
+        return out, rec
 
     @torch.no_grad()
     def normalise_from(self, images_BCHW, batch: int = 256):
