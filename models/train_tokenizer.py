@@ -16,11 +16,12 @@ frozen (from then on for good: the file records the step): the latents stay bit 
 generator trained on them keeps working and only its pictures get sharper. models/eval/tokenizer_fid.py scores the
 result; models/replace_decoder.py puts it into the generator's checkpoint.
 
-  /usr/bin/python3 models/train_tokenizer.py --out runs/tokenizer64-dec --decoder-only --minutes 70 --lr 2e-4 --adversarial 0.5
+  /usr/bin/python3 models/train_tokenizer.py --out runs/tokenizer64-dec --decoder-only --minutes 6 --lr 2e-4 --adversarial 0.5
 
 --adversarial adds a patch discriminator (nestar/adversarial.py) on the full reconstruction: L1 + MSE alone make a
 decoder draw the mean of what a latent could be, which is blurry. The file keeps the discriminator, so a resumed run
-goes on adversarially.
+goes on adversarially. Keep it short and score each snapshot with tokenizer_fid.py: on v3's decoder 430 steps gained
+(reconstruction FID 2.21 -> 2.11) and longer runs lost it again as the discriminator won (2.23 after 2,430).
 """
 import argparse
 import json
