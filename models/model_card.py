@@ -117,14 +117,15 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
     grids = {f"psnr_scale{s}": f"{1 << s}x{1 << s}" for s in range(1, cfg.num_scales + 1)}
     psnr = "; ".join(f"{grids[k]}: {m[k]:.1f} dB against its blurred target, {m[k + '_vs_image']:.1f} dB against the image"
                      for k in scales)
-    frozen = (f" After step {tok['encoder_frozen_at']:,} only the decoder trained (`train_tokenizer.py "
-              "--decoder-only`): the encoder and the latent normalisation stayed frozen, so the latents the generator "
-              "models did not change, only how sharply they decode." if tok.get("encoder_frozen_at") is not None else "")
+    decoder_training = (f" After step {tok['encoder_frozen_at']:,} only the decoder trained (`train_tokenizer.py "
+                        "--decoder-only`): the encoder and the latent normalisation stayed frozen, so the latents the "
+                        "generator models did not change, only how sharply they decode."
+                        if tok.get("encoder_frozen_at") is not None else "")
     adversarial = tok.get("adversarial")
     if adversarial:
-        frozen += (f" From step {adversarial['from_step']:,} the decoder also trained against a patch discriminator on "
-                   f"the full reconstruction (`--adversarial {adversarial['weight']:g}`: hinge loss, scaled by VQGAN's "
-                   "adaptive weight), for sharper edges than L1 + MSE alone give.")
+        decoder_training += (f" From step {adversarial['from_step']:,} the decoder also trained against a patch "
+                             f"discriminator on the full reconstruction (`--adversarial {adversarial['weight']:g}`: hinge "
+                             "loss, scaled by VQGAN's adaptive weight), for sharper edges than L1 + MSE alone give.")
     q = manifest.get("quality") or {}
     ceiling = (f" Reconstruction FID in the evaluation's feature space: {q['tokenizer_fid']:.2f} (real floor "
                f"{q['fid_floor']:.2f}), the ceiling of the generator." if "tokenizer_fid" in q else "")
@@ -140,7 +141,7 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
         *(preview_decoder_lines(tok["preview_decoder"], manifest["tokens"], tokenizer, preview_decoder)
           if preview_decoder is not None else []),
         f"Trained on the training split only: {tok['steps']:,} steps of batch 32 in {tok['hours']:.2f} h on "
-        f"{hardware_text(tok['hardware'])}, random shifts of up to 4 px (white fill).{frozen}", "",
+        f"{hardware_text(tok['hardware'])}, random shifts of up to 4 px (white fill).{decoder_training}", "",
         f"Held-out PSNR: {psnr}.{ceiling}", "",
         "![reconstructions](reconstructions.png)", "",
         "Held-out images (row 1); the decoder's output from the 2x2 and 4x4 sub-grids and the full grid (rows 2-4).",
