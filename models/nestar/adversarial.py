@@ -75,7 +75,7 @@ class Adversary:
 
     def state_dict(self) -> dict:
         return {"model": self.discriminator.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "weight": self.weight, "warmup": self.warmup, "started_at": self.started_at}
+                "weight": self.weight, "started_at": self.started_at}
 
     def load_state_dict(self, state: dict):
         self.discriminator.load_state_dict(state["model"])
