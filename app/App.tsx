@@ -280,7 +280,7 @@ export function App() {
   }, [link, run.status]);
 
   return (
-    <div className="app" data-model-id={state.modelId ?? ''} data-load={state.load.status}>
+    <div className="app" data-model-id={state.modelId ?? ''} data-load={state.load.status} data-run={run.status}>
       <Header
         modelId={state.modelId}
         runtime={state.runtime}

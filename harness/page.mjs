@@ -77,12 +77,13 @@ export async function recordFrames(page) {
           }
         }
       }
-      // A keyframe animation that started before the first preview (a pulse, a spinner) fires no start event
-      // afterwards: when recordRunAnimations is on, each new frame also lists those still running. (Transitions the
-      // click itself started, hover and focus colours, end on their own; one that starts later is caught as it starts.)
-      if (Array.isArray(w.__e2eAnimations) && document.querySelector('[data-testid="scale-frame"]')) {
+      // An animation or transition that started before the run did (a pulse, a spinner, the click's own hover or
+      // press colours) fires no start event afterwards: when recordRunAnimations is on, each new frame also lists
+      // those still running.
+      const running = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'running';
+      if (Array.isArray(w.__e2eAnimations) && running && document.querySelector('[data-testid="scale-frame"]')) {
         for (const a of document.getAnimations()) {
-          const name = /** @type {any} */ (a).animationName;
+          const name = /** @type {any} */ (a).animationName ?? /** @type {any} */ (a).transitionProperty;
           if (a.playState !== 'running' || !name) continue;
           const el = /** @type {any} */ (a.effect)?.target;
           w.__e2eAnimations.push(`running ${name} on ${el ? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}` : '?'}`);
@@ -94,9 +95,10 @@ export async function recordFrames(page) {
 }
 
 /**
- * Records every CSS animation and transition that starts while a run is going on and at least one scale has been
- * shown, and (through recordFrames' observer) every keyframe animation still running when a scale appears (the page
- * animates nothing then: app/styles.css, "Nothing animates while a run is going on").
+ * Records every CSS transition that starts while a run is going on (its start included: the controls change then),
+ * every keyframe animation that starts once a scale has been shown (before, a spinner may say that a slow first step
+ * is under way), and (through recordFrames' observer) every animation or transition still running when a scale
+ * appears (the page animates nothing then: app/styles.css, "Nothing animates while a run is going on").
  */
 export async function recordRunAnimations(page) {
   await page.evaluate(() => {
@@ -105,8 +107,11 @@ export async function recordRunAnimations(page) {
     if (w.__e2eAnimationListener) return;
     w.__e2eAnimationListener = (/** @type {any} */ e) => {
       const running = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'running';
-      if (!running || !document.querySelector('[data-testid="scale-frame"]')) return;
+      if (!running || (e.type === 'animationstart' && !document.querySelector('[data-testid="scale-frame"]'))) return;
       const el = /** @type {Element} */ (e.target);
+      // A transition set off just before the run (the click's press, the pointer leaving an input) is reported only
+      // at the next frame, when the run has started and cancelled it: only one that still runs counts.
+      if (e.type === 'transitionrun' && !el.getAnimations().some((a) => /** @type {any} */ (a).transitionProperty === e.propertyName && a.playState === 'running')) return;
       w.__e2eAnimations.push(`${e.type} ${e.animationName ?? e.propertyName} on ${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`);
     };
     document.addEventListener('animationstart', w.__e2eAnimationListener, true);

@@ -3,7 +3,15 @@ import type { ModelInfo } from '../../src/types';
 import { formatBytes, gridLabel } from '../format';
 import { newestImage } from '../images';
 import type { RunState } from '../studioState';
+import { useDelayedFlag } from '../useDelayedFlag';
 import { ImageCanvas } from './ImageCanvas';
+
+/**
+ * The spinner waits this long for the first preview: most runs show one within ~20 ms, and a spinner drawn for a few
+ * frames would be a flash, each of its frames a repaint on the generator's CPU; a slow start (heads downloading, a
+ * WebGPU compile) still gets it.
+ */
+const SPINNER_AFTER_MS = 300;
 
 interface Props {
   info: ModelInfo;
@@ -22,6 +30,7 @@ export function PreviewCanvas({ info, run, selected, caption }: Props) {
   const last = run.frames[run.frames.length - 1];
   const grid = run.final ? info.grid : last?.grid;
   const progress = last ? last.stepsDone / last.stepsTotal : 0;
+  const slowStart = useDelayedFlag(run.status === 'running' && !last, SPINNER_AFTER_MS);
   return (
     <figure className="stage" data-status={run.status}>
       <div className="stage-frame">
@@ -44,7 +53,7 @@ export function PreviewCanvas({ info, run, selected, caption }: Props) {
         {run.status === 'running' && (
           <div className="stage-chip" aria-live="polite">
             {/* Until the first preview (heads downloading, a slow first step); then the previews show the progress. */}
-            {!last && <span className="spinner spinner-small" aria-hidden="true" />}
+            {slowStart && <span className="spinner spinner-small" aria-hidden="true" />}
             {last ? `Scale ${last.scale}/${info.scales.length} · ${gridLabel(last.grid)}` : run.heads ? headsLabel(run.heads) : 'Starting…'}
           </div>
         )}
