@@ -93,18 +93,21 @@ def distillation_loss(student: FewStepHead, batch: dict, config: FewStepConfig, 
 
 
 def distillation_step(students, teachers, pool, config: FewStepConfig, optimizer, rows: int, updates: int,
-                      default_guidance, default_temperature: float, generator):
-    """One batch of fresh teacher targets per module, then `updates` optimizer steps on all modules' summed loss.
+                      default_guidance, default_temperature: float, generator, modules=None):
+    """One batch of fresh teacher targets per trained module, then `updates` optimizer steps on their summed loss.
     `default_guidance`: one number, or one per module (the defaults' guidance per module, docs/contract.md).
-    Returns the last update's loss per module and its per-K parts."""
+    `modules`: the indices of the modules to train (default all); the other heads get no gradient, so the optimizer
+    leaves them as they are. Returns the last update's loss per trained module and its per-K parts."""
+    modules = list(range(len(teachers))) if modules is None else list(modules)
     per_module = default_guidance if isinstance(default_guidance, (list, tuple)) else [default_guidance] * len(teachers)
-    batches = []
-    for teacher, (zc, zu), w in zip(teachers, pool, per_module):
+    batches = {}
+    for k in modules:
+        zc, zu = pool[k]
         idx = torch.randint(0, len(zc), (rows,), generator=generator)
-        batches.append(distillation_targets(teacher, zc[idx], zu[idx], config, w, default_temperature, generator))
+        batches[k] = distillation_targets(teachers[k], zc[idx], zu[idx], config, per_module[k], default_temperature,
+                                          generator)
     for _ in range(updates):
-        results = [distillation_loss(student, batch, config, config.evaluations_of(k))
-                   for k, (student, batch) in enumerate(zip(students, batches))]
+        results = [distillation_loss(students[k], batches[k], config, config.evaluations_of(k)) for k in modules]
         optimizer.zero_grad(set_to_none=True)
         sum(loss for loss, _ in results).backward()
         torch.nn.utils.clip_grad_norm_(students.parameters(), 1.0)

@@ -142,6 +142,33 @@ def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
     assert seen[2:] == [5.0, 5.0]  # one number: every module
 
 
+def test_only_the_chosen_modules_train(monkeypatch):
+    import nestar.distillation as distillation
+    from distill import trained_modules
+
+    model = tiny_model()
+    cfg = FewStepConfig(guidance=(1.0, 10.0))
+    tokens, labels = torch.randn(16, model.config.num_tokens, model.config.token_dim), torch.randint(0, 70, (16,))
+    pool = condition_pool(model, tokens, labels)
+    students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
+    for p in students.parameters():  # the new inputs' MLPs start at zero: make every weight get a gradient
+        p.data.add_(0.01 * torch.randn_like(p))
+    before = [{k: v.clone() for k, v in s.state_dict().items()} for s in students]
+    seen, real = [], distillation.distillation_targets
+    monkeypatch.setattr(distillation, "distillation_targets", lambda t, zc, zu, c, w, *rest: seen.append(w) or real(
+        t, zc, zu, c, w, *rest))
+    opt = torch.optim.AdamW(students.parameters(), lr=1e-3, weight_decay=0.0)
+    losses, _ = distillation_step(students, model.heads, pool, cfg, opt, 8, 2, [3.0, 8.0], 1.0,
+                                  torch.Generator().manual_seed(0), trained_modules("2", 2))
+    assert len(losses) == 1 and seen == [8.0]  # module 2's batch alone, at its own guidance
+    assert all(torch.equal(v, students[0].state_dict()[k]) for k, v in before[0].items())
+    assert any(not torch.equal(v, students[1].state_dict()[k]) for k, v in before[1].items())
+    assert trained_modules(None, 3) == [0, 1, 2] and trained_modules("3,1", 3) == [0, 2]
+    for bad in ("0", "4", "x", ""):
+        with pytest.raises(SystemExit, match="--modules"):
+            trained_modules(bad, 3)
+
+
 def test_each_module_runs_its_own_number_of_evaluations(tmp_path):
     assert (parse_evaluations("2"), parse_evaluations("2,1")) == (2, (2, 1))
     cfg = FewStepConfig(evaluations=[2, 1])  # as read back from a saved file: a list
