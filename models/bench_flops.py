@@ -111,9 +111,11 @@ class GraphCounter:
         return matmul_flops(self._model(self.manifest["modules"][module]["flow_head"]), {"rows": rows}, rows=rows)
 
     @lru_cache(maxsize=None)
-    def few_step(self, module: int, rows: int) -> int:
-        """One call of the module's few-step sampler graph (all K head evaluations inside), like the flow head row-wise."""
-        return matmul_flops(self._model(self.manifest["modules"][module]["few_step"]), {"rows": rows}, rows=rows)
+    def few_step(self, module: int, rows: int, guided: bool = False) -> int:
+        """One call of the module's few-step sampler graph (all K head evaluations inside), like the flow head row-wise;
+        `guided`: the graph runs the guided ODE, its head on twice the rows (docs/contract.md, "Few-step sampler")."""
+        return matmul_flops(self._model(self.manifest["modules"][module]["few_step"]),
+                            {"rows": rows, "z_rows": 2 * rows}, rows=2 * rows if guided else rows)
 
 
 def evaluations_per_step(ode_steps: int, solver: str) -> int:
@@ -128,13 +130,18 @@ def generation_cost(counter: GraphCounter, batch: int, ode_steps: int, solver: s
     few_step = solver == "few_step"
     rows = batch * (2 if guidance != 1 and not few_step else 1)
     evals = 1 if few_step else evaluations_per_step(ode_steps, solver)
+    modules = counter.manifest["modules"]
+    per_module = counter.manifest["few_step"]["evaluations"] if few_step else None
     per_step = []
-    for k, mod in enumerate(counter.manifest["modules"]):
+    for k, mod in enumerate(modules):
+        # A few-step module that runs the guided ODE in its one call takes the doubled batch in its backbone too.
+        guided = few_step and isinstance(per_module, list) and isinstance(per_module[k], dict)  # {solver, steps}
+        module_rows = 2 * batch if guided else rows
         past = 0
         for step in mod["steps"]:
             lc, lq = len(step["content_cells"]), len(step["query_cells"])
-            backbone = counter.backbone(k, rows, past, lc, lq)
-            flow = counter.few_step(k, rows * lq) if few_step else evals * counter.flow(k, rows * lq)
+            backbone = counter.backbone(k, module_rows, past, lc, lq)
+            flow = counter.few_step(k, batch * lq, guided) if few_step else evals * counter.flow(k, rows * lq)
             per_step.append({"module": k, "past": past, "content": lc, "query": lq, "backbone_flops": backbone,
                              "flow_flops": flow})
             past += lc

@@ -52,9 +52,11 @@ def parse_args():
                    "models/checkpoints/<id>.few_step.pt): a new run starts from its heads instead of the teacher's "
                    "when they land closer to the reference; ignored, with a message, when the architecture differs "
                    "or the run resumes")
-    p.add_argument("--evaluations", type=parse_evaluations, default=2, metavar="K or K1,K2,...",
+    p.add_argument("--evaluations", type=parse_evaluations, default=2, metavar="K or K1,K2,... (Ki or heunS/eulerS)",
                    help="head evaluations per token of the exported sampler: one K for every module or one per module "
-                        "(e.g. 2,2,1: the last module holds most tokens, and its heads land closest to the reference)")
+                        "(e.g. 2,2,1: the last module holds most tokens, and its heads land closest to the reference); "
+                        "a module may run the guided ODE of its own flow head instead (heun3,2,1: 3 Heun steps in the "
+                        "first; docs/contract.md, \"Few-step sampler\")")
     p.add_argument("--modules", default=None, metavar="M1,M2,...",
                    help="train only these modules' heads (1 = the coarsest; default all): the others stay exactly as "
                    "they are, and the listed ones get all of the run's teacher trajectories. v3's few-step FID gap to "

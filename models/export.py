@@ -24,11 +24,13 @@ from nestar.data import EmojiDataset  # noqa: E402
 from nestar.layout import expand_cells  # noqa: E402
 from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE_OUTPUTS, DECODER_DYNAMIC_AXES,  # noqa: E402
                                 DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, FEW_STEP_DYNAMIC_AXES, FEW_STEP_INPUTS,
+                                GUIDED_FEW_STEP_DYNAMIC_AXES,
                                 FEW_STEP_OUTPUTS, FLOW_DYNAMIC_AXES, FLOW_INPUTS, FLOW_OUTPUTS,
                                 PREVIEW_DECODER_DYNAMIC_AXES, PREVIEW_DECODER_FILE, PREVIEW_DECODER_INPUTS,
                                 PREVIEW_DECODER_OUTPUTS, BackboneStep, example_backbone_inputs)
 from nestar import preview_decoder as preview  # noqa: E402
-from nestar.few_step_head import FewStepSampler, parse_evaluations  # noqa: E402
+from nestar.few_step_head import FewStepSampler, ode_spec, parse_evaluations  # noqa: E402
+from nestar.ode import GuidedOdeSampler  # noqa: E402
 from nestar.tokenizer import ExportedDecoder  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
 
@@ -107,17 +109,28 @@ def parity_cases(model, generator):
     return cases
 
 
+def few_step_sampler(model, k: int):
+    """Module k's one-call sampler graph: the distilled head's K evaluations, or the guided ODE of its own flow head."""
+    spec = ode_spec(model.few_step_config.evaluations_of(k))
+    if spec is not None:
+        return GuidedOdeSampler(model.heads[k], spec["solver"], spec["steps"]).eval()
+    return FewStepSampler(model.few_step_heads[k], model.few_step_config.evaluations_of(k)).eval()
+
+
 def few_step_parity_cases(model, generator):
     """The one-call sampler graph against the PyTorch heads evaluated step by step (few_step_sample's loop)."""
     cases = []
     dim, fs = model.config.token_dim, model.few_step_config
     lo, hi = fs.guidance
-    for k, (net, head) in enumerate(zip(model.backbones, model.few_step_heads)):
+    for k, net in enumerate(model.backbones):
+        sampler = few_step_sampler(model, k)
+        # A guided-ODE module's z holds the conditional rows, then the unconditional ones.
+        z_rows = 2 if isinstance(sampler, GuidedOdeSampler) else 1
         for rows in (1, 6):
-            args = (torch.randn(rows, net.width, generator=generator), torch.randn(rows, dim, generator=generator),
+            args = (torch.randn(z_rows * rows, net.width, generator=generator), torch.randn(rows, dim, generator=generator),
                     lo + (hi - lo) * torch.rand(rows, 1, generator=generator))
             with torch.no_grad():
-                tokens = FewStepSampler(head, fs.evaluations_of(k))(*args)
+                tokens = sampler(*args)
             cases.append({"file": f"module{k + 1}.fewstep.onnx", "inputs": dict(zip(FEW_STEP_INPUTS, map(encode, args))),
                           "outputs": {"tokens": encode(tokens)}})
     return cases
@@ -257,11 +270,13 @@ def export(checkpoint_path, out_dir, args, classes=None):
     few_state = None
     if getattr(args, "few_step", None):
         few_state = checkpoint.attach_few_step(model, state, args.few_step, getattr(args, "evaluations", None))
-        for k, (net, head) in enumerate(zip(model.backbones, model.few_step_heads)):
+        for k, net in enumerate(model.backbones):
             name = f"module{k + 1}.fewstep.onnx"
-            example = (torch.randn(3, net.width), torch.randn(3, cfg.token_dim), torch.full((3, 1), 3.0))
-            export_graph(FewStepSampler(head, model.few_step_config.evaluations_of(k)).eval(), example,
-                         os.path.join(out_dir, name), FEW_STEP_INPUTS, FEW_STEP_OUTPUTS, FEW_STEP_DYNAMIC_AXES)
+            sampler = few_step_sampler(model, k)
+            guided = isinstance(sampler, GuidedOdeSampler)
+            example = (torch.randn(6 if guided else 3, net.width), torch.randn(3, cfg.token_dim), torch.full((3, 1), 3.0))
+            export_graph(sampler, example, os.path.join(out_dir, name), FEW_STEP_INPUTS, FEW_STEP_OUTPUTS,
+                         GUIDED_FEW_STEP_DYNAMIC_AXES if guided else FEW_STEP_DYNAMIC_AXES)
             files[name] = file_entry(os.path.join(out_dir, name))
         cases += few_step_parity_cases(model, g)
     elif getattr(args, "defaults", None) and args.defaults.get("solver") == "few_step":
@@ -318,7 +333,8 @@ def main():
     p.add_argument("--few-step", default=None, help="few-step heads of this checkpoint (models/distill.py): also "
                    "export the one-call few-step sampler graphs")
     p.add_argument("--evaluations", type=parse_evaluations, default=None, metavar="K or K1,K2,...",
-                   help="head evaluations per token of the few-step sampler graphs (default: the --few-step file's)")
+                   help="head evaluations per token of the few-step sampler graphs, or heunS for a module that runs "
+                   "the guided ODE in S steps (e.g. heun3,2,1; default: the --few-step file's)")
     p.add_argument("--preview-decoder", default=None, help="the preview decoder of this checkpoint's tokenizer "
                    "(models/train_preview_decoder.py): previews by the preview_decoder rule instead of expand_subgrid")
     args = p.parse_args()

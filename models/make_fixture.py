@@ -7,7 +7,7 @@ zero) on the emoji set, exported the same way as the flagship, then sampled by t
                the decoder and a preview decoder; its reference also holds the pixels of every preview (preview
                decoder) and of the image (decoder)
 Both get briefly distilled few-step heads and their one-call sampler graphs (tiny: K = 2 in both modules, written as
-one number; tiny-latent: K = 2 then 1, a list per module); reference.json holds a second run of
+one number; tiny-latent: a list per module, the guided ODE in 2 Heun steps in its first module, then K = 1); reference.json holds a second run of
 the same request with solver "few_step" (`few_step`), and both runs again with a coarse guidance of 1
 (`coarse_guidance`), which the TypeScript side must reproduce.
 
@@ -27,7 +27,7 @@ from nestar import checkpoint  # noqa: E402
 from nestar.config import PRESETS  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.distillation import condition_pool, distillation_step  # noqa: E402
-from nestar.few_step_head import FewStepConfig, FewStepHead  # noqa: E402
+from nestar.few_step_head import FewStepConfig, FewStepHead, head_evaluations  # noqa: E402
 from nestar.layout import images_from_tokens  # noqa: E402
 from nestar.model import NestAR  # noqa: E402
 from nestar.preview_decoder import PreviewDecoderConfig  # noqa: E402
@@ -63,7 +63,7 @@ def train_tiny_tokenizer(data: EmojiDataset, cfg, steps: int) -> dict:
 
 
 # K of each fixture's few-step sampler: both manifest forms (one number, one per module) stay covered.
-EVALUATIONS = {"tiny": 2, "tiny-latent": (2, 1)}
+EVALUATIONS = {"tiny": 2, "tiny-latent": ({"solver": "heun", "steps": 2}, 1)}
 
 
 def distil_tiny(ckpt: str, state: dict, tokens, labels, steps: int, path: str, evaluations):
@@ -169,7 +169,8 @@ def main():
     fast_steps = []
     fast_final = sample(model, REFERENCE["class_index"], REFERENCE["seed"], fast, REFERENCE["batch"],
                         lambda k, j, noise, x: fast_steps.append(x.flatten().tolist()))
-    reference["few_step"] = {"solver": "few_step", "evaluations": model.few_step_config.per_module(len(model.backbones)),
+    reference["few_step"] = {"solver": "few_step", "evaluations": [head_evaluations(e) for e in
+                                                                   model.few_step_config.per_module(len(model.backbones))],
                              "step_tokens": fast_steps, "final_tokens": [t.flatten().tolist() for t in fast_final]}
     # Guidance per module: w = 1 in module 1 runs it undoubled on the ODE path while module 2 is doubled.
     coarse = {"coarse_guidance": 1.0}

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nestar import checkpoint  # noqa: E402
 from nestar import preview_decoder as preview  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
+from nestar.few_step_head import head_evaluations, ode_spec  # noqa: E402
 from nestar.grid import images_of, save_class_grid  # noqa: E402
 from nestar.layout import previews_of  # noqa: E402
 from nestar.reconstructions import preview_grid  # noqa: E402
@@ -151,19 +152,25 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
 
 
 def evaluations_text(few: dict) -> str:
-    """"2 head evaluations per token", or per module ("2, 2 and 1 ..., by module from coarse to fine")."""
+    """"2 head evaluations per token", or per module ("2, 2 and 1 ..., by module from coarse to fine"), where a module
+    that runs the guided ODE is named as such ("a 3-step guided Heun ODE of its flow head (12 ...), then 2 and 1")."""
     k = few["evaluations"]
     if not isinstance(k, list):
         return f"{k} head evaluations per token"
-    return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token, by module from coarse to fine"
+    parts = [f"a {e['steps']}-step guided {e['solver'].capitalize()} ODE of its own flow head ({head_evaluations(e)} "
+             f"head evaluations per token on the doubled batch)" if ode_spec(e) else str(e) for e in k]
+    return (f"{', '.join(parts[:-1])} and {parts[-1]} head evaluations per token, by module from coarse to fine"
+            if not any(ode_spec(e) for e in k[1:]) else f"by module from coarse to fine: {'; '.join(parts)}")
 
 
 def few_step_section(few: dict, ks: list) -> list:
     """The distilled few-step sampler: what it is, what it was trained for, and how close it lands to its ODE.
-    `ks`: K per module."""
+    `ks`: per module K, or the guided ODE that module runs (few_step_head.ode_spec)."""
     d = few["distillation"]
     errors = d.get("endpoint_error") or []
     w = d.get("warm_start")
+    ode_modules = [str(m + 1) for m, k in enumerate(ks) if ode_spec(k)]
+    undoubled_except = f" except in module {', '.join(ode_modules)}, whose guided ODE needs both halves" if ode_modules else ""
     warm = (f", starting from the heads distilled for the step-{w['teacher_step']:,} generator ({w['steps']:,} steps, "
             f"{w['elapsed_s'] / 3600:.2f} h) instead of from its flow heads" if w else "")
     return [
@@ -173,13 +180,14 @@ def few_step_section(few: dict, ks: list) -> list:
         f"{few['reference']['solver']} ODE over the step, from the conditional transformer output alone. The page "
         f"runs it as one ONNX call per step (`moduleK.fewstep.onnx`): {evaluations_text(few)} "
         f"instead of {2 * few['reference']['ode_steps']} doubled by guidance, and the transformer runs on the "
-        f"undoubled batch. Trained for guidance {few['guidance'][0]:g} to {few['guidance'][1]:g} and temperature "
+        f"undoubled batch{undoubled_except}. Trained for guidance {few['guidance'][0]:g} to {few['guidance'][1]:g} and temperature "
         f"{few['temperature'][0]:g} to {few['temperature'][1]:g} (the page keeps its settings in these ranges; the "
         f"ODE path takes any), {few['parameters']:,} parameters, {d['steps']:,} distillation steps in "
         f"{d['hours']:.2f} h on {hardware_text(d['hardware'])}, the generator frozen{warm}.", "",
         *([f"Distance of the few-step tokens to the ODE's tokens from the same noise, relative to the tokens' variance "
            f"(held-out conditions, default settings), per module: "
-           + ", ".join(f"{e.get(str(k), float('nan')):.3f}" for e, k in zip(errors, ks)) + "."] if errors else []),
+           + ", ".join("the guided ODE itself" if ode_spec(k) else f"{e.get(str(k), float('nan')):.3f}"
+                       for e, k in zip(errors, ks)) + "."] if errors else []),
         "",
     ]
 

@@ -69,7 +69,8 @@ def main():
                    "required when the manifest has a few-step sampler")
     p.add_argument("--preview-decoder", default=None, help="its preview decoder; required when the manifest has one")
     p.add_argument("--evaluations", type=parse_evaluations, default=None, metavar="K or K1,K2,...",
-                   help="K per module of the few-step graphs (default: as the manifest says)")
+                   help="K per module of the few-step graphs, or heunS for a module that runs the guided ODE in S "
+                   "steps (e.g. heun3,2,1; default: as the manifest says)")
     args = p.parse_args()
     reexport(args.model_dir, args.checkpoint, args.few_step, args.preview_decoder, args.evaluations)
 

@@ -101,15 +101,22 @@ describe('parseManifest', () => {
   it('reads an optional few-step sampler and checks its files, io and the defaults that use it', () => {
     const fast = makeManifestJson({ fewStep: true });
     const m = parseManifest(fast);
-    expect(m.fewStep).toEqual({ evaluations: [2, 2], guidance: [1, 6], temperature: [0.5, 1.2] }); // one K for both modules
+    expect(m.fewStep).toEqual({ evaluations: [2, 2], ode: [null, null], guidance: [1, 6], temperature: [0.5, 1.2] }); // one K for both modules
     expect(m.modules[1]!.fewStep).toBe('module1_few_step.onnx');
     expect(sessionFiles(m)).toContain('module0_few_step.onnx');
-    expect(toModelInfo(m).fewStep).toEqual({ evaluations: [2, 2], guidance: [1, 6], temperature: [0.5, 1.2] });
+    expect(toModelInfo(m).fewStep).toEqual({ evaluations: [2, 2], ode: [null, null], guidance: [1, 6], temperature: [0.5, 1.2] });
     expect(parseManifest(makeManifestJson()).fewStep).toBeNull();
     // K per module, coarse to fine.
     const perModule = structuredClone(fast) as Json;
     (perModule.few_step as Json).evaluations = [2, 1];
     expect(toModelInfo(parseManifest(perModule)).fewStep?.evaluations).toEqual([2, 1]);
+    // A module that runs the guided ODE in its one call: its evaluations count both guidance rows (3 Heun steps: 12).
+    (perModule.few_step as Json).evaluations = [{ solver: 'heun', steps: 3 }, 1];
+    expect(toModelInfo(parseManifest(perModule)).fewStep).toMatchObject({ evaluations: [12, 1], ode: [{ solver: 'heun', steps: 3 }, null] });
+    expectInvalid((j) => (j.few_step.evaluations = [{ solver: 'rk4', steps: 3 }, 1]), 'few_step.evaluations[0].solver', fast);
+    expectInvalid((j) => (j.few_step.evaluations = [{ solver: 'heun', steps: 0 }, 1]), 'few_step.evaluations[0].steps', fast);
+    expectInvalid((j) => (j.few_step.evaluations = [{ solver: 'heun', steps: 3, w: 2 }, 1]), 'few_step.evaluations[0] has unknown keys w', fast);
+    expectInvalid((j) => (j.few_step.evaluations = { solver: 'heun', steps: 3 }), 'few_step.evaluations', fast);
     expectInvalid((j) => (j.sampling.defaults.solver = 'few_step'), 'no few_step sampler');
     expectInvalid((j) => delete j.files['module1_few_step.onnx'], 'modules[1].few_step', fast);
     expectInvalid((j) => delete j.modules[0].few_step, 'modules[0].few_step', fast);
@@ -118,7 +125,7 @@ describe('parseManifest', () => {
     expectInvalid((j) => (j.few_step = 'fast'), 'few_step', fast);
     expectInvalid((j) => (j.few_step.evaluations = [2, 2, 1]), 'few_step.evaluations must be one K or one per module (2)', fast);
     expectInvalid((j) => (j.few_step.evaluations = [2, 0]), 'few_step.evaluations[1]', fast);
-    expectInvalid((j) => (j.few_step.evaluations = 65), 'few_step.evaluations must be at most 64', fast);
+    expectInvalid((j) => (j.few_step.evaluations = 65), 'few_step.evaluations must be an integer in [1, 64]', fast);
     expectInvalid((j) => Object.assign(j.sampling.defaults, { solver: 'few_step', guidance: 8 }), 'few_step.guidance', fast);
     expectInvalid((j) => Object.assign(j.sampling.defaults, { solver: 'few_step', coarse_guidance: 0.5 }), 'sampling.defaults.coarse_guidance must lie in few_step.guidance', fast);
   });

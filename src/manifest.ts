@@ -6,9 +6,10 @@
  */
 import { NestarError } from './errors';
 import { arr, describe, int, intArray, invalid, num, obj, range, rgb, sameNames, str, strArray, type Json } from './manifestJson';
+import { velocityCalls } from './ode';
 import { PRNG_ALGORITHM } from './prng';
 import { checkSchedule } from './scheduleCheck';
-import type { FewStepInfo, ModelClass, ModelInfo, ModelQuality, SamplingSettings, Solver } from './types';
+import type { FewStepInfo, GuidedOde, ModelClass, ModelInfo, ModelQuality, SamplingSettings, Solver } from './types';
 
 export const MANIFEST_FORMAT = 'nestar-studio/manifest';
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -333,21 +334,40 @@ function parseQuality(q: unknown): ModelQuality | null {
   };
 }
 
+/** An `evaluations` entry `{solver: "euler" | "heun", steps: 1..64}`: that module's one call runs the guided ODE. */
+function guidedOde(entry: unknown, path: string): GuidedOde | null {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return null;
+  const e = entry as Json;
+  if (e.solver !== 'euler' && e.solver !== 'heun') throw invalid(`${path}.solver`, `must be "euler" or "heun", ${describe(e.solver)}`);
+  const steps = int(e, 'steps', `${path}.`, 1);
+  if (steps > 64) throw invalid(`${path}.steps`, `must be at most 64, is ${steps}`);
+  const extra = Object.keys(e).filter((key) => key !== 'solver' && key !== 'steps');
+  if (extra.length > 0) throw invalid(path, `has unknown keys ${extra.join(', ')}`);
+  return { solver: e.solver, steps };
+}
+
 /** `few_step`: null or absent = no few-step sampler; otherwise K and the trained guidance and temperature ranges. */
 function parseFewStep(value: unknown, moduleCount: number): FewStepInfo | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid('few_step', `must be an object or null, ${describe(value)}`);
   const f = value as Json;
-  // One K for every module, or a list with one K per module.
-  const evaluations = Array.isArray(f.evaluations)
-    ? intArray(f, 'evaluations', 'few_step.', 1, 64)
-    : new Array<number>(moduleCount).fill(int(f, 'evaluations', 'few_step.', 1));
-  if (evaluations.length !== moduleCount) {
+  // One K for every module, or a list with one entry per module: a K, or the guided ODE that module runs instead.
+  const entries: unknown[] = Array.isArray(f.evaluations) ? f.evaluations : new Array<unknown>(moduleCount).fill(int(f, 'evaluations', 'few_step.', 1));
+  if (entries.length !== moduleCount) {
     throw invalid('few_step.evaluations', `must be one K or one per module (${moduleCount}), ${describe(f.evaluations)}`);
   }
-  if (evaluations[0]! > 64) throw invalid('few_step.evaluations', `must be at most 64, is ${evaluations[0]}`);
+  const ode = entries.map((e, k) => guidedOde(e, `few_step.evaluations[${k}]`));
+  const evaluations = entries.map((e, k) => {
+    const spec = ode[k];
+    if (spec) return 2 * velocityCalls(spec.solver, spec.steps); // both guidance rows
+    if (typeof e !== 'number' || !Number.isInteger(e) || e < 1 || e > 64) {
+      throw invalid(`few_step.evaluations${Array.isArray(f.evaluations) ? `[${k}]` : ''}`, `must be an integer in [1, 64] or {solver, steps}, is ${JSON.stringify(e)}`);
+    }
+    return e;
+  });
   return {
     evaluations,
+    ode,
     guidance: range(f, 'guidance', 'few_step.', false, 0),
     temperature: range(f, 'temperature', 'few_step.', false, 0),
   };
@@ -482,7 +502,12 @@ export function toModelInfo(manifest: Manifest): ModelInfo {
       batch: [...manifest.limits.batch],
     },
     fewStep: manifest.fewStep
-      ? { evaluations: [...manifest.fewStep.evaluations], guidance: [...manifest.fewStep.guidance], temperature: [...manifest.fewStep.temperature] }
+      ? {
+          evaluations: [...manifest.fewStep.evaluations],
+          ode: manifest.fewStep.ode.map((o) => (o ? { ...o } : null)),
+          guidance: [...manifest.fewStep.guidance],
+          temperature: [...manifest.fewStep.temperature],
+        }
       : null,
     totalBytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0),
     loadBytes: loadFiles(manifest).reduce((sum, f) => sum + manifest.files[f]!.bytes, 0),

@@ -232,8 +232,9 @@ export async function runSchedule<H>(
   const guidanceByModule = manifest.modules.map((_, k) => {
     const w = moduleGuidance(request, k, manifest.modules.length);
     // The few-step sampler folds guidance in; on the ODE path w == 1 is exactly the conditional velocity. Either way
-    // the batch is not doubled. Each module starts with an empty cache, so this is decided per module.
-    const guided = !fewStep && w !== 1;
+    // the batch is not doubled, except in a few-step module whose one call runs the guided ODE (its z holds the
+    // conditional rows, then the unconditional ones). Each module starts with an empty cache: this is decided per module.
+    const guided = fewStep ? manifest.fewStep!.ode[k] !== null : w !== 1;
     const rows = guided ? 2 * B : B;
     const labels = new BigInt64Array(rows).fill(BigInt(request.classIndex));
     if (guided) labels.fill(BigInt(manifest.nullClass), B);
@@ -303,7 +304,8 @@ export async function runSchedule<H>(
 
     let x1_BLD: Float32Array;
     if (fewStep) {
-      // One call: all of the few-step head's evaluations, guidance folded in (docs/contract.md, "Few-step sampler").
+      // One call: all of the few-step head's evaluations, guidance folded in, or the module's guided ODE on the
+      // doubled z (docs/contract.md, "Few-step sampler"); x0 and the guidance are the B conditional rows' either way.
       const guidance_N1 = new Float32Array(B * Lq).fill(w);
       x1_BLD = await call(() => runner.fewStep(k, z, x0_BLD, guidance_N1));
       if (x1_BLD.length !== B * Lq * dim) throw new NestarError('MANIFEST_INVALID', `module ${k} few-step sampler returned ${x1_BLD.length} values, expected ${B}x${Lq}x${dim}`);

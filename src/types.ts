@@ -79,13 +79,24 @@ export interface ModelInfo {
   tokenizer: TokenizerInfo | null;
 }
 
+/** A few-step model's module that runs the guided reference ODE in its one call (docs/contract.md, "Few-step sampler"). */
+export interface GuidedOde {
+  solver: 'euler' | 'heun';
+  steps: number;
+}
+
 /**
  * A model's few-step sampler (docs/contract.md, "Few-step sampler"): head evaluations per token, and the guidance and
  * temperature ranges it was trained for (the solver refuses settings outside them).
  */
 export interface FewStepInfo {
-  /** K per module, coarse to fine (a manifest's one number for every module is expanded). */
+  /**
+   * Flow-head evaluations per token per module, coarse to fine (a manifest's one K for every module is expanded): the
+   * distilled head's K, or for a module that runs the guided ODE, its velocity evaluations on both guidance rows.
+   */
   evaluations: number[];
+  /** Per module: the guided ODE its one call runs (its z is then the doubled batch), or null for a distilled head. */
+  ode: (GuidedOde | null)[];
   guidance: [number, number];
   temperature: [number, number];
 }

@@ -4,7 +4,7 @@ import type { NestarClient } from '../../src/client';
 import type { GenerateEvent, GenerateRequest, GenerateResult, ModelInfo, RuntimeInfo } from '../../src/types';
 import { callsOf, checkComparable, pathSettings, runPageBenchmark, type BenchClients } from './pageBenchmark';
 
-const FEW_STEP = { evaluations: [2, 2, 2], guidance: [1, 6] as [number, number], temperature: [0.7, 1.1] as [number, number] };
+const FEW_STEP = { evaluations: [2, 2, 2], ode: [null, null, null], guidance: [1, 6] as [number, number], temperature: [0.7, 1.1] as [number, number] };
 
 function modelInfo(architecture: 'nestar' | 'raster', tokenCount = 64, fewStep: ModelInfo['fewStep'] = null): ModelInfo {
   const steps = architecture === 'nestar' ? 10 : tokenCount;

@@ -2,7 +2,7 @@
 
 Data: the conditions z of every query, teacher-forced in one pass per module (NestAR.module_conditions) over token
 grids of real images and of the teacher's own samples, conditional and unconditional. Every training step draws
-fresh noise, a guidance scale and a temperature, runs the teacher's guided 16-step Heun ODE (sampler.integrate,
+fresh noise, a guidance scale and a temperature, runs the teacher's guided 16-step Heun ODE (ode.integrate,
 the reference path) and regresses the student's average velocity over [t, t + d] on the trajectory's chord, for
 d = 1/K and each trained K. The teacher's 32 guided evaluations per row cost more than the student's update, so a
 batch of targets may serve a few optimizer updates. Fresh noise every step means the data never runs out, also for module 1, which sees
@@ -10,7 +10,7 @@ only 4 tokens per image (the naive student of ../shared/evidence/ blurred there 
 import torch
 
 from .few_step_head import FewStepConfig, FewStepHead, few_step_sample
-from .sampler import integrate
+from .ode import integrate
 
 
 @torch.no_grad()

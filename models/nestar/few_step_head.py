@@ -11,15 +11,36 @@ import torch
 from torch import nn
 
 from .flow_head import FlowHead, timestep_embedding
+from .ode import SOLVERS, velocity_evaluations
 
 # w enters the sinusoidal embedding as w / GUIDANCE_SCALE, so the trained range maps into [0, 1] like t and d.
 GUIDANCE_SCALE = 10.0
 
 
+def ode_spec(entry):
+    """An `evaluations` entry that names the guided reference ODE ({"solver": "heun", "steps": 3}), or None for a K."""
+    return entry if isinstance(entry, dict) else None
+
+
+def head_evaluations(entry) -> int:
+    """Flow-head evaluations per token of one module's sampler: K, or for the guided ODE its velocity evaluations on
+    both guidance rows (3 Heun steps: 3 * 2 * 2 = 12)."""
+    spec = ode_spec(entry)
+    return entry if spec is None else 2 * velocity_evaluations(spec["solver"], spec["steps"])
+
+
+def evaluations_label(evaluations) -> str:
+    """Head evaluations per token: "2", or per module coarse to fine, "12/2/1" (mirror: app/format.ts)."""
+    per_module = [head_evaluations(e) for e in evaluations] if isinstance(evaluations, (list, tuple)) else [evaluations]
+    return str(per_module[0]) if len(set(per_module)) == 1 else "/".join(map(str, per_module))
+
+
 @dataclass
 class FewStepConfig:
-    # K of the exported sampler: head evaluations per token, for every module or one per module (a module whose
-    # heads land close to the reference with fewer evaluations runs fewer: the last module holds most tokens).
+    # Per module (or one for every module): K, the distilled head's evaluations per token (a module whose heads land
+    # close to the reference with fewer evaluations runs fewer: the last module holds most tokens), or
+    # {"solver": "heun", "steps": S}: that module's one-call graph runs the guided reference ODE with the model's own
+    # flow head in S steps instead (ode.GuidedOdeSampler; the backbone runs the doubled batch there).
     evaluations: int | tuple = 2
     trained_evaluations: tuple = (1, 2, 4)  # step sizes 1/K the head is trained for
     guidance: tuple = (1.0, 6.0)  # trained range of w; the manifest limits the few-step sampler to it
@@ -37,11 +58,20 @@ class FewStepConfig:
             if k < 1 or self.teacher_ode_steps % k:
                 raise ValueError(f"{k} evaluations do not divide the teacher's {self.teacher_ode_steps} ODE steps")
         for k in self.evaluations if isinstance(self.evaluations, tuple) else (self.evaluations,):
-            if k not in self.trained_evaluations:
+            spec = ode_spec(k)
+            if spec is not None:
+                if set(spec) != {"solver", "steps"} or spec["solver"] not in SOLVERS or not (
+                        isinstance(spec["steps"], int) and 1 <= spec["steps"] <= 64):
+                    raise ValueError(f"an ODE module's evaluations must be {{'solver': 'euler' or 'heun', 'steps': "
+                                     f"1..64}}, got {k}")
+            elif k not in self.trained_evaluations:
                 raise ValueError(f"evaluations {k} is not one of the trained {self.trained_evaluations}")
+        if ode_spec(self.evaluations) is not None:
+            raise ValueError("the guided ODE is chosen per module (a list of evaluations), not for every module: "
+                             "that is the ODE solver itself")
 
-    def evaluations_of(self, module: int) -> int:
-        """K of module `module`'s exported sampler."""
+    def evaluations_of(self, module: int):
+        """Module `module`'s sampler: K, or the guided ODE's {"solver", "steps"} (ode_spec)."""
         return self.evaluations[module] if isinstance(self.evaluations, tuple) else self.evaluations
 
     def per_module(self, modules: int) -> list:
@@ -63,8 +93,16 @@ class FewStepConfig:
 
 
 def parse_evaluations(text: str):
-    """A command line's K: "2" (every module) or "2,2,1" (one per module, coarse to fine)."""
-    values = tuple(int(v) for v in text.split(","))
+    """A command line's K: "2" (every module) or "2,2,1" (one per module, coarse to fine), where a module may name the
+    guided reference ODE instead: "heun3,2,1" (3 Heun steps in the first module)."""
+    def entry(v: str):
+        v = v.strip()
+        for solver in SOLVERS:
+            if v.startswith(solver) and v[len(solver):].isdigit():
+                return {"solver": solver, "steps": int(v[len(solver):])}
+        return int(v)
+
+    values = tuple(entry(v) for v in text.split(","))
     return values[0] if len(values) == 1 else values
 
 

@@ -1,5 +1,6 @@
 """The exported graphs: one backbone step (explicit cache in, cache out), one flow-head velocity evaluation, and the
-few-step sampler (few_step_head.FewStepSampler: all of a token's head evaluations in one call).
+few-step sampler (few_step_head.FewStepSampler: all of a token's head evaluations in one call; or, for a module that
+runs the guided ODE there, ode.GuidedOdeSampler).
 Tensor names here are the contract's (docs/contract.md) and are copied into the manifest's `io`."""
 import torch
 from torch import nn
@@ -19,6 +20,8 @@ FLOW_DYNAMIC_AXES = {"z": {0: "rows"}, "x": {0: "rows"}, "t": {0: "rows"}, "v": 
 FEW_STEP_INPUTS = ["z", "x0", "guidance"]
 FEW_STEP_OUTPUTS = ["tokens"]
 FEW_STEP_DYNAMIC_AXES = {"z": {0: "rows"}, "x0": {0: "rows"}, "guidance": {0: "rows"}, "tokens": {0: "rows"}}
+# ode.GuidedOdeSampler: z holds twice the rows (conditional, then unconditional).
+GUIDED_FEW_STEP_DYNAMIC_AXES = {**FEW_STEP_DYNAMIC_AXES, "z": {0: "z_rows"}}
 # The latent layout's decoder (nestar.tokenizer.ExportedDecoder): normalised latent tokens -> pixels in [0, 1].
 DECODER_INPUTS = ["tokens"]
 DECODER_OUTPUTS = ["pixels"]

@@ -2,7 +2,8 @@
 
 It runs exactly what the exported graphs run: one backbone call per step with an explicit key/value cache, then an
 ODE over the flow head from t = 0 (noise) to t = 1 (tokens), with classifier-free guidance on the velocity; or, with
-solver "few_step", the few-step head's K evaluations on the conditional z alone (few_step_head.py).
+solver "few_step", per module the few-step head's K evaluations on the conditional z alone (few_step_head.py) or the
+guided ODE in a few steps (ode.py).
 
 Guidance is set per module (docs/contract.md, "Settings and guidance per module"): the first module, which lays out
 the coarsest scale, takes `coarse_guidance`, the others `guidance`. Measured on the 64 px flagship (few-step, 2,000
@@ -15,8 +16,9 @@ import numpy as np
 import torch
 
 from . import prng
-from .few_step_head import few_step_sample
+from .few_step_head import few_step_sample, ode_spec
 from .model import NestAR, step_bias
+from .ode import guided_ode_sample, integrate
 from .schedule import NO_PARENT
 
 
@@ -62,25 +64,6 @@ def starting_noise(seeds, module: int, step: int, count: int, dim: int):
     return torch.from_numpy(np.stack([prng.normal(s, stream, count * dim).reshape(count, dim) for s in seeds]))
 
 
-def integrate(velocity, x0, steps: int, solver: str, trajectory: list = None):
-    """dx/dt = velocity(x, t) from t = 0 to 1 in `steps` equal steps (Euler or Heun). `trajectory`, if given,
-    receives x at t = 0, dt, ..., 1 (the few-step head's distillation targets)."""
-    x, dt = x0, 1.0 / steps
-    if trajectory is not None:
-        trajectory.append(x)
-    for i in range(steps):
-        t = i * dt
-        v1 = velocity(x, t)
-        if solver == "euler":
-            x = x + dt * v1
-        else:
-            v2 = velocity(x + dt * v1, t + dt)
-            x = x + dt * (v1 + v2) / 2
-        if trajectory is not None:
-            trajectory.append(x)
-    return x
-
-
 @torch.no_grad()
 def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSettings, batch: int = 1,
            on_step=None, on_scale=None):
@@ -112,8 +95,10 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
         net, head = model.backbones[k], model.heads[k]
         w = settings.module_guidance(k, len(model.schedule))
         # The few-step head folds guidance in: the backbone sees only the conditional batch. On the ODE path a module
-        # with w == 1 runs undoubled too (each module starts with an empty cache, so this is decided per module).
-        guided = w != 1.0 and not few_step
+        # with w == 1 runs undoubled too (each module starts with an empty cache, so this is decided per module). A
+        # module whose few-step sampler is the guided ODE (ode.GuidedOdeSampler) always takes the doubled batch.
+        ode_in_call = ode_spec(model.few_step_config.evaluations_of(k)) if few_step else None
+        guided = (w != 1.0 and not few_step) or ode_in_call is not None
         labels = torch.cat([conditional, torch.full_like(conditional, cfg.null_class)]) if guided else conditional
         rows = labels.shape[0]
         past = net.empty_cache(rows, device)
@@ -138,7 +123,11 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
                 v_c, v_u = v[:batch], v[batch:]
                 return v_u + w * (v_c - v_u)
 
-            if few_step:
+            if ode_in_call is not None:
+                x = guided_ode_sample(head, z_flat, settings.temperature * noise.reshape(batch * Q, C),
+                                      torch.full((batch * Q, 1), w, device=device), ode_in_call["solver"],
+                                      ode_in_call["steps"]).reshape(batch, Q, C)
+            elif few_step:
                 w_col = torch.full((rows * Q, 1), w, device=device)
                 x = few_step_sample(model.few_step_heads[k], z_flat, settings.temperature * noise.reshape(rows * Q, C),
                                     w_col, model.few_step_config.evaluations_of(k)).reshape(rows, Q, C)

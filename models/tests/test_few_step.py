@@ -7,7 +7,8 @@ from nestar import checkpoint
 from nestar.config import PRESETS
 from nestar.distillation import (condition_pool, distillation_step, distillation_targets, endpoint_error,
                                  teacher_trajectory)
-from nestar.few_step_head import FewStepConfig, FewStepHead, FewStepSampler, few_step_sample, parse_evaluations
+from nestar.few_step_head import (FewStepConfig, FewStepHead, FewStepSampler, evaluations_label, few_step_sample,
+                                  parse_evaluations)
 from nestar.model import NestAR
 from nestar.sampler import SamplingSettings, sample
 
@@ -203,3 +204,46 @@ def test_each_module_runs_its_own_number_of_evaluations(tmp_path):
     with pytest.raises(ValueError, match="name 3 modules"):
         checkpoint.save_few_step(path, FewStepConfig(evaluations=(2, 2, 1)), heads, state, 0, 0.0)
         checkpoint.attach_few_step(model, state, path)
+
+
+def test_a_module_can_run_the_guided_ode_in_its_one_call(tmp_path):
+    """evaluations {"solver", "steps"} for a module: its sampler is the guided reference ODE in one call (on the
+    doubled batch), the same tokens as the ODE solver with that many steps; the other modules keep their heads."""
+    from nestar.ode import GuidedOdeSampler
+
+    heun2 = {"solver": "heun", "steps": 2}
+    assert parse_evaluations("heun2,2") == (heun2, 2) and parse_evaluations("euler6, 1") == (
+        {"solver": "euler", "steps": 6}, 1)
+    assert evaluations_label((heun2, 2)) == "8/2" and evaluations_label((2, 2, 1)) == "2/2/1" and evaluations_label(2) == "2"
+    for bad in ({"solver": "rk4", "steps": 2}, {"solver": "heun", "steps": 0}, {"solver": "heun"}):
+        with pytest.raises(ValueError, match="ODE module"):
+            FewStepConfig(evaluations=(bad, 2))
+    with pytest.raises(ValueError, match="per module"):
+        FewStepConfig(evaluations=heun2)
+    assert FewStepConfig.from_dict(FewStepConfig(evaluations=[heun2, 2]).to_dict()).evaluations == (heun2, 2)
+
+    model = tiny_model()
+    state = {"model_config": model.config.to_dict(), "step": 7, "ema": model.state_dict()}
+    path = str(tmp_path / "few_step.pt")
+    checkpoint.save_few_step(path, FewStepConfig(guidance=(1.0, 10.0)), [FewStepHead.from_teacher(h) for h in model.heads],
+                             state, 0, 0.0)
+    checkpoint.attach_few_step(model, state, path, evaluations=[heun2, 2])
+
+    def tokens_by_module(settings):
+        seen = {}
+        sample(model, 4, 11, settings, batch=3, on_step=lambda k, j, noise, x: seen.setdefault(k, []).append(x.clone()))
+        return seen
+
+    hybrid = tokens_by_module(SamplingSettings(solver="few_step", guidance=3.0, coarse_guidance=2.0))
+    ode = tokens_by_module(SamplingSettings(ode_steps=2, solver="heun", guidance=3.0, coarse_guidance=2.0))
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(hybrid[0], ode[0]))  # module 1: the ODE, 2 Heun steps
+    # The one-call graph takes z as [conditional rows; unconditional rows] and x0 for the conditional rows only.
+    head, z, x0, w = model.heads[0], torch.randn(8, 32), torch.randn(4, 48), torch.full((4, 1), 2.5)
+    x = x0
+    for i in range(2):
+        def v(xx, t):
+            out = head(z, torch.cat([xx, xx]), torch.full((8, 1), t))
+            return out[4:] + 2.5 * (out[:4] - out[4:])
+        v1 = v(x, i / 2)
+        x = x + 0.5 * (v1 + v(x + 0.5 * v1, (i + 1) / 2)) / 2
+    assert torch.allclose(GuidedOdeSampler(head, "heun", 2)(z, x0, w), x, atol=1e-6)
