@@ -153,14 +153,17 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
 
 def evaluations_text(few: dict) -> str:
     """"2 head evaluations per token", or per module ("2, 2 and 1 ..., by module from coarse to fine"), where a module
-    that runs the guided ODE is named as such ("a 3-step guided Heun ODE of its flow head (12 ...), then 2 and 1")."""
+    that runs the guided ODE is named as such ("from the coarse module to the fine ones, a 3-step guided Heun ODE of
+    its own flow head (...), then 2 head evaluations per token, then 1 ...")."""
     k = few["evaluations"]
     if not isinstance(k, list):
         return f"{k} head evaluations per token"
+    if not any(ode_spec(e) for e in k):
+        return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token, by module from coarse to fine"
     parts = [f"a {e['steps']}-step guided {e['solver'].capitalize()} ODE of its own flow head ({head_evaluations(e)} "
-             f"head evaluations per token on the doubled batch)" if ode_spec(e) else str(e) for e in k]
-    return (f"{', '.join(parts[:-1])} and {parts[-1]} head evaluations per token, by module from coarse to fine"
-            if not any(ode_spec(e) for e in k[1:]) else f"by module from coarse to fine: {'; '.join(parts)}")
+             f"head evaluations per token, on both guidance halves)" if ode_spec(e) else
+             f"{e} head evaluation{'' if e == 1 else 's'} per token" for e in k]
+    return "from the coarse module to the fine ones, " + ", then ".join(parts)
 
 
 def few_step_section(few: dict, ks: list) -> list:

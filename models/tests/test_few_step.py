@@ -122,11 +122,11 @@ def test_warm_start_takes_heads_of_the_same_architecture_only(tmp_path):
     assert all(torch.equal(v, b[k]) for s, b in zip(untouched, before) for k, v in s.state_dict().items())
 
 
-def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
+def distillation_setup(monkeypatch):
+    """A tiny model, its condition pool, fresh students, and the list that records each batch's default guidance."""
     import nestar.distillation as distillation
 
     model = tiny_model()
-    cfg = FewStepConfig(guidance=(1.0, 10.0))
     tokens, labels = torch.randn(16, model.config.num_tokens, model.config.token_dim), torch.randint(0, 70, (16,))
     pool = condition_pool(model, tokens, labels)
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
@@ -136,6 +136,12 @@ def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
         return real(teacher, zc, zu, config, w, *rest)
 
     monkeypatch.setattr(distillation, "distillation_targets", recording)
+    return model, pool, students, seen
+
+
+def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
+    model, pool, students, seen = distillation_setup(monkeypatch)
+    cfg = FewStepConfig(guidance=(1.0, 10.0))
     opt = torch.optim.AdamW(students.parameters(), lr=1e-3)
     distillation_step(students, model.heads, pool, cfg, opt, 8, 1, [3.0, 8.0], 1.0, torch.Generator().manual_seed(0))
     assert seen == [3.0, 8.0]  # the defaults' guidance per module (coarse, then the rest)
@@ -144,20 +150,13 @@ def test_each_module_is_distilled_at_its_own_default_guidance(monkeypatch):
 
 
 def test_only_the_chosen_modules_train(monkeypatch):
-    import nestar.distillation as distillation
     from distill import trained_modules
 
-    model = tiny_model()
+    model, pool, students, seen = distillation_setup(monkeypatch)
     cfg = FewStepConfig(guidance=(1.0, 10.0))
-    tokens, labels = torch.randn(16, model.config.num_tokens, model.config.token_dim), torch.randint(0, 70, (16,))
-    pool = condition_pool(model, tokens, labels)
-    students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
     for p in students.parameters():  # the new inputs' MLPs start at zero: make every weight get a gradient
         p.data.add_(0.01 * torch.randn_like(p))
     before = [{k: v.clone() for k, v in s.state_dict().items()} for s in students]
-    seen, real = [], distillation.distillation_targets
-    monkeypatch.setattr(distillation, "distillation_targets", lambda t, zc, zu, c, w, *rest: seen.append(w) or real(
-        t, zc, zu, c, w, *rest))
     opt = torch.optim.AdamW(students.parameters(), lr=1e-3, weight_decay=0.0)
     losses, _ = distillation_step(students, model.heads, pool, cfg, opt, 8, 2, [3.0, 8.0], 1.0,
                                   torch.Generator().manual_seed(0), trained_modules("2", 2))
