@@ -15,7 +15,7 @@
 #   distill  few-step heads for the staged folder (DISTILL_MINUTES, default 40; resumable), re-exported with them;
 #            they start from the kept heads of the shipped version (models/checkpoints/ID.few_step.pt) when it has
 #            the same architecture (distill.py --init), otherwise from the snapshot's flow heads; K per module as the
-#            shipped manifest's few_step.evaluations (2 if it has none; EVALUATIONS=2,2,1 sets another)
+#            shipped manifest's few_step.evaluations (2 if it has none; EVALUATIONS=heun3,2,1 sets another)
 #   install  the staged folder replaces public/models/ID, index.json takes the new title
 #   card     the installed model's card (samples, filmstrip, reconstructions, loss curve)
 #   keep     the snapshot's EMA weights (no optimizer state, no raw weights: a 256-wide v3 with both is ~54 MB) as
@@ -91,7 +91,7 @@ preview_decoder.load(sys.argv[1], checkpoint.tokenizer_of(checkpoint.load(sys.ar
   distill)
     init_args=()
     if [ -f "models/checkpoints/$ID.few_step.pt" ]; then init_args=(--init "models/checkpoints/$ID.few_step.pt"); fi
-    K=${EVALUATIONS:-$(manifest_field "','.join(map(str, (lambda k: k if isinstance(k, list) else [k])((m.get('few_step') or {}).get('evaluations', 2))))" text)}
+    K=${EVALUATIONS:-$($PY -c "import json, sys; sys.path.insert(0, 'models'); from nestar.few_step_head import evaluations_argument; print(evaluations_argument((json.load(open(sys.argv[1])).get('few_step') or {}).get('evaluations', 2)))" "$SHIPPED/manifest.json")}
     with_preview $PY models/distill.py "$SNAP/checkpoint.pt" "$STAGED" --minutes "$MINUTES" --threads 1 \
       --out "$WORK/distill" --evaluations "$K" ${init_args[@]+"${init_args[@]}"}
     ;;

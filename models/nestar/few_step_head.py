@@ -106,6 +106,12 @@ def parse_evaluations(text: str):
     return values[0] if len(values) == 1 else values
 
 
+def evaluations_argument(evaluations) -> str:
+    """The command-line form of a manifest's or config's `evaluations` ("heun3,2,1"): parse_evaluations' inverse."""
+    entries = evaluations if isinstance(evaluations, (list, tuple)) else [evaluations]
+    return ",".join(f"{e['solver']}{e['steps']}" if ode_spec(e) else str(e) for e in entries)
+
+
 def _embedding_mlp(width: int) -> nn.Sequential:
     mlp = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
     nn.init.zeros_(mlp[2].weight)  # starts as the teacher: the new inputs add nothing until trained

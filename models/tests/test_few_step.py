@@ -7,8 +7,8 @@ from nestar import checkpoint
 from nestar.config import PRESETS
 from nestar.distillation import (condition_pool, distillation_step, distillation_targets, endpoint_error,
                                  teacher_trajectory)
-from nestar.few_step_head import (FewStepConfig, FewStepHead, FewStepSampler, evaluations_label, few_step_sample,
-                                  parse_evaluations)
+from nestar.few_step_head import (FewStepConfig, FewStepHead, FewStepSampler, evaluations_argument, evaluations_label,
+                                  few_step_sample, parse_evaluations)
 from nestar.model import NestAR
 from nestar.sampler import SamplingSettings, sample
 
@@ -213,6 +213,8 @@ def test_a_module_can_run_the_guided_ode_in_its_one_call(tmp_path):
     heun2 = {"solver": "heun", "steps": 2}
     assert parse_evaluations("heun2,2") == (heun2, 2) and parse_evaluations("euler6, 1") == (
         {"solver": "euler", "steps": 6}, 1)
+    for text in ("heun2,2", "2,2,1", "2", "euler6,1"):
+        assert evaluations_argument(parse_evaluations(text)) == text
     assert evaluations_label((heun2, 2)) == "8/2" and evaluations_label((2, 2, 1)) == "2/2/1" and evaluations_label(2) == "2"
     for bad in ({"solver": "rk4", "steps": 2}, {"solver": "heun", "steps": 0}, {"solver": "heun"}):
         with pytest.raises(ValueError, match="ODE module"):
