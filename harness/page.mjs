@@ -111,7 +111,9 @@ export async function recordRunAnimations(page) {
       const el = /** @type {Element} */ (e.target);
       // A transition set off just before the run (the click's press, the pointer leaving an input) is reported only
       // at the next frame, when the run has started and cancelled it: only one that still runs counts.
-      if (e.type === 'transitionrun' && !el.getAnimations().some((a) => /** @type {any} */ (a).transitionProperty === e.propertyName && a.playState === 'running')) return;
+      // (subtree: a pseudo-element's transition is reported on its host element, and only a subtree query lists it.)
+      const stillRuns = (/** @type {any} */ a) => a.transitionProperty === e.propertyName && a.effect?.target === el && (a.effect?.pseudoElement ?? '') === (e.pseudoElement ?? '') && a.playState === 'running';
+      if (e.type === 'transitionrun' && !el.getAnimations({ subtree: true }).some(stillRuns)) return;
       w.__e2eAnimations.push(`${e.type} ${e.animationName ?? e.propertyName} on ${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`);
     };
     document.addEventListener('animationstart', w.__e2eAnimationListener, true);

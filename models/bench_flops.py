@@ -125,7 +125,8 @@ def evaluations_per_step(ode_steps: int, solver: str) -> int:
 def generation_cost(counter: GraphCounter, batch: int, ode_steps: int, solver: str, guidance: float) -> dict:
     """Steps, network calls and FLOPs of one generation of `batch` images, following the manifest's schedule the way
     src/scheduler.ts runs it: on the ODE path guidance != 1 doubles the rows of every call; solver "few_step" runs
-    the backbone on the undoubled batch and one few-step call per step (`flow_calls` then counts those calls,
+    the backbone on the undoubled batch (doubled in a module whose one call runs the guided ODE; `rows` is the
+    undoubled count then) and one few-step call per step (`flow_calls` then counts those calls,
     `flow_flops` their FLOPs; `evaluations_per_step` is 1 call, whatever K is inside it)."""
     few_step = solver == "few_step"
     rows = batch * (2 if guidance != 1 and not few_step else 1)

@@ -25,7 +25,7 @@ from nestar import checkpoint  # noqa: E402
 from nestar.config import ModelConfig  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.distillation import condition_pool, distillation_step, endpoint_error  # noqa: E402
-from nestar.few_step_head import FewStepConfig, FewStepHead, parse_evaluations  # noqa: E402
+from nestar.few_step_head import FewStepConfig, FewStepHead, ode_spec, parse_evaluations  # noqa: E402
 from nestar.runtime import check_blas, configure_threads, cpu_hardware  # noqa: E402
 from nestar.sampler import SamplingSettings, sample  # noqa: E402
 from nestar.tokenizer import latent_tokens  # noqa: E402
@@ -58,8 +58,9 @@ def parse_args():
                         "a module may run the guided ODE of its own flow head instead (heun3,2,1: 3 Heun steps in the "
                         "first; docs/contract.md, \"Few-step sampler\")")
     p.add_argument("--modules", default=None, metavar="M1,M2,...",
-                   help="train only these modules' heads (1 = the coarsest; default all): the others stay exactly as "
-                   "they are, and the listed ones get all of the run's teacher trajectories. v3's few-step FID gap to "
+                   help="train only these modules' heads (1 = the coarsest; default all that ship a head, i.e. not "
+                   "those that run the guided ODE): the others keep the heads the run starts from (resumed, --init or "
+                   "the teacher's), and the listed ones get all of the run's teacher trajectories. v3's few-step FID gap to "
                    "the ODE was all in module 1 (its 4 tokens set the whole picture): with the ODE there and the "
                    "few-step heads elsewhere the FID was the ODE's")
     p.add_argument("--guidance-range", default=None, metavar="LO,HI",
@@ -112,22 +113,28 @@ def warm_start(students, path: str, generator_state: dict):
     return saved
 
 
-def trained_modules(text, modules: int) -> list:
-    """--modules "1,3" as 0-based indices [0, 2]; None: every module."""
+def trained_modules(text, modules: int, ode_modules=()) -> list:
+    """--modules "1,3" as 0-based indices [0, 2]; None: every module. A module that runs the guided ODE in its one
+    call (`ode_modules`, 0-based) ships no distilled head: it is left out by default and refused when named."""
     if text is None:
-        return list(range(modules))
+        return [k for k in range(modules) if k not in ode_modules]
     try:
         chosen = sorted({int(v) for v in text.split(",")})
     except ValueError:
         raise SystemExit(f"--modules: expected module numbers like 1,3, got {text!r}") from None
     if not chosen or chosen[0] < 1 or chosen[-1] > modules:
         raise SystemExit(f"--modules: the model has modules 1..{modules}, got {text!r}")
+    ode = [k for k in chosen if k - 1 in ode_modules]
+    if ode:
+        raise SystemExit(f"--modules: module {', '.join(map(str, ode))} runs the guided ODE (--evaluations), it has no "
+                         "head to distil")
     return [k - 1 for k in chosen]
 
 
-def total_error(errors: list) -> float:
-    """One number for a measure() result (per module, {K: endpoint error}): the sum over modules and trained K."""
-    return sum(sum(e.values()) for e in errors)
+def total_error(errors: list, modules: list) -> float:
+    """One number for a measure() result (per module, {K: endpoint error}): the sum over `modules` (those whose heads
+    ship) and trained K."""
+    return sum(sum(errors[k].values()) for k in modules)
 
 
 def build_pool(model, state, defaults: SamplingSettings, sampled_images: int, path: str):
@@ -196,7 +203,9 @@ def main():
         cfg.check_modules(len(model.heads))
     except ValueError as e:
         raise SystemExit(f"--evaluations: {e}") from None
-    trained = trained_modules(args.modules, len(model.heads))
+    trained = trained_modules(args.modules, len(model.heads),
+                              [k for k in range(len(model.heads)) if ode_spec(cfg.evaluations_of(k))])
+    shipped_heads = [k for k in range(len(model.heads)) if not ode_spec(cfg.evaluations_of(k))]
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
     opt = torch.optim.AdamW(students.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
     step, elapsed, warm = 0, 0.0, None
@@ -235,9 +244,9 @@ def main():
         if init is not None:
             cfg_teacher, cfg = cfg, FewStepConfig.from_dict({**init["config"], "evaluations": args.evaluations})
             warm_before = measure()
-            print(f"endpoint error from the teacher's heads {total_error(before):.4f}, from --init "
-                  f"{total_error(warm_before):.4f}", flush=True)
-            if total_error(warm_before) < total_error(before):
+            print(f"endpoint error from the teacher's heads {total_error(before, shipped_heads):.4f}, from --init "
+                  f"{total_error(warm_before, shipped_heads):.4f}", flush=True)
+            if total_error(warm_before, shipped_heads) < total_error(before, shipped_heads):
                 before = warm_before
                 # What the card reports as this distillation's start (its own steps and minutes count from 0).
                 warm = {"teacher_step": init["teacher"]["step"], "steps": init["step"], "elapsed_s": init["elapsed_s"]}

@@ -184,7 +184,9 @@ def few_step_entry(model, few_state):
     evaluations = list(fs.evaluations) if isinstance(fs.evaluations, tuple) else fs.evaluations
     return {"evaluations": evaluations, "guidance": list(fs.guidance), "temperature": list(fs.temperature),
             "reference": {"solver": fs.teacher_solver, "ode_steps": fs.teacher_ode_steps},
-            "parameters": sum(p.numel() for p in model.few_step_heads.parameters()),
+            # The distilled heads that ship: a guided-ODE module's graph holds its flow head, counted in the generator.
+            "parameters": sum(p.numel() for k, h in enumerate(model.few_step_heads) if not ode_spec(fs.evaluations_of(k))
+                              for p in h.parameters()),
             "distillation": {"steps": few_state["step"], "hours": round(few_state["elapsed_s"] / 3600, 3),
                              "hardware": few_state.get("hardware"),
                              # distill.py --init: the earlier checkpoint's heads this distillation started from

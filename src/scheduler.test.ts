@@ -80,11 +80,16 @@ class FakeRunner implements SessionRunner<FakeHandle> {
   async fewStep(module: number, zHandle: FakeHandle, x0: Float32Array, guidance: Float32Array) {
     const width = this.manifest.modules[module]!.width;
     const N = guidance.length;
-    const z = this.zData(zHandle, N, width);
+    // A guided-ODE module's z holds the N conditional rows, then the N unconditional ones: x0 + w (z_c - z_u).
+    const guided = this.manifest.fewStep?.ode[module] != null;
+    const z = this.zData(zHandle, guided ? 2 * N : N, width);
     this.calls.push(`s${module}`);
     const dim = x0.length / N;
     const tokens = new Float32Array(x0.length);
-    for (let r = 0; r < N; r++) for (let d = 0; d < dim; d++) tokens[r * dim + d] = Math.fround(x0[r * dim + d]! + guidance[r]! * z[r * width]!);
+    for (let r = 0; r < N; r++) {
+      const zr = guided ? z[r * width]! - z[(N + r) * width]! : z[r * width]!;
+      for (let d = 0; d < dim; d++) tokens[r * dim + d] = Math.fround(x0[r * dim + d]! + guidance[r]! * zr);
+    }
     return tokens;
   }
 
@@ -231,6 +236,20 @@ describe('runSchedule', () => {
       // Cell 0 is module 0, step 0: z_c = 2*0.25 (class 2, zero content); the fake returns x0 + w * z_c.
       const noise = normal(11, 0, 12);
       for (let d = 0; d < 12; d++) expect(result.tokens[0]![d]).toBeCloseTo(0.5 * noise[d]! + 3 * 0.5, 5);
+    });
+
+    it('runs a guided-ODE module on the doubled batch (labels [c; null]) and hands its call both halves of z', async () => {
+      const json = makeManifestJson({ grid: 8, fewStep: true }) as { few_step: { evaluations: unknown } };
+      json.few_step.evaluations = [{ solver: 'heun', steps: 3 }, 2, 2];
+      const mixed = parseManifest(json);
+      const runner = new FakeRunner(mixed);
+      const result = await runSchedule(mixed, runner, { ...fastRequest, batch: 1 });
+      expect(runner.calls.length).toBe(2 * (3 * 3 + 1)); // still one sampler call per step
+      expect([...new Set(runner.released.map((kv) => `module ${kv.module}: ${kv.batch} rows`))]).toEqual(['module 0: 2 rows', 'module 1: 1 rows', 'module 2: 1 rows']);
+      // Cell 0: z_c = 2 * 0.25 (class 2), z_u = null_class * 0.25; the fake returns x0 + w (z_c - z_u).
+      const noise = normal(11, 0, 12);
+      const zc = 0.5, zu = mixed.nullClass * 0.25;
+      for (let d = 0; d < 12; d++) expect(result.tokens[0]![d]).toBeCloseTo(0.5 * noise[d]! + 3 * (zc - zu), 4);
     });
 
     it('is refused on a model without a few-step sampler, and outside its trained guidance and temperature', async () => {

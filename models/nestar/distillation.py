@@ -2,7 +2,7 @@
 
 Data: the conditions z of every query, teacher-forced in one pass per module (NestAR.module_conditions) over token
 grids of real images and of the teacher's own samples, conditional and unconditional. Every training step draws
-fresh noise, a guidance scale and a temperature, runs the teacher's guided 16-step Heun ODE (ode.integrate,
+fresh noise, a guidance scale and a temperature, runs the teacher's guided 16-step Heun ODE (ode.guided_ode_sample,
 the reference path) and regresses the student's average velocity over [t, t + d] on the trajectory's chord, for
 d = 1/K and each trained K. The teacher's 32 guided evaluations per row cost more than the student's update, so a
 batch of targets may serve a few optimizer updates. Fresh noise every step means the data never runs out, also for module 1, which sees
@@ -10,7 +10,7 @@ only 4 tokens per image (the naive student of ../shared/evidence/ blurred there 
 import torch
 
 from .few_step_head import FewStepConfig, FewStepHead, few_step_sample
-from .ode import integrate
+from .ode import guided_ode_sample
 
 
 @torch.no_grad()
@@ -31,16 +31,8 @@ def condition_pool(model, tokens_BNC, labels_B, chunk: int = 256):
 @torch.no_grad()
 def teacher_trajectory(teacher, z_c, z_u, x0, w_N1, config: FewStepConfig):
     """x at the teacher's ODE grid points t = 0, 1/S, ..., 1 of the guided reference path: S + 1 tensors [N, C]."""
-    rows = z_c.shape[0]
-    z = torch.cat([z_c, z_u])
-
-    def velocity(x, t):
-        v = teacher(z, torch.cat([x, x]), torch.full((2 * rows, 1), t))
-        v_c, v_u = v[:rows], v[rows:]
-        return v_u + w_N1 * (v_c - v_u)
-
     points = []
-    integrate(velocity, x0, config.teacher_ode_steps, config.teacher_solver, points)
+    guided_ode_sample(teacher, torch.cat([z_c, z_u]), x0, w_N1, config.teacher_solver, config.teacher_ode_steps, points)
     return points
 
 

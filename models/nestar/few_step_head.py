@@ -61,7 +61,7 @@ class FewStepConfig:
             spec = ode_spec(k)
             if spec is not None:
                 if set(spec) != {"solver", "steps"} or spec["solver"] not in SOLVERS or not (
-                        isinstance(spec["steps"], int) and 1 <= spec["steps"] <= 64):
+                        isinstance(spec["steps"], int) and not isinstance(spec["steps"], bool) and 1 <= spec["steps"] <= 64):
                     raise ValueError(f"an ODE module's evaluations must be {{'solver': 'euler' or 'heun', 'steps': "
                                      f"1..64}}, got {k}")
             elif k not in self.trained_evaluations:

@@ -36,9 +36,10 @@ def velocity_evaluations(solver: str, steps: int) -> int:
     return 2 * steps if solver == "heun" else steps
 
 
-def guided_ode_sample(head, z_2ND, x0_ND, w_N1, solver: str, steps: int):
+def guided_ode_sample(head, z_2ND, x0_ND, w_N1, solver: str, steps: int, trajectory: list = None):
     """Tokens [N, dim] from x0 by the guided ODE v = v_u + w (v_c - v_u): z holds the N conditional rows, then the N
-    unconditional ones (the backbone's doubled batch, flattened), and each evaluation runs the head on both at once."""
+    unconditional ones (the backbone's doubled batch, flattened), and each evaluation runs the head on both at once.
+    `trajectory`: as integrate's (the few-step heads' distillation targets)."""
     def velocity(x, t):
         xx = torch.cat([x, x])
         v = head(z_2ND, xx, torch.zeros_like(xx[:, :1]) + t)
@@ -46,7 +47,7 @@ def guided_ode_sample(head, z_2ND, x0_ND, w_N1, solver: str, steps: int):
         v_c, v_u = v.reshape(2, -1, v.shape[-1]).unbind(0)
         return v_u + w_N1 * (v_c - v_u)
 
-    return integrate(velocity, x0_ND, steps, solver)
+    return integrate(velocity, x0_ND, steps, solver, trajectory)
 
 
 class GuidedOdeSampler(nn.Module):

@@ -109,3 +109,22 @@ def test_few_step_cost_of_the_fixture(fixture):
             past += lc
     assert cost["flops"] == expected
     assert generation_cost(counter, 3, 16, "few_step", 1.0)["flops"] == expected  # guidance never doubles the rows
+
+
+def test_a_guided_ode_module_doubles_its_rows():
+    """A few-step module that runs the guided ODE in its one call (the tiny-latent fixture's first: 2 Heun steps):
+    its backbone runs on the doubled batch, and its call costs about 4 flow-head evaluations on both halves."""
+    folder = os.path.join(os.path.dirname(FIXTURE), "tiny-latent")
+    with open(os.path.join(folder, "manifest.json")) as f:
+        manifest = json.load(f)
+    assert manifest["few_step"]["evaluations"][0] == {"solver": "heun", "steps": 2}
+    counter = GraphCounter(folder, manifest)
+    cost = generation_cost(counter, 3, 16, "few_step", 2.5)
+    for s in cost["per_step"]:
+        rows = 6 if s["module"] == 0 else 3
+        assert s["backbone_flops"] == counter.backbone(s["module"], rows, s["past"], s["content"], s["query"])
+        if s["module"] == 0:
+            # 4 evaluations on both halves, less the condition's projection, which the export computes once (its
+            # common-subexpression pass): more than 3 evaluations' worth; undoubled it would be 2.
+            flow = counter.flow(0, 6 * s["query"])
+            assert 3 * flow < s["flow_flops"] < 4 * flow

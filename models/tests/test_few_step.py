@@ -164,6 +164,9 @@ def test_only_the_chosen_modules_train(monkeypatch):
     assert all(torch.equal(v, students[0].state_dict()[k]) for k, v in before[0].items())
     assert any(not torch.equal(v, students[1].state_dict()[k]) for k, v in before[1].items())
     assert trained_modules(None, 3) == [0, 1, 2] and trained_modules("3,1", 3) == [0, 2]
+    assert trained_modules(None, 3, [0]) == [1, 2]  # a guided-ODE module ships no head
+    with pytest.raises(SystemExit, match="guided ODE"):
+        trained_modules("1,2", 3, [0])
     for bad in ("0", "4", "x", ""):
         with pytest.raises(SystemExit, match="--modules"):
             trained_modules(bad, 3)
@@ -216,7 +219,8 @@ def test_a_module_can_run_the_guided_ode_in_its_one_call(tmp_path):
     for text in ("heun2,2", "2,2,1", "2", "euler6,1"):
         assert evaluations_argument(parse_evaluations(text)) == text
     assert evaluations_label((heun2, 2)) == "8/2" and evaluations_label((2, 2, 1)) == "2/2/1" and evaluations_label(2) == "2"
-    for bad in ({"solver": "rk4", "steps": 2}, {"solver": "heun", "steps": 0}, {"solver": "heun"}):
+    for bad in ({"solver": "rk4", "steps": 2}, {"solver": "heun", "steps": 0}, {"solver": "heun"},
+                {"solver": "heun", "steps": True}):
         with pytest.raises(ValueError, match="ODE module"):
             FewStepConfig(evaluations=(bad, 2))
     with pytest.raises(ValueError, match="per module"):
