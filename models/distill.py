@@ -203,9 +203,9 @@ def main():
         cfg.check_modules(len(model.heads))
     except ValueError as e:
         raise SystemExit(f"--evaluations: {e}") from None
-    trained = trained_modules(args.modules, len(model.heads),
-                              [k for k in range(len(model.heads)) if ode_spec(cfg.evaluations_of(k))])
-    shipped_heads = [k for k in range(len(model.heads)) if not ode_spec(cfg.evaluations_of(k))]
+    ode_modules = [k for k in range(len(model.heads)) if ode_spec(cfg.evaluations_of(k))]
+    shipped_heads = trained_modules(None, len(model.heads), ode_modules)
+    trained = trained_modules(args.modules, len(model.heads), ode_modules)
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)
     opt = torch.optim.AdamW(students.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
     step, elapsed, warm = 0, 0.0, None

@@ -118,7 +118,8 @@ def few_step_sampler(model, k: int):
 
 
 def few_step_parity_cases(model, generator):
-    """The one-call sampler graph against the PyTorch heads evaluated step by step (few_step_sample's loop)."""
+    """Each module's one-call sampler graph against its PyTorch module (few_step_sampler: the distilled head's loop,
+    or the guided ODE on twice the z rows)."""
     cases = []
     dim, fs = model.config.token_dim, model.few_step_config
     lo, hi = fs.guidance

@@ -112,27 +112,19 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
                           bias)
             Q = len(step.query_cells)
             noise = starting_noise(seeds, k, j, Q, C).to(device)
-            z_flat = z.reshape(rows * Q, -1)
-
-            def velocity(x_BQC, t):
-                x = torch.cat([x_BQC, x_BQC]) if guided else x_BQC
-                t_col = torch.full((rows * Q, 1), t, device=device)
-                v = head(z_flat, x.reshape(rows * Q, C), t_col).reshape(rows, Q, C)
-                if not guided:
-                    return v
-                v_c, v_u = v[:batch], v[batch:]
-                return v_u + w * (v_c - v_u)
-
-            if ode_in_call is not None:
-                x = guided_ode_sample(head, z_flat, settings.temperature * noise.reshape(batch * Q, C),
-                                      torch.full((batch * Q, 1), w, device=device), ode_in_call["solver"],
-                                      ode_in_call["steps"]).reshape(batch, Q, C)
-            elif few_step:
-                w_col = torch.full((rows * Q, 1), w, device=device)
-                x = few_step_sample(model.few_step_heads[k], z_flat, settings.temperature * noise.reshape(rows * Q, C),
-                                    w_col, model.few_step_config.evaluations_of(k)).reshape(rows, Q, C)
+            z_flat = z.reshape(rows * Q, -1)  # with guidance: the conditional rows, then the unconditional ones
+            x0 = settings.temperature * noise.reshape(batch * Q, C)
+            w_col = torch.full((batch * Q, 1), w, device=device)
+            if few_step and ode_in_call is None:
+                x = few_step_sample(model.few_step_heads[k], z_flat, x0, w_col, model.few_step_config.evaluations_of(k))
+            elif guided:  # the ODE path's guided modules, and a few-step module that runs the guided ODE
+                solver, steps = ((ode_in_call["solver"], ode_in_call["steps"]) if ode_in_call is not None
+                                 else (settings.solver, settings.ode_steps))
+                x = guided_ode_sample(head, z_flat, x0, w_col, solver, steps)
             else:
-                x = integrate(velocity, settings.temperature * noise, settings.ode_steps, settings.solver)
+                x = integrate(lambda x, t: head(z_flat, x, torch.full((batch * Q, 1), t, device=device)), x0,
+                              settings.ode_steps, settings.solver)
+            x = x.reshape(batch, Q, C)
             grid[:, query_cells] = x
             if on_step:
                 on_step(k, j, noise, x)
