@@ -40,9 +40,10 @@ def guided_ode_sample(head, z_2ND, x0_ND, w_N1, solver: str, steps: int, traject
     """Tokens [N, dim] from x0 by the guided ODE v = v_u + w (v_c - v_u): z holds the N conditional rows, then the N
     unconditional ones (the backbone's doubled batch, flattened), and each evaluation runs the head on both at once.
     `trajectory`: as integrate's (the few-step heads' distillation targets)."""
+    cond = head.cond(z_2ND)  # the same at every evaluation
+
     def velocity(x, t):
-        xx = torch.cat([x, x])
-        v = head(z_2ND, xx, torch.zeros_like(xx[:, :1]) + t)
+        v = head.evaluation(torch.cat([x, x]), cond, t)
         # Split by reshaping, not by slicing at N: the exported graph then needs no row count of its own.
         v_c, v_u = v.reshape(2, -1, v.shape[-1]).unbind(0)
         return v_u + w_N1 * (v_c - v_u)
