@@ -326,6 +326,12 @@ def markdown(results: dict) -> str:
                   "the 2x2 scale, and g for the later modules; the default in bold):", "",
                   *table_head(("guidance",))]
         lines += [f"| {guidance_text(r)} | {metric_cells(r['metrics'], floor)} |" for r in results["sweep"]]
+    if results.get("temperature_sweep"):
+        lines += ["", f"**Temperature sweep** ({results['sweep_model']} at its default guidance; the starting noise's "
+                  "scale: lower draws closer to each class's typical picture, higher more varied ones; the default in "
+                  "bold):", "", *table_head(("temperature",))]
+        lines += [f"| {'**%g**' % r['temperature'] if r['default'] else '%g' % r['temperature']} | "
+                  f"{metric_cells(r['metrics'], floor)} |" for r in results["temperature_sweep"]]
     if results["pair_sweep"]:
         lines += ["", "**Equal-budget NestAR and raster across guidance** (other settings at their defaults):", "",
                   *table_head(("guidance", "model"))]
@@ -375,9 +381,12 @@ def write_readme_section(text: str):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--samples", type=int, default=2000, help="images per model and setting")
-    p.add_argument("--sweep", default="2,3,4,5,6,2.5:6,3.5:6,3:5",
+    p.add_argument("--sweep", default="2,3,4,5,6,2.5:6,3.5:6,3:5,2.5:8",
                    help="guidance settings besides the default, for the sweep model: g (that guidance for the whole "
                    "image) or c:g (coarse guidance c for the first module, g for the others)")
+    p.add_argument("--temperatures", default="0.75,0.95,1.0",
+                   help="temperatures besides the default, for the sweep model at its default guidance: the "
+                   "starting noise's scale trades fidelity (FID, precision) against diversity (recall)")
     p.add_argument("--pair-guidance", default="2,4", help="guidance values for the equal-budget NestAR/raster pair")
     p.add_argument("--out", default="bench/quality")
     p.add_argument("--seed", type=int, default=1, help="first seed of the samples (the page's default seed is 0)")
@@ -393,6 +402,10 @@ def main():
     except ValueError:
         p.error(f"--sweep: {args.sweep!r} is not a comma-separated list of g or c:g numbers")
     pair_guidance = [float(g) for g in args.pair_guidance.split(",") if g.strip()]
+    try:
+        temperatures = [float(t) for t in args.temperatures.split(",") if t.strip()]
+    except ValueError:
+        p.error(f"--temperatures: {args.temperatures!r} is not a comma-separated list of numbers")
     configure_threads(1)  # measured: 1 thread is faster than 2 on this 2-core machine for these small networks
     out = os.path.join(ROOT, args.out)
     os.makedirs(out, exist_ok=True)
@@ -425,7 +438,8 @@ def main():
 
     results = {"samples": args.samples, "seed": args.seed, "set_size": set_size, "k": scorer.k, "classes": len(classes),
                "train_count": len(train), "eval_count": len(heldout),
-               "feature_net_heldout_accuracy": heldout_accuracy, "comparison": [], "sweep": [], "pair_sweep": [],
+               "feature_net_heldout_accuracy": heldout_accuracy, "comparison": [], "sweep": [], "temperature_sweep": [],
+               "pair_sweep": [],
                "missing": []}
     results["floor"] = scorer.score(heldout.images, heldout.labels.numpy())
     save_grid(heldout.images, heldout.labels.numpy(), classes, os.path.join(out, "grid-real-eval-split.png"))
@@ -504,6 +518,15 @@ def main():
             results["sweep"].append({"guidance": g, "coarse_guidance": coarse, "default": (coarse, g) == default,
                                      "metrics": metrics})
             log(f"guidance {coarse:g} / {g:g}: {metrics}")
+
+    if chosen is not None and (SWEEP_MODEL not in chosen or not temperatures):
+        results["temperature_sweep"] = previous.get("temperature_sweep", [])
+    elif SWEEP_MODEL in rows:
+        default_t = rows[SWEEP_MODEL]["defaults"]["temperature"]
+        for t in sorted(set(temperatures) | {default_t}):
+            metrics = rows[SWEEP_MODEL]["metrics"] if t == default_t else evaluate(SWEEP_MODEL, {"temperature": t})[0]
+            results["temperature_sweep"].append({"temperature": t, "default": t == default_t, "metrics": metrics})
+            log(f"temperature {t:g}: {metrics}")
 
     # The fast path against its reference, same seeds: the default row is one of the two, the other is drawn here.
     results["fast_path"] = [r for r in previous.get("fast_path", []) if r["model"] not in chosen] if previous else []

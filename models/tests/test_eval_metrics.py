@@ -98,3 +98,22 @@ def test_comparison_rows_describe_the_shipped_flagship_from_its_manifest():
     assert name == f"{manifest['title']}, shipped"
     assert f"3 modules {widths}, flow head {manifest['model_config']['flow_width']} wide" in what
     assert f"{manifest['training']['steps']:,} steps" in what and "{" not in what
+
+
+def test_results_page_has_a_temperature_table_with_the_default_in_bold():
+    from evaluate import markdown
+
+    def metrics(fid):
+        return {"fid": fid, "inception_score": 6.0, "class_accuracy": 0.7, "precision": 0.9, "recall": 0.5,
+                "class_precision": 0.8, "class_recall": 0.6, "diversity": 6.0, "seconds_per_image": 0.03}
+
+    results = {"floor": metrics(1.0), "train_count": 10, "eval_count": 5, "feature_net_heldout_accuracy": 0.5,
+               "classes": 2, "samples": 10, "k": 3, "set_size": 5, "defaults_text": "few-step sampler",
+               "comparison": [], "sweep": [], "pair_sweep": [], "missing": [], "sweep_model": "public/models/m",
+               "temperature_sweep": [{"temperature": 0.75, "default": False, "metrics": metrics(2.3)},
+                                     {"temperature": 0.85, "default": True, "metrics": metrics(2.2)}]}
+    text = markdown(results)
+    assert "**Temperature sweep** (public/models/m" in text
+    assert "| 0.75 | 2.30 (2.3x) |" in text and "| **0.85** | 2.20 (2.2x) |" in text
+    del results["temperature_sweep"]  # an earlier run's results.json has none: no table
+    assert "Temperature sweep" not in markdown(results)

@@ -97,6 +97,13 @@ def test_reexport_keeps_the_manifest_and_changes_only_what_is_asked(tmp_path):
     written = reexport(str(out), ckpt, few_step=few, evaluations=(heun2, 1), classes=CLASSES)
     assert written["few_step"]["evaluations"] == [heun2, 1]
 
+    # Other sampling defaults: merged over the manifest's; a key that is not a default is refused.
+    written = reexport(str(out), ckpt, few_step=few, classes=CLASSES, defaults={"temperature": 0.85})
+    assert written["sampling"]["defaults"] == {**before["sampling"]["defaults"], "temperature": 0.85}
+    assert written["few_step"]["evaluations"] == [heun2, 1]  # kept from the manifest
+    with pytest.raises(SystemExit, match="not sampling defaults"):
+        reexport(str(out), ckpt, few_step=few, classes=CLASSES, defaults={"temprature": 0.8})
+
     other = str(tmp_path / "other.pt")  # another model's checkpoint: refused, the folder untouched
     torch.save({**state, "model_config": {**state["model_config"], "flow_width": 32}}, other)
     with pytest.raises(SystemExit, match="not an export of"):
