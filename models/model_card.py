@@ -154,15 +154,23 @@ def tokenizer_section(manifest: dict, tokenizer, model_dir: str, preview_decoder
 def evaluations_text(few: dict) -> str:
     """"2 head evaluations per token", or per module ("2, 2 and 1 ..., by module from coarse to fine"), where a module
     that runs the guided ODE is named as such ("from the coarse module to the fine ones, a 3-step guided Heun ODE of
-    its own flow head (...), then 2 head evaluations per token, then 1 ...")."""
+    its own flow head (...), then 1 head evaluation per token in each of the next 2 modules")."""
     k = few["evaluations"]
     if not isinstance(k, list):
         return f"{k} head evaluations per token"
     if not any(ode_spec(e) for e in k):
         return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token, by module from coarse to fine"
-    parts = [f"a {e['steps']}-step guided {e['solver'].capitalize()} ODE of its own flow head ({head_evaluations(e)} "
-             f"head evaluations per token, on both guidance halves)" if ode_spec(e) else
-             f"{e} head evaluation{'' if e == 1 else 's'} per token" for e in k]
+    parts = []
+    for i, e in enumerate(k):
+        if i and e == k[i - 1]:
+            continue  # a run of modules with the same K is said once ("1 head evaluation per token in each")
+        run = next((j for j in range(i, len(k)) if k[j] != e), len(k)) - i
+        if ode_spec(e):
+            parts.append(f"a {e['steps']}-step guided {e['solver'].capitalize()} ODE of its own flow head "
+                         f"({head_evaluations(e)} head evaluations per token, on both guidance halves)")
+        else:
+            parts.append(f"{e} head evaluation{'' if e == 1 else 's'} per token"
+                         + (f" in each of the next {run} modules" if run > 1 else ""))
     return "from the coarse module to the fine ones, " + ", then ".join(parts)
 
 

@@ -6,7 +6,7 @@ import torch
 from nestar import checkpoint
 from nestar.adversarial import Adversary, PatchDiscriminator, adaptive_weight, discriminator_loss
 from test_decoder_finetune import save_tokenizer, tiny_tokenizer
-from train_tokenizer import resume_adversary
+from train_tokenizer import resume_adversary, resume_ema, update_ema
 
 
 def test_adaptive_weight_is_the_ratio_of_gradient_norms_at_the_last_layer():
@@ -63,11 +63,13 @@ def test_adversary_waits_for_its_warmup_then_pulls_on_the_decoder_only():
 
 def test_a_run_that_started_adversarial_stays_adversarial_when_resumed(tmp_path):
     path = str(tmp_path / "tokenizer.pt")
-    args = argparse.Namespace(adversarial=0.0, lr=1e-3, adversarial_warmup=5)
+    args = argparse.Namespace(adversarial=0.0, lr=1e-3, adversarial_warmup=5, discriminator_lr=None,
+                              new_discriminator=False)
     assert resume_adversary(path, args, step=0) is None
     checkpoint.save(path, {"adversary": None})
     assert resume_adversary(path, args, step=3) is None
-    fresh = resume_adversary(path, argparse.Namespace(adversarial=0.3, lr=1e-3, adversarial_warmup=5), step=3)
+    fresh = resume_adversary(path, argparse.Namespace(adversarial=0.3, lr=1e-3, adversarial_warmup=5, discriminator_lr=None,
+                                                         new_discriminator=False), step=3)
     assert (fresh.weight, fresh.started_at) == (0.3, 3)
     checkpoint.save(path, {"adversary": fresh.state_dict()})
     resumed = resume_adversary(path, args, step=40)
@@ -84,3 +86,39 @@ def test_a_generator_checkpoint_keeps_the_adversarial_training_but_not_the_discr
     entry = checkpoint.tokenizer_entry(str(tmp_path / "adv.pt"))
     assert entry["adversarial"] == {"weight": 0.1, "from_step": 7}
     assert "adversary" not in entry
+
+
+def test_a_resumed_discriminator_takes_the_new_rate_or_starts_afresh(tmp_path):
+    path = str(tmp_path / "tokenizer.pt")
+    first = resume_adversary(path, argparse.Namespace(adversarial=0.5, lr=2e-4, adversarial_warmup=5, discriminator_lr=None,
+                                                      new_discriminator=False), step=3)
+    assert first.optimizer.param_groups[0]["lr"] == 2e-4
+    checkpoint.save(path, {"adversary": first.state_dict()})
+    slower = resume_adversary(path, argparse.Namespace(adversarial=0.0, lr=2e-4, adversarial_warmup=5,
+                                                       discriminator_lr=5e-5, new_discriminator=False), step=40)
+    assert slower.started_at == 3 and slower.optimizer.param_groups[0]["lr"] == 5e-5
+    torch.manual_seed(1)
+    fresh = resume_adversary(path, argparse.Namespace(adversarial=0.0, lr=2e-4, adversarial_warmup=5,
+                                                      discriminator_lr=None, new_discriminator=True), step=40)
+    assert (fresh.weight, fresh.started_at) == (0.5, 40)  # the file's weight, a warm-up from now
+    assert not all(torch.equal(a, b) for a, b in zip(fresh.discriminator.parameters(), first.discriminator.parameters()))
+
+
+def test_the_weight_average_follows_the_decoder_and_leaves_a_frozen_encoder_alone(tmp_path):
+    tok = tiny_tokenizer()
+    path = str(tmp_path / "tokenizer.pt")
+    assert resume_ema(tok, path, 0.0) is None
+    ema = resume_ema(tok, path, 0.9)
+    start = {k: v.clone() for k, v in ema.items()}
+    tok.encoder.requires_grad_(False)
+    with torch.no_grad():
+        for p in tok.parameters():
+            p.add_(1.0)
+    update_ema(ema, tok, 0.9)
+    for name, p in tok.named_parameters():
+        if name.startswith("decoder."):
+            assert torch.allclose(ema[name], start[name] + 0.1, atol=1e-6), name
+        else:
+            assert torch.equal(ema[name], start[name]), name
+    checkpoint.save(path, {"ema": ema})
+    assert all(torch.equal(a, ema[k]) for k, a in resume_ema(tok, path, 0.9).items())

@@ -219,6 +219,12 @@ def test_a_module_can_run_the_guided_ode_in_its_one_call(tmp_path):
     for text in ("heun2,2", "2,2,1", "2", "euler6,1"):
         assert evaluations_argument(parse_evaluations(text)) == text
     assert evaluations_label((heun2, 2)) == "8/2" and evaluations_label((2, 2, 1)) == "2/2/1" and evaluations_label(2) == "2"
+    from model_card import evaluations_text  # the model card's words for the same entries
+    assert evaluations_text({"evaluations": [heun2, 1, 1]}) == (
+        "from the coarse module to the fine ones, a 2-step guided Heun ODE of its own flow head (8 head evaluations "
+        "per token, on both guidance halves), then 1 head evaluation per token in each of the next 2 modules")
+    assert evaluations_text({"evaluations": [heun2, 2, 1]}).endswith("then 2 head evaluations per token, then 1 head "
+                                                                    "evaluation per token")
     for bad in ({"solver": "rk4", "steps": 2}, {"solver": "heun", "steps": 0}, {"solver": "heun"},
                 {"solver": "heun", "steps": True}):
         with pytest.raises(ValueError, match="ODE module"):
