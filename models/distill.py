@@ -25,7 +25,7 @@ from nestar import checkpoint  # noqa: E402
 from nestar.config import ModelConfig  # noqa: E402
 from nestar.data import EmojiDataset  # noqa: E402
 from nestar.distillation import condition_pool, distillation_step, endpoint_error  # noqa: E402
-from nestar.few_step_head import FewStepConfig, FewStepHead, ode_spec, parse_evaluations  # noqa: E402
+from nestar.few_step_head import FewStepConfig, FewStepHead, parse_evaluations  # noqa: E402
 from nestar.runtime import check_blas, configure_threads, cpu_hardware  # noqa: E402
 from nestar.sampler import SamplingSettings, sample  # noqa: E402
 from nestar.tokenizer import latent_tokens  # noqa: E402
@@ -203,7 +203,7 @@ def main():
         cfg.check_modules(len(model.heads))
     except ValueError as e:
         raise SystemExit(f"--evaluations: {e}") from None
-    ode_modules = [k for k in range(len(model.heads)) if ode_spec(cfg.evaluations_of(k))]
+    ode_modules = [k for k in range(len(model.heads)) if cfg.ode_of(k)]
     shipped_heads = trained_modules(None, len(model.heads), ode_modules)
     trained = trained_modules(args.modules, len(model.heads), ode_modules)
     students = torch.nn.ModuleList(FewStepHead.from_teacher(h) for h in model.heads)

@@ -29,7 +29,7 @@ from nestar.onnx_graphs import (BACKBONE_DYNAMIC_AXES, BACKBONE_INPUTS, BACKBONE
                                 PREVIEW_DECODER_DYNAMIC_AXES, PREVIEW_DECODER_FILE, PREVIEW_DECODER_INPUTS,
                                 PREVIEW_DECODER_OUTPUTS, BackboneStep, example_backbone_inputs)
 from nestar import preview_decoder as preview  # noqa: E402
-from nestar.few_step_head import FewStepSampler, ode_spec, parse_evaluations  # noqa: E402
+from nestar.few_step_head import FewStepSampler, parse_evaluations  # noqa: E402
 from nestar.ode import GuidedOdeSampler  # noqa: E402
 from nestar.tokenizer import ExportedDecoder  # noqa: E402
 from nestar.sampler import SamplingSettings  # noqa: E402
@@ -111,7 +111,7 @@ def parity_cases(model, generator):
 
 def few_step_sampler(model, k: int):
     """Module k's one-call sampler graph: the distilled head's K evaluations, or the guided ODE of its own flow head."""
-    spec = ode_spec(model.few_step_config.evaluations_of(k))
+    spec = model.few_step_config.ode_of(k)
     if spec is not None:
         return GuidedOdeSampler(model.heads[k], spec["solver"], spec["steps"]).eval()
     return FewStepSampler(model.few_step_heads[k], model.few_step_config.evaluations_of(k)).eval()
@@ -186,7 +186,7 @@ def few_step_entry(model, few_state):
     return {"evaluations": evaluations, "guidance": list(fs.guidance), "temperature": list(fs.temperature),
             "reference": {"solver": fs.teacher_solver, "ode_steps": fs.teacher_ode_steps},
             # The distilled heads that ship: a guided-ODE module's graph holds its flow head, counted in the generator.
-            "parameters": sum(p.numel() for k, h in enumerate(model.few_step_heads) if not ode_spec(fs.evaluations_of(k))
+            "parameters": sum(p.numel() for k, h in enumerate(model.few_step_heads) if not fs.ode_of(k)
                               for p in h.parameters()),
             "distillation": {"steps": few_state["step"], "hours": round(few_state["elapsed_s"] / 3600, 3),
                              "hardware": few_state.get("hardware"),

@@ -74,6 +74,10 @@ class FewStepConfig:
         """Module `module`'s sampler: K, or the guided ODE's {"solver", "steps"} (ode_spec)."""
         return self.evaluations[module] if isinstance(self.evaluations, tuple) else self.evaluations
 
+    def ode_of(self, module: int):
+        """Module `module`'s guided-ODE {"solver", "steps"} when its one call runs the reference ODE, else None."""
+        return ode_spec(self.evaluations_of(module))
+
     def per_module(self, modules: int) -> list:
         """K of each of the model's `modules` samplers, coarse to fine."""
         return [self.evaluations_of(k) for k in range(modules)]

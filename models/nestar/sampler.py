@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import prng
-from .few_step_head import few_step_sample, ode_spec
+from .few_step_head import few_step_sample
 from .model import NestAR, step_bias
 from .ode import guided_ode_sample, integrate
 from .schedule import NO_PARENT
@@ -97,7 +97,7 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
         # The few-step head folds guidance in: the backbone sees only the conditional batch. On the ODE path a module
         # with w == 1 runs undoubled too (each module starts with an empty cache, so this is decided per module). A
         # module whose few-step sampler is the guided ODE (ode.GuidedOdeSampler) always takes the doubled batch.
-        ode_in_call = ode_spec(model.few_step_config.evaluations_of(k)) if few_step else None
+        ode_in_call = model.few_step_config.ode_of(k) if few_step else None
         guided = (w != 1.0 and not few_step) or ode_in_call is not None
         labels = torch.cat([conditional, torch.full_like(conditional, cfg.null_class)]) if guided else conditional
         rows = labels.shape[0]
