@@ -49,11 +49,21 @@ async function nodeModels(ids) {
   ort.env.wasm.numThreads = 1;
   const entry = await loadEntry();
   const models = {};
-  for (const id of ids) {
-    const model = await entry.openBenchModel(ort, folderOf(id), 'wasm');
-    models[id] = { manifest: { fewStep: model.manifest.fewStep }, generate: (b, seed, path) => model.generate(b, seed, path), close: () => model.close() };
+  try {
+    for (const id of ids) {
+      const model = await entry.openBenchModel(ort, folderOf(id), 'wasm');
+      models[id] = { manifest: { fewStep: model.manifest.fewStep }, generate: (b, seed, path) => model.generate(b, seed, path), close: () => model.close() };
+    }
+  } catch (e) {
+    await closeAll(models);
+    throw e;
   }
   return models;
+}
+
+/** Closes every opened model, each on its own: one that fails to close does not keep the others (or a server) alive. */
+async function closeAll(models) {
+  for (const m of Object.values(models)) await m.close().catch((e) => console.error(`closing a model: ${e.message}`));
 }
 
 /** The page: each model copied into the built site under its folder's name and opened in a Chromium of its own. */
@@ -81,7 +91,7 @@ async function pageModels(ids) {
       models[id] = { manifest: { fewStep: manifest.few_step ?? null }, generate: (b, seed, path) => generateOnPage(browser.page, b, seed, null, path, odeSolver), close: () => browser.close() };
     }
   } catch (e) {
-    for (const m of Object.values(models)) await m.close();
+    await closeAll(models);
     site.stop();
     throw e;
   }
@@ -142,6 +152,9 @@ try {
   console.log(`(${onPage ? 'the page in Chromium, WASM' : 'Node, wasm, 1 thread'}, batch ${batch}, ${repeats} interleaved repeats after ${warmups} warm-up(s))`);
   console.log(JSON.stringify({ in: values.in, batch, repeats, warmups, ratios, pairedRatios, result }));
 } finally {
-  for (const m of Object.values(models)) await m.close();
-  stopSite();
+  try {
+    await closeAll(models);
+  } finally {
+    stopSite();
+  }
 }

@@ -198,7 +198,8 @@ export async function urlRoundTripScenario(ctx) {
       guidance: Math.min(limits.guidance[1], 1.75),
       // A model with several modules has a coarse guidance of its own; the link must carry it too.
       ...(model.manifest.modules.length > 1 ? { coarseGuidance: Math.min(limits.guidance[1], 1.25) } : {}),
-      temperature: Math.max(limits.temperature[0], 0.8), // not a shipped default (v3 samples at 0.85)
+      // Not the model's default temperature, so that the link has to carry it.
+      temperature: Math.max(limits.temperature[0], model.manifest.sampling.defaults.temperature === 0.8 ? 0.9 : 0.8),
       batch: 1,
     };
     await setForm(page, settings);

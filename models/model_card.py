@@ -162,7 +162,7 @@ def evaluations_text(few: dict) -> str:
         return f"{', '.join(map(str, k[:-1]))} and {k[-1]} head evaluations per token, by module from coarse to fine"
     parts = []
     for i, e in enumerate(k):
-        if i and e == k[i - 1]:
+        if i and e == k[i - 1] and not ode_spec(e):
             continue  # a run of modules with the same K is said once ("1 head evaluation per token in each")
         run = next((j for j in range(i, len(k)) if k[j] != e), len(k)) - i
         if ode_spec(e):

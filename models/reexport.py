@@ -14,6 +14,7 @@ merged over the manifest's) change the samples: rerun `npm run eval` then (the k
 ones, and this says so).
 """
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ import export  # noqa: E402
 from nestar import checkpoint  # noqa: E402
 from nestar.config import ModelConfig  # noqa: E402
 from nestar.few_step_head import parse_evaluations  # noqa: E402
+from nestar.sampler import SamplingSettings  # noqa: E402
 
 
 def reexport(folder: str, checkpoint_path: str, few_step=None, preview_decoder=None, evaluations=None, classes=None,
@@ -46,10 +48,17 @@ def reexport(folder: str, checkpoint_path: str, few_step=None, preview_decoder=N
     if evaluations is None and few:
         evaluations = few["evaluations"]  # one K or a list: FewStepConfig takes either
     old_defaults = manifest["sampling"]["defaults"]
-    unknown = set(defaults or {}) - set(old_defaults)
+    if defaults is not None and not isinstance(defaults, dict):
+        raise SystemExit(f"--defaults: a JSON object of sampling settings, e.g. '{{\"temperature\": 0.85}}', not {defaults!r}")
+    known = {f.name for f in dataclasses.fields(SamplingSettings)}
+    unknown = set(defaults or {}) - known
     if unknown:
-        raise SystemExit(f"--defaults: {sorted(unknown)} are not sampling defaults (the manifest has {sorted(old_defaults)})")
+        raise SystemExit(f"--defaults: {sorted(unknown)} are not sampling settings ({', '.join(sorted(known))})")
     new_defaults = {**old_defaults, **(defaults or {})}
+    try:
+        SamplingSettings(**new_defaults).validate()
+    except (TypeError, ValueError) as e:
+        raise SystemExit(f"--defaults: {e}") from None
 
     staged = folder + ".reexport"
     shutil.rmtree(staged, ignore_errors=True)

@@ -101,8 +101,13 @@ def test_reexport_keeps_the_manifest_and_changes_only_what_is_asked(tmp_path):
     written = reexport(str(out), ckpt, few_step=few, classes=CLASSES, defaults={"temperature": 0.85})
     assert written["sampling"]["defaults"] == {**before["sampling"]["defaults"], "temperature": 0.85}
     assert written["few_step"]["evaluations"] == [heun2, 1]  # kept from the manifest
-    with pytest.raises(SystemExit, match="not sampling defaults"):
+    with pytest.raises(SystemExit, match="not sampling settings"):
         reexport(str(out), ckpt, few_step=few, classes=CLASSES, defaults={"temprature": 0.8})
+    with pytest.raises(SystemExit, match="--defaults"):
+        reexport(str(out), ckpt, few_step=few, classes=CLASSES, defaults={"solver": "rk4"})
+    with pytest.raises(SystemExit, match="JSON object"):
+        reexport(str(out), ckpt, few_step=few, classes=CLASSES, defaults=0.85)
+    assert json.loads((out / "manifest.json").read_text())["sampling"]["defaults"]["temperature"] == 0.85  # untouched
 
     other = str(tmp_path / "other.pt")  # another model's checkpoint: refused, the folder untouched
     torch.save({**state, "model_config": {**state["model_config"], "flow_width": 32}}, other)
