@@ -2,20 +2,26 @@
 // model gets its own Chromium (harness/browser.mjs, so the two tabs never throttle each other), and a run is a click
 // on Generate; times are the worker's own (the stats panel's data-ms), per-scale times those of the filmstrip.
 import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { openBrowser } from '../harness/browser.mjs';
 import { clickGenerate, openStudio, readTimings, recordedFrames, recordFrames, setForm, waitRunEnd } from '../harness/page.mjs';
 import { build, DIST, startPreview } from '../harness/server.mjs';
 import { interleaved } from './interleave.mjs';
 import { byPath, cellNames } from './node.mjs';
 
-/** Builds the app (unless told not to), copies the models in and serves dist/. Returns {url, stop}. */
-export async function serveSite(modelsDir, ids, { noBuild }) {
+/**
+ * Builds the app (unless told not to), copies the model folders in (each under its folder's name, the page's model id)
+ * and serves dist/. Returns {url, stop}.
+ */
+export async function serveSite(folders, { noBuild }) {
+  const ids = folders.map((folder) => basename(folder));
+  if (new Set(ids).size !== ids.length) throw new Error(`the page serves each model under its folder's name: ${ids.join(', ')} collide`);
   if (!noBuild) build();
-  for (const id of ids) {
-    const dest = join(DIST, 'models', id);
+  for (const folder of folders) {
+    const dest = join(DIST, 'models', basename(folder));
+    if (resolve(dest) === resolve(folder)) continue; // already served from there
     rmSync(dest, { recursive: true, force: true });
-    cpSync(join(modelsDir, id), dest, { recursive: true });
+    cpSync(folder, dest, { recursive: true });
   }
   return startPreview();
 }

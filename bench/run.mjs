@@ -82,7 +82,7 @@ async function main() {
   }
 
   if (plan.browserTokens.length) {
-    const site = await serveSite(MODELS, plan.browserModelIds, { noBuild: options.noBuild });
+    const site = await serveSite(plan.browserModelIds.map((id) => join(MODELS, id)), { noBuild: options.noBuild });
     try {
       for (const ep of plan.browserEps) {
         for (const n of plan.browserTokens) {

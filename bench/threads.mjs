@@ -196,7 +196,7 @@ async function main(argv) {
   let children = [];
   try {
     if (where === 'page') {
-      site = await serveSite(MODELS, archs.map((a) => modelId(a, tokens)), { noBuild: false });
+      site = await serveSite(archs.map((a) => join(MODELS, modelId(a, tokens))), { noBuild: false });
       // One browser at a time: several starting together on 2 cores time out.
       for (const t of threads) {
         children.push(startPageChild(site.url, t, tokens, archs, path));

@@ -1,5 +1,5 @@
-// Two shipped models side by side in Node on onnxruntime-web's wasm backend (the page's engine, one thread as in
-// the page): each on each sampling path (`ode`: its ODE defaults, or the Heun reference of its few-step sampler;
+// Two shipped models side by side in Node on onnxruntime-web's wasm backend (the page's engine, one thread: what the
+// page runs on a 2-core machine, src/backend.ts): each on each sampling path (`ode`: its ODE defaults, or the Heun reference of its few-step sampler;
 // `few_step`: the few-step sampler, where the model has one), batch 1, previews rendered as the page renders them (a
 // latent model's decoder included), all series interleaved with a warm-up each, so machine drift hits all alike.
 //   node bench/versions.mjs [--a emoji64-nestar] [--b emoji32-nestar] [--repeats 10] [--batch 1] [--paths ode,few_step]
@@ -11,7 +11,7 @@
 // WASM thread choice, previews painted as a visitor sees them; the app is built and served here): what a visitor's
 // run costs, the engine's time plus what the page adds to it (bench/README.md, "Why the page is slower than Node").
 // The page reports times and no per-call split; --warmups runs per series before the kept ones (the page needs 3-4).
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEntry, ROOT } from './bundle.mjs';
@@ -68,19 +68,8 @@ async function closeAll(models) {
 
 /** The page: each model copied into the built site under its folder's name and opened in a Chromium of its own. */
 async function pageModels(ids) {
-  const { openModelPage, generateOnPage } = await import('./browser.mjs');
-  const { build, DIST, startPreview } = await import('../harness/server.mjs');
-  const names = ids.map((id) => basename(folderOf(id)));
-  if (new Set(names).size !== names.length) throw new Error(`--in=page serves each model under its folder's name: ${names.join(', ')} collide`);
-  build();
-  for (const id of ids) {
-    const dest = join(DIST, 'models', basename(folderOf(id)));
-    if (resolve(dest) !== folderOf(id)) {
-      rmSync(dest, { recursive: true, force: true });
-      cpSync(folderOf(id), dest, { recursive: true });
-    }
-  }
-  const site = await startPreview();
+  const { openModelPage, generateOnPage, serveSite } = await import('./browser.mjs');
+  const site = await serveSite(ids.map(folderOf), { noBuild: false });
   const models = {};
   try {
     for (const id of ids) {
