@@ -122,8 +122,8 @@ def sample(model: NestAR, class_index: int, seed: int, settings: SamplingSetting
                                  else (settings.solver, settings.ode_steps))
                 x = guided_ode_sample(head, z_flat, x0, w_col, solver, steps)
             else:
-                x = integrate(lambda x, t: head(z_flat, x, torch.full((batch * Q, 1), t, device=device)), x0,
-                              settings.ode_steps, settings.solver)
+                cond = head.cond(z_flat)  # the same at every evaluation, as in guided_ode_sample
+                x = integrate(lambda x, t: head.evaluation(x, cond, t), x0, settings.ode_steps, settings.solver)
             x = x.reshape(batch, Q, C)
             grid[:, query_cells] = x
             if on_step:
