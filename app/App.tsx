@@ -28,6 +28,8 @@ import { hasImageSettings, linkFor, parseUrl, pngEntries, pngSearch, restoreLink
 
 /** Runs shorter than this never grey out the settings (a few-step run takes ~50-150 ms); longer ones do. */
 const LOCK_SHOWN_AFTER_MS = 250;
+/** How long the images must stay the same before the address bar follows them. */
+const ADDRESS_BAR_DELAY_MS = 300;
 
 /** The settings of a request without its prefix or stop scale: what a new run from the same image starts with. */
 function plainRequest(r: GenerateRequest): GenerateRequest {
@@ -49,8 +51,9 @@ function variationOrigin(run: RunState, selected: number, scale: number): RunOri
 export function App() {
   const { state, source, generate, cancel, reload, switchModel, dismissError, restore, notice, dismissNotice } = useNestar();
   const info: ModelInfo | null = state.load.status === 'ready' ? (state.runtime?.model ?? null) : null;
-  // Read again after a load and after each finished run (a run may have fetched its solver's heads).
-  const storage = useModelStorage(info, `${state.load.status} ${state.run.status === 'done' ? state.run.id : ''}`);
+  // Read again after a load and after a run that fetched its solver's heads (they are stored then), not after every
+  // run: reading the cache cost the page's thread ~9 ms per run, which fell on the next run in Live mode.
+  const storage = useModelStorage(info, `${state.load.status} ${state.run.fetchedHeads && state.run.status !== 'running' ? state.run.id : ''}`);
   const storageNote = storageSentence(storage.view.current, storage.view.deletedCurrent);
   const [storageNoteDismissed, setStorageNoteDismissed] = useState(false);
   const [form, setForm] = useState<FormState | null>(null);
@@ -274,9 +277,13 @@ export function App() {
     void historyStore.current?.then((s) => s.clear()).catch(() => undefined);
   };
 
-  // The address bar follows the finished image, so reloading or bookmarking the page keeps it.
+  // The address bar follows the finished image, so reloading or bookmarking the page keeps it. Once the images stop
+  // changing for ADDRESS_BAR_DELAY_MS, and only when it differs: Chromium spends ~7 ms of the page's thread on each
+  // replaceState (a trace here), which in Live mode or back-to-back runs fell on the next run's first steps.
   useEffect(() => {
-    if (link && run.status === 'done') window.history.replaceState(null, '', link);
+    if (!link || run.status !== 'done' || link === window.location.href) return;
+    const timer = setTimeout(() => window.history.replaceState(null, '', link), ADDRESS_BAR_DELAY_MS);
+    return () => clearTimeout(timer);
   }, [link, run.status]);
 
   return (

@@ -50,6 +50,8 @@ export interface RunState {
   lastScale: number | null;
   /** While the run first fetches its solver's heads (not the model's default): how far; null otherwise. */
   heads: { phase: 'download' | 'compile'; loaded: number; total: number } | null;
+  /** Whether the run fetched its solver's heads (stored in the model cache then: the storage view reads it again). */
+  fetchedHeads: boolean;
 }
 
 export interface StudioState {
@@ -83,6 +85,7 @@ const emptyRun: RunState = {
   calls: null,
   lastScale: null,
   heads: null,
+  fetchedHeads: false,
 };
 
 export const initialState: StudioState = {
@@ -124,7 +127,7 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
       return { ...state, error: null, run: { ...emptyRun, id: action.runId, status: 'running', request: action.request, origin: action.origin ?? { kind: 'seed' } } };
     case 'heads':
       if (action.runId !== state.run.id || state.run.status !== 'running') return state;
-      return { ...state, run: { ...state.run, heads: { phase: action.phase, loaded: action.loaded, total: action.total } } };
+      return { ...state, run: { ...state.run, heads: { phase: action.phase, loaded: action.loaded, total: action.total }, fetchedHeads: true } };
     case 'scale':
       // Events of an older run (e.g. one cancelled just before this run started) are dropped.
       if (action.runId !== state.run.id || state.run.status !== 'running') return state;

@@ -208,7 +208,9 @@ export async function urlRoundTripScenario(ctx) {
     const image = await readCanvas(page, FINAL_CANVAS);
     await page.getByTestId('copy-link').click();
     const link = await page.getByTestId('link-field').inputValue();
-    check(page.url() === link, `the address bar (${page.url()}) does not follow the finished image (${link})`);
+    // The address bar follows once the image has stayed for a moment (app/App.tsx, ADDRESS_BAR_DELAY_MS).
+    const followed = await page.waitForURL(link, { timeout: 5_000 }).then(() => true, () => false);
+    check(followed, `the address bar (${page.url()}) does not follow the finished image (${link})`);
     const out = await openLinkAndCompare(link, image);
     const { form } = out;
     check(
