@@ -35,3 +35,21 @@ describe('studioReducer: stop, continue, vary', () => {
     expect([state.run.status, state.run.frames.length]).toEqual(['cancelled', 1]);
   });
 });
+
+describe('studioReducer: heads fetched by a run', () => {
+  const done = (runId: number): StudioAction => ({ type: 'done', runId, images: [image], totalMs: 5, firstPreviewMs: 1, lastScale: 3, calls: emptyCallStats() });
+  it('a run that fetched its solver\'s heads says so after it ends (the storage view reads the cache again then); the next run starts without', () => {
+    const fetched = fold([
+      { type: 'generate-start', runId: 1, request: { ...request, solver: 'few_step' } },
+      { type: 'heads', runId: 1, solver: 'few_step', phase: 'download', file: 'module1.fewstep.onnx', loaded: 1, total: 2 },
+      scale(1), scale(2), scale(3), done(1),
+    ]);
+    expect([fetched.run.status, fetched.run.fetchedHeads, fetched.run.heads]).toEqual(['done', true, null]);
+    const next = [{ type: 'generate-start', runId: 2, request } as StudioAction, scale(1, 2), scale(2, 2), scale(3, 2), done(2)].reduce(studioReducer, fetched);
+    expect([next.run.status, next.run.fetchedHeads]).toEqual(['done', false]);
+  });
+  it('heads of an older run do not mark the current one', () => {
+    const state = fold([{ type: 'generate-start', runId: 2, request }, { type: 'heads', runId: 1, solver: 'few_step', phase: 'compile', file: 'x.onnx', loaded: 2, total: 2 }]);
+    expect(state.run.fetchedHeads).toBe(false);
+  });
+});
