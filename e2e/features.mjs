@@ -494,7 +494,9 @@ export async function historyScenario(ctx) {
       images.push(await readCanvas(page, FINAL_CANVAS));
     }
     await page.waitForSelector('[data-testid="history"][data-count="2"]', { timeout: 10_000 });
-    // The address bar holds the last image's link, so the reload makes it again: history keeps one entry for it.
+    // The address bar holds the last image's link (once it has stayed a moment: app/App.tsx, ADDRESS_BAR_DELAY_MS), so
+    // the reload makes it again: history keeps one entry for it.
+    await page.waitForURL((url) => url.searchParams.get('seed') === '22', { timeout: 5_000 });
     await page.reload();
     check((await runAndWait(page, null, { from: 0 })) === 'done', 'the reload did not remake the last image');
     await page.waitForSelector('[data-testid="history"][data-count="2"]', { timeout: 10_000 });
