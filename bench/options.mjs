@@ -14,7 +14,8 @@ export const PATHS = ['ode', 'few_step'];
 
 export const USAGE = `npm run bench [-- options]   (defaults = the full run)
   --repeats=5             kept runs per cell in Node (after one warm-up each)
-  --browser-repeats=3     kept runs per cell in the browser (SwiftShader WebGPU is 30-50x slower than WASM)
+  --browser-repeats=7     kept runs per cell in the page on WASM (its spread is wide: with 3, the first preview
+                          moved 10 -> 13 ms between two full runs)
   --tokens=64,256,1024    token counts (the cost curve, batch 1); at least one of ${TOKEN_COUNTS.join(', ')}
   --batch8-tokens=64,256  token counts also run at batch 8 (1024 x 8 is minutes per run on 2 cores); may be empty
   --browser-tokens=64,256 token counts run in Chromium at batch 1; may be empty
@@ -32,7 +33,7 @@ defaults are cut down to --tokens.`;
 /** kind: 'count' (a whole number >= 1), 'tokens' (a list of TOKEN_COUNTS) or 'backends' (a list of BACKENDS). */
 const VALUED = {
   repeats: { key: 'repeats', kind: 'count', default: '5' },
-  'browser-repeats': { key: 'browserRepeats', kind: 'count', default: '3' },
+  'browser-repeats': { key: 'browserRepeats', kind: 'count', default: '7' },
   tokens: { key: 'tokens', kind: 'tokens', default: '64,256,1024' },
   'batch8-tokens': { key: 'batch8Tokens', kind: 'tokens', default: '64,256' },
   'browser-tokens': { key: 'browserTokens', kind: 'tokens', default: '64,256' },

@@ -13,7 +13,7 @@ describe('parseOptions', () => {
   it('gives the full run without arguments', () => {
     const o = parseOptions([]);
     expect(o).toMatchObject({
-      repeats: 5, browserRepeats: 3, tokens: [64, 256, 1024], batch8Tokens: [64, 256], browserTokens: [64, 256],
+      repeats: 5, browserRepeats: 7, tokens: [64, 256, 1024], batch8Tokens: [64, 256], browserTokens: [64, 256],
       webgpuRepeats: 1, webgpuOdeSteps: 1, backends: BACKENDS, paths: ['ode', 'few_step'], noBuild: false, reportOnly: false, help: false,
     });
     expect(o.changed).toEqual([]);
