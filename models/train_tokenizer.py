@@ -120,11 +120,12 @@ def resume_adversary(path: str, args, step: int):
     weight = args.adversarial or (saved["weight"] if saved else 0.0)
     if weight <= 0:
         return None
-    adversary = Adversary(weight, args.discriminator_lr or args.lr, args.adversarial_warmup, started_at=step)
+    lr = args.discriminator_lr or args.lr
+    adversary = Adversary(weight, lr, args.adversarial_warmup, started_at=step)
     if saved and not args.new_discriminator:
         adversary.load_state_dict(saved)
         for group in adversary.optimizer.param_groups:  # the saved optimizer state carries the old rate
-            group["lr"] = args.discriminator_lr or args.lr
+            group["lr"] = lr
     print(f"adversarial loss: weight {weight} x adaptive, discriminator from step {adversary.started_at}", flush=True)
     return adversary
 

@@ -102,4 +102,3 @@ def test_a_resumed_discriminator_takes_the_new_rate_or_starts_afresh(tmp_path):
                                                       discriminator_lr=None, new_discriminator=True), step=40)
     assert (fresh.weight, fresh.started_at) == (0.5, 40)  # the file's weight, a warm-up from now
     assert not all(torch.equal(a, b) for a, b in zip(fresh.discriminator.parameters(), first.discriminator.parameters()))
-
