@@ -70,6 +70,14 @@ describe('report', () => {
     expect(targetsTable([])).toMatch(/none of the cells/);
   });
 
+  it('bounds the NestAR/raster target by NestAR at the matmul peak, where the backend has one', () => {
+    // NestAR few-step: median 33 ms at half the peak -> 16.5 ms at the peak; raster few-step median 160 ms.
+    const measured = records().map((r) => ({ ...r, tokens: 256, fractionOfMatmulPeak: r.arch === 'nestar' ? 0.5 : 0.1 }));
+    expect(targetsTable(measured)).toContain('<= 0.1 | 0.200 | **no** | 0.103 (NestAR\'s 3.00 GFLOP at the matmul peak: 16.5 ms) |');
+    const noPeak = records().map((r) => ({ ...r, tokens: 256 }));
+    expect(targetsTable(noPeak)).toContain('<= 0.1 | 0.200 | **no** | – |');
+  });
+
   it('still reads a results.json from before the few-step path (no path: ODE records)', () => {
     const old = records().slice(0, 2).map(({ path, sampling, calls, fewStepCalls, decodeCalls, msPerImageRuns, ...rest }) => rest);
     expect(speedupTable(old)).toMatch(/no cell was timed on both paths/);
@@ -91,5 +99,21 @@ describe('report', () => {
     expect(text).toContain('## Use another model\n\nrest\n');
     expect(text).toContain('one backbone call and 32 flow-head calls per step');
     expect(resultsMarkdown(results, 'node-wasm')).toContain('## Old path (ODE) vs new path (few-step)');
+    expect(text).not.toContain('the FLOPs bound the ratio'); // no matmul peak measured: nothing to bound it with
+  });
+
+  it('says in the README what bounds the few-step ratio where the matmul peak was measured', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, '# T\n\n## Use another model\n');
+    const meta = { date: '2026-12-02T00:00:00Z', kind: 'full', sampling: '16 heun ODE steps', odeEvaluationsPerStep: 32 };
+    const at256 = records().map((r) => ({ ...r, tokens: 256, fractionOfMatmulPeak: r.arch === 'nestar' ? 0.5 : 0.1 }));
+    const gpu = at256.filter((r) => r.path === 'few_step').map((r) => ({ ...r, backend: 'browser-webgpu', msPerImage: { ...r.msPerImage, median: r.arch === 'nestar' ? 100 : 2000 }, msPerImageRuns: [r.arch === 'nestar' ? 100 : 2000] }));
+    updateReadme(readme, { meta, matmulShapes: [], matmul: {}, records: [...at256, ...gpu] }, 'node-wasm');
+    const text = readFileSync(readme, 'utf8');
+    // NestAR few-step: 33 ms at half the peak -> 16.5 ms; raster 160 ms.
+    expect(text).toContain('(3.00 vs 3.00 GFLOP');
+    expect(text).toContain('run at 50% of the matmul peak, so here the FLOPs bound the ratio: at 100% of the peak NestAR would take 16.5 ms, 0.10x raster\'s time');
+    expect(text).toContain("on SwiftShader WebGPU, a CPU stand-in for a GPU, NestAR takes 0.05x raster's time");
   });
 });
