@@ -53,3 +53,19 @@ describe('studioReducer: heads fetched by a run', () => {
     expect(state.run.fetchedHeads).toBe(false);
   });
 });
+
+describe('studioReducer: loading', () => {
+  it('compile events mark each file done at the next one; the warm-up ends the last compile and is over at ready', () => {
+    const actions: StudioAction[] = [
+      { type: 'load-start', modelId: 'm' },
+      { type: 'compile', file: 'a.onnx' },
+      { type: 'compile', file: 'b.onnx' },
+      { type: 'warmup', backend: 'webgpu' },
+    ];
+    const warming = actions.reduce(studioReducer, initialState);
+    expect(warming.load).toMatchObject({ status: 'loading', compiling: null, compiled: ['a.onnx', 'b.onnx'], warmingUp: 'webgpu' });
+    const ready = studioReducer(warming, { type: 'ready', info: runtime });
+    expect(ready.load).toMatchObject({ status: 'ready', compiled: ['a.onnx', 'b.onnx'], warmingUp: null });
+    expect(studioReducer(ready, { type: 'load-start', modelId: 'n' }).load).toMatchObject({ compiled: [], warmingUp: null });
+  });
+});

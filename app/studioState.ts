@@ -5,7 +5,7 @@
  * few the hook adds around them (load-start, generate-start, cancelled, error). Nothing else mutates this state.
  */
 import type { CallStats } from '../src/callTimer';
-import type { ErrorCode, GenerateRequest, LoadEvent, GenerateEvent, RgbaImage, RuntimeInfo } from '../src/types';
+import type { Backend, ErrorCode, GenerateRequest, LoadEvent, GenerateEvent, RgbaImage, RuntimeInfo } from '../src/types';
 
 export interface FileProgress {
   file: string;
@@ -56,7 +56,11 @@ export interface RunState {
 
 export interface StudioState {
   modelId: string | null;
-  load: { status: LoadStatus; files: FileProgress[]; compiling: string | null; compiled: string[] };
+  /**
+   * `warmingUp`: every session is compiled and the runtime runs its warm-up generation on that backend (the page
+   * says so: on a GPU it compiles the shaders and can take seconds); null before and after.
+   */
+  load: { status: LoadStatus; files: FileProgress[]; compiling: string | null; compiled: string[]; warmingUp: Backend | null };
   runtime: RuntimeInfo | null;
   run: RunState;
   error: StudioError | null;
@@ -90,7 +94,7 @@ const emptyRun: RunState = {
 
 export const initialState: StudioState = {
   modelId: null,
-  load: { status: 'idle', files: [], compiling: null, compiled: [] },
+  load: { status: 'idle', files: [], compiling: null, compiled: [], warmingUp: null },
   runtime: null,
   run: emptyRun,
   error: null,
@@ -100,6 +104,11 @@ export const initialState: StudioState = {
 function isLastScale(state: StudioState, scale: number): boolean {
   const last = state.runtime?.model?.scales.at(-1)?.scale;
   return last === undefined || scale === last;
+}
+
+/** The files compiled once the one being compiled is done: each compile event (and the warm-up) ends the previous one. */
+function compiledSoFar(load: StudioState['load']): string[] {
+  return load.compiling ? [...load.compiled, load.compiling] : load.compiled;
 }
 
 export function studioReducer(state: StudioState, action: StudioAction): StudioState {
@@ -113,16 +122,11 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
       return { ...state, load: { ...state.load, files } };
     }
     case 'compile':
-      return {
-        ...state,
-        load: {
-          ...state.load,
-          compiling: action.file,
-          compiled: state.load.compiling ? [...state.load.compiled, state.load.compiling] : state.load.compiled,
-        },
-      };
+      return { ...state, load: { ...state.load, compiling: action.file, compiled: compiledSoFar(state.load) } };
+    case 'warmup':
+      return { ...state, load: { ...state.load, compiling: null, compiled: compiledSoFar(state.load), warmingUp: action.backend } };
     case 'ready':
-      return { ...state, runtime: action.info, load: { ...state.load, status: 'ready', compiling: null } };
+      return { ...state, runtime: action.info, load: { ...state.load, status: 'ready', compiling: null, warmingUp: null } };
     case 'generate-start':
       return { ...state, error: null, run: { ...emptyRun, id: action.runId, status: 'running', request: action.request, origin: action.origin ?? { kind: 'seed' } } };
     case 'heads':

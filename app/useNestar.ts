@@ -7,6 +7,7 @@
  *
  * A GPU lost mid-run (DEVICE_LOST) ends that run with its message; the hook then starts a fresh worker and loads the
  * same model on WASM (the files come from the cache), so the next Generate works; `notice` says so until dismissed.
+ * A GPU lost during the load's warm-up generation is handled the same way.
  * `window.nestarDiagnostics()` (in the console, or e2e/soak.mjs) reports the worker's live sessions and heap.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
@@ -56,6 +57,17 @@ export function useNestar(): Nestar {
   const loadRef = useRef<((id: string) => void) | null>(null);
   /** Set after a lost GPU: every later load of this page runs on WASM, and the badge says why. */
   const backendOverride = useRef<{ backend: BackendRequest; reason: string } | null>(null);
+  /**
+   * The GPU was lost, during a run or during the load's warm-up generation: it may have left the worker's GPU work
+   * hanging, so a fresh worker loads the same model on WASM, and the notice says so.
+   */
+  const fallBackToWasm = useCallback((e: NestarError, during: 'run' | 'load') => {
+    const lost = e.message.split(';')[0]!;
+    backendOverride.current = { backend: 'wasm', reason: `WASM: ${lost}` };
+    const what = during === 'run' ? 'The run was stopped, and the model was loaded again' : 'The model was loaded';
+    setNotice(`${lost.charAt(0).toUpperCase()}${lost.slice(1)}. ${what} on WASM (the CPU), where the next Generate runs. Reload the page to try the GPU again.`);
+    setLoadToken((n) => n + 1);
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -82,7 +94,9 @@ export function useNestar(): Nestar {
         const info = await client.load({ baseUrl: resolved.baseUrl, backend: backendOverride.current?.backend ?? resolved.backend }, events);
         events({ type: 'ready', info }); // idempotent if the runtime already sent it
       } catch (e) {
-        events(errorAction(e, 'load'));
+        if (mine !== loads) return;
+        if (e instanceof NestarError && e.code === 'DEVICE_LOST' && !backendOverride.current) fallBackToWasm(e, 'load');
+        else events(errorAction(e, 'load'));
       }
     };
     loadRef.current = (id: string) => {
@@ -109,7 +123,7 @@ export function useNestar(): Nestar {
       if (clientRef.current === client) clientRef.current = null;
       client.dispose();
     };
-  }, [loadToken]);
+  }, [loadToken, fallBackToWasm]);
 
   const runCounter = useRef(0);
   const generate = useCallback(async (request: GenerateRequest, origin?: RunOrigin): Promise<GenerateResult | null> => {
@@ -132,18 +146,11 @@ export function useNestar(): Nestar {
     } catch (e) {
       if (!live()) return null;
       if (e instanceof NestarError && e.code === 'CANCELLED') dispatch({ type: 'cancelled', runId });
-      else if (e instanceof NestarError && e.code === 'DEVICE_LOST') {
-        // The lost device may have left the worker's GPU work hanging: a fresh worker on WASM, same model.
-        const lost = e.message.split(';')[0]!;
-        backendOverride.current = { backend: 'wasm', reason: `WASM: ${lost}` };
-        setNotice(
-          `${lost.charAt(0).toUpperCase()}${lost.slice(1)}. The run was stopped, and the model was loaded again on WASM (the CPU), where the next Generate runs. Reload the page to try the GPU again.`,
-        );
-        setLoadToken((n) => n + 1);
-      } else dispatch({ ...errorAction(e, 'generate'), runId } as StudioAction);
+      else if (e instanceof NestarError && e.code === 'DEVICE_LOST') fallBackToWasm(e, 'run');
+      else dispatch({ ...errorAction(e, 'generate'), runId } as StudioAction);
       return null;
     }
-  }, []);
+  }, [fallBackToWasm]);
 
   const cancel = useCallback(() => {
     const client = clientRef.current;

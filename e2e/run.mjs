@@ -170,13 +170,13 @@ async function main() {
   log('\n==================== NestAR Studio e2e ====================');
   for (const r of results) log(`${r.ok ? 'PASS' : 'FAIL'}  (${r.id}) ${r.name}  [${r.seconds.toFixed(1)} s]${r.ok ? '' : `\n        ${r.error}`}`);
   if (timings.length) {
-    log('\nTimings measured in the page (worker performance.now), batch 1, one image; cold = first run after load:');
+    log('\nTimings measured in the page (worker performance.now), batch 1, one image; first = first run after load (whose warm-up generation took the one-off costs):');
     for (const t of timings) {
       const sampler = t.request.solver === 'few_step' ? 'few-step sampler' : `${t.request.odeSteps} ODE steps ${t.request.solver}`;
       const coarse = t.request.coarseGuidance !== undefined ? ` (coarse ${t.request.coarseGuidance})` : '';
       const ode = `${sampler}, guidance ${t.request.guidance}${coarse}`;
-      log(`  ${t.backend.padEnd(22)} cold: first preview ${t.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.totalMs.toFixed(0).padStart(7)} ms   (${ode})`);
-      if (t.warm) log(`  ${''.padEnd(22)} warm: first preview ${t.warm.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.warm.totalMs.toFixed(0).padStart(7)} ms`);
+      log(`  ${t.backend.padEnd(22)} first: first preview ${t.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.totalMs.toFixed(0).padStart(7)} ms   (${ode})`);
+      if (t.warm) log(`  ${''.padEnd(22)} next:  first preview ${t.warm.firstPreviewMs.toFixed(0).padStart(6)} ms   total ${t.warm.totalMs.toFixed(0).padStart(7)} ms`);
       if (t.batch8) log(`  ${''.padEnd(22)} batch of 8: total ${t.batch8.totalMs.toFixed(0)} ms, ${t.batch8.perImageMs.toFixed(0)} ms per image`);
       log(`  ${''.padEnd(22)} scales: ${t.frames}`);
     }

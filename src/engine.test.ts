@@ -44,7 +44,9 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     const files = loadFiles(parseManifest(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')));
     expect(new Set(downloads.map((e) => e.file))).toEqual(new Set(files));
     expect(loadEvents.filter((e) => e.type === 'compile').length).toBe(files.length);
-    expect(loadEvents.at(-1)).toEqual({ type: 'ready', info });
+    // Then the warm-up generation (warmUp.ts), which is not one of the engine's generations, then ready.
+    expect(loadEvents.slice(-2)).toEqual([{ type: 'warmup', backend: 'wasm' }, { type: 'ready', info }]);
+    expect((await engine.diagnostics()).generations).toBe(0);
     expect(await engine.info()).toEqual(info);
 
     const events: GenerateEvent[] = [];
@@ -94,7 +96,7 @@ describe.skipIf(!existsSync(FIXTURE))('engine (WorkerApi) on the tiny fixture', 
     const missing = createEngine({ ort, fetch: diskFetch({ 'module2.fewstep.onnx': null }), caches: null, gpu: () => undefined });
     const loadEvents: LoadEvent[] = [];
     await missing.load({ baseUrl: BASE }, (e) => loadEvents.push(e));
-    expect(loadEvents.some((e) => e.type !== 'ready' && heads.includes(e.file))).toBe(false);
+    expect(loadEvents.some((e) => (e.type === 'download' || e.type === 'compile') && heads.includes(e.file))).toBe(false);
     const before = await missing.diagnostics();
     await expect(missing.generate(fewStep, () => undefined)).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('module2.fewstep.onnx') });
     expect((await missing.generate(request, () => undefined)).images.length).toBe(2);
@@ -245,47 +247,100 @@ describe.skipIf(!existsSync(FIXTURE))('engine: faults while loading', () => {
 });
 
 describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
-  it('reports DEVICE_LOST, drops the sessions, and the next auto load falls back to WASM', async () => {
+  /**
+   * onnxruntime whose "WebGPU" sessions are WASM sessions underneath (Node has no WebGPU) that fail the way a lost
+   * device does once `lose()` was called; the providers each session was asked for are recorded.
+   */
+  function losableOrt(lostFromStart: boolean) {
     const providers: string[][] = [];
-    let created = 0;
-    // Load creates sessions module by module: backbone, then the default solver's (heun's) flow head.
-    const manifestJson = JSON.parse(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')) as {
-      modules: unknown[];
-      io: Record<string, { inputs: string[]; outputs: string[] }>;
-    };
-    const roles = manifestJson.modules.flatMap(() => ['backbone', 'flow_head']);
-    // onnxruntime with sessions that lose their device on the first run (Node has no WebGPU to lose).
+    let lost = lostFromStart;
     const fakeOrt = {
       ...ort,
       env: ort.env,
       InferenceSession: {
-        create: async (_bytes: Uint8Array, options: { executionProviders: string[] }) => {
+        create: async (bytes: Uint8Array, options: { executionProviders: string[] }) => {
           providers.push(options.executionProviders);
-          const io = manifestJson.io[roles[created++ % roles.length]!]!;
+          const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3 });
+          if (options.executionProviders[0] !== 'webgpu') return session;
           return {
-            inputNames: io.inputs,
-            outputNames: io.outputs,
-            run: async () => {
-              throw new Error('Failed to execute: GPU device was lost');
+            inputNames: session.inputNames,
+            outputNames: session.outputNames,
+            run: async (feeds: Record<string, ort.Tensor>) => {
+              if (lost) throw new Error('Failed to execute: GPU device was lost');
+              return session.run(feeds);
             },
-            release: async () => undefined,
+            release: () => session.release(),
           };
         },
       },
     } as unknown as typeof ort;
-    const realGpu = { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'ampere' } }) };
+    return { fakeOrt, providers, lose: () => (lost = true) };
+  }
+  const realGpu = { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'ampere' } }) };
+
+  it('mid-run: reports DEVICE_LOST, drops the sessions, and the next auto load falls back to WASM', async () => {
+    const { fakeOrt, providers, lose } = losableOrt(false);
     const engine = createEngine({ ort: fakeOrt, fetch: diskFetch(), caches: null, gpu: () => realGpu });
     expect((await engine.load({ baseUrl: BASE }, () => undefined)).backend).toBe('webgpu');
+    const onGpu = providers.length;
+    lose();
     await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'DEVICE_LOST' });
     expect((await engine.info()).model).toBeNull();
+    expect((await engine.diagnostics()).liveSessions).toBe(0);
     await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'NOT_LOADED' });
     const info = await engine.load({ baseUrl: BASE }, () => undefined);
     expect(info.backend).toBe('wasm');
     expect(info.reason).toMatch(/lost/);
-    expect(providers.slice(0, roles.length).every((p) => p.join() === 'webgpu')).toBe(true);
-    expect(providers.slice(roles.length).every((p) => p.join() === 'wasm')).toBe(true);
+    expect(providers.slice(0, onGpu).every((p) => p.join() === 'webgpu')).toBe(true);
+    expect(providers.slice(onGpu).every((p) => p.join() === 'wasm')).toBe(true);
+    expect((await engine.generate({ ...request, batch: 1 }, () => undefined)).images.length).toBe(1);
+    await engine.unload();
   });
 
+  it("during the load's warm-up: the load fails with DEVICE_LOST, nothing stays loaded, the next auto load is on WASM", async () => {
+    const { fakeOrt } = losableOrt(true);
+    const engine = createEngine({ ort: fakeOrt, fetch: diskFetch(), caches: null, gpu: () => realGpu });
+    const events: LoadEvent[] = [];
+    await expect(engine.load({ baseUrl: BASE }, (e) => events.push(e))).rejects.toMatchObject({ code: 'DEVICE_LOST', message: expect.stringContaining('it will run on WASM') });
+    expect(events.at(-1)).toEqual({ type: 'warmup', backend: 'webgpu' });
+    expect(await engine.diagnostics()).toMatchObject({ liveSessions: 0, generations: 0 });
+    expect((await engine.info()).model).toBeNull();
+    const info = await engine.load({ baseUrl: BASE }, () => undefined);
+    expect(info).toMatchObject({ backend: 'wasm', reason: expect.stringMatching(/lost/) });
+    await engine.unload();
+  });
+});
+
+describe.skipIf(!existsSync(FIXTURE))('engine: the warm-up generation', () => {
+  it('cancel() during the warm-up stops the load with CANCELLED and releases its sessions', async () => {
+    const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined });
+    const loading = engine.load({ baseUrl: BASE }, (e) => {
+      if (e.type === 'warmup') engine.cancel();
+    });
+    await expect(loading).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await engine.diagnostics()).toMatchObject({ liveSessions: 0 });
+    expect((await engine.info()).model).toBeNull();
+  });
+
+  it("a session that fails at its first run fails the load with the run's error (and releases every session)", async () => {
+    const brokenOrt = {
+      ...ort,
+      env: ort.env,
+      InferenceSession: {
+        create: async (bytes: Uint8Array, options: object) => {
+          const session = await ort.InferenceSession.create(bytes, options);
+          if (!session.outputNames.includes('present_kv')) return session;
+          return { inputNames: session.inputNames, outputNames: session.outputNames, run: async () => ({}), release: () => session.release() };
+        },
+      },
+    } as unknown as typeof ort;
+    const engine = createEngine({ ort: brokenOrt, fetch: diskFetch(), caches: null, gpu: () => undefined });
+    await expect(engine.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('did not return z and present_kv') });
+    expect(await engine.diagnostics()).toMatchObject({ liveSessions: 0 });
+  });
+});
+
+describe.skipIf(!existsSync(FIXTURE))('engine: WASM threads', () => {
   it('sets ort.env.wasm.numThreads when created (before any session) and reports the count and why in RuntimeInfo', async () => {
     const threadEnvironment = { crossOriginIsolated: false, hardwareConcurrency: 8 };
     const engine = createEngine({ ort, fetch: diskFetch(), caches: null, gpu: () => undefined, threadEnvironment });

@@ -5,7 +5,8 @@
  * NOT_LOADED before load, DEVICE_LOST when the GPU goes away (sessions dropped, the next `auto` load uses WASM),
  * CANCELLED when cancel() stops a load or a run. A load downloads every file in parallel and stops all of them at
  * the first failure; after the sessions are created their tensor shapes are checked against the manifest
- * (sessionCheck.ts), and the model's older cached versions are pruned.
+ * (sessionCheck.ts), one generation warms them up (warmUp.ts: the first runs' one-off costs fall on the load, not
+ * on the first Generate), and the model's older cached versions are pruned.
  */
 import * as Comlink from 'comlink';
 import { applyWasmThreads, chooseBackend, navigatorGpu, threadEnvironment, type BackendChoice, type GpuLike, type ThreadEnvironment } from './backend';
@@ -18,6 +19,7 @@ import { allSessions, createHeadSessions, createModelSessions, OrtSessionRunner,
 import { runSchedule, validateRequest } from './scheduler';
 import { copyImage } from './tokenRenderer';
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RgbaImage, RuntimeInfo, WorkerApi } from './types';
+import { warmUp } from './warmUp';
 
 export interface EngineDeps {
   ort: Ort;
@@ -280,17 +282,27 @@ export function createEngine(deps: EngineDeps): Engine {
         });
         counts.liveSessions += sessionCount(sessions);
         counts.sessionsCreated += sessionCount(sessions);
+        const runner = new OrtSessionRunner(ort, manifest, sessions);
         try {
           if (signal.aborted) throw cancelled();
           checkSessionShapes(manifest, sessions);
+          emit(onEvent, { type: 'warmup', backend: choice.backend });
+          await warmUp(manifest, runner, signal);
         } catch (e) {
           await release(sessions);
-          throw e;
+          if (signal.aborted) throw cancelled();
+          const err = toNestarError(e);
+          if (choice.backend === 'webgpu' && (err.code === 'DEVICE_LOST' || DEVICE_LOST_MESSAGE.test(err.message))) {
+            // As a loss during a run: later `auto` loads of this worker avoid WebGPU.
+            deviceLost ??= `the GPU device was lost (${err.message})`;
+            throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
+          }
+          throw err;
         }
         void pruneOldVersions(manifest, deps.caches).catch(() => undefined);
         if (choice.backend === 'webgpu') watchDevice();
         const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, wasmThreads, model: toModelInfo(manifest) };
-        loaded = { manifest, baseUrl: options.baseUrl, sessions, runner: new OrtSessionRunner(ort, manifest, sessions), choice, info };
+        loaded = { manifest, baseUrl: options.baseUrl, sessions, runner, choice, info };
         emit(onEvent, { type: 'ready', info });
         return info;
       } catch (e) {

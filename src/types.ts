@@ -186,6 +186,11 @@ export interface RgbaImage {
 export type LoadEvent =
   | { type: 'download'; file: string; loaded: number; total: number; fromCache: boolean }
   | { type: 'compile'; file: string }
+  /**
+   * Every session is created: the engine runs one generation of its own and drops it (warmUp.ts), so that the
+   * first runs' one-off costs (WebGPU compiling its shaders, buffers sized) do not fall on the first Generate.
+   */
+  | { type: 'warmup'; backend: Backend }
   | { type: 'ready'; info: RuntimeInfo };
 
 export type GenerateEvent =

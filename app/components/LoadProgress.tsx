@@ -1,13 +1,26 @@
-/** Download progress per model file (bytes), then which session is being compiled. */
+/** Download progress per model file (bytes), then which session is being compiled, then the warm-up generation. */
 import type { StudioState } from '../studioState';
 import { formatBytes } from '../format';
+import type { Backend } from '../../src/types';
+
+/** What the warm-up generation (src/warmUp.ts) does on each backend, in the visitor's words. */
+const WARM_UP_STAGE: Record<Backend, string> = {
+  webgpu: 'Preparing the GPU: a first image compiles its shaders, so that yours start fast',
+  wasm: 'A first image, so that yours start fast',
+};
 
 /** `onCancel` stops the downloads (the runtime's cancel): the page then offers Retry, which keeps finished files. */
 export function LoadProgress({ load, totalBytes, onCancel }: { load: StudioState['load']; totalBytes: number | null; onCancel?: () => void }) {
   const loaded = load.files.reduce((sum, f) => sum + f.loaded, 0);
   const total = totalBytes ?? load.files.reduce((sum, f) => sum + f.total, 0);
   const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
-  const stage = load.compiling ? `Compiling ${load.compiling}` : load.files.length ? 'Downloading model' : 'Reading manifest';
+  const stage = load.warmingUp
+    ? WARM_UP_STAGE[load.warmingUp]
+    : load.compiling
+      ? `Compiling ${load.compiling}`
+      : load.files.length
+        ? 'Downloading model'
+        : 'Reading manifest';
   return (
     <section className="card load-card" aria-label="Model loading" data-testid="load-progress" data-loaded={loaded}>
       <div className="load-head">

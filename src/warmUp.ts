@@ -1,0 +1,27 @@
+/**
+ * The warm-up generation a load ends with. A session's first runs cost far more than the later ones: onnxruntime
+ * sizes its buffers then and, on WebGPU, compiles a shader pipeline for each kernel the first time it runs. Measured
+ * in the page on this project's machine (v3, batch 1, few-step, the first Generate after load against the next
+ * three): on SwiftShader WebGPU 14.3 s against 3.8-4.0 s (first preview 6.4 s against 1.8-1.9 s), on WASM
+ * 159-173 ms against 78-148 ms. So the engine runs one generation of its own while loading, batch 1 at the model's
+ * defaults (the settings a visitor starts from), and drops it: the cost falls on the load, where the page shows
+ * progress, and not on the visitor's first Generate.
+ */
+import type { Manifest } from './manifest';
+import { runSchedule } from './scheduler';
+import type { SessionRunner } from './sessionRunner';
+import type { GenerateRequest } from './types';
+
+/** Batch 1 of class 0, seed 0, at the model's default sampling settings. */
+export function warmUpRequest(manifest: Manifest): GenerateRequest {
+  return { ...manifest.defaults, classIndex: 0, seed: 0, batch: 1 };
+}
+
+/**
+ * Runs the warm-up generation on `runner` and drops its images; `signal` stops it (CANCELLED). It takes every
+ * preview as a run for the page does: the scheduler renders previews only for a listener, and without one the preview
+ * decoder stayed cold (v3 on SwiftShader: its first two calls 2.75 s, later ones 44 ms).
+ */
+export async function warmUp<H>(manifest: Manifest, runner: SessionRunner<H>, signal?: AbortSignal): Promise<void> {
+  await runSchedule(manifest, runner, warmUpRequest(manifest), { signal, onScale: () => undefined });
+}
