@@ -251,12 +251,15 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
    * onnxruntime whose "WebGPU" sessions are WASM sessions underneath (Node has no WebGPU) that fail the way a lost
    * device does once `lose()` was called; the providers each session was asked for are recorded.
    */
-  function losableOrt(lostFromStart: boolean) {
+  function losableOrt(lostFromStart: boolean, failure = 'Failed to execute: GPU device was lost') {
     const providers: string[][] = [];
     let lost = lostFromStart;
+    // What onnxruntime exposes as env.webgpu.device: its `lost` settles when reportLoss() is called.
+    let reportLoss: () => void = () => undefined;
+    const device = { lost: new Promise<{ message: string }>((resolve) => (reportLoss = () => resolve({ message: 'Device was destroyed.' }))) };
     const fakeOrt = {
       ...ort,
-      env: ort.env,
+      env: { ...ort.env, webgpu: { device: Promise.resolve(device) } },
       InferenceSession: {
         create: async (bytes: Uint8Array, options: { executionProviders: string[] }) => {
           providers.push(options.executionProviders);
@@ -266,7 +269,7 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
             inputNames: session.inputNames,
             outputNames: session.outputNames,
             run: async (feeds: Record<string, ort.Tensor>) => {
-              if (lost) throw new Error('Failed to execute: GPU device was lost');
+              if (lost) throw new Error(failure);
               return session.run(feeds);
             },
             release: () => session.release(),
@@ -274,7 +277,7 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
         },
       },
     } as unknown as typeof ort;
-    return { fakeOrt, providers, lose: () => (lost = true) };
+    return { fakeOrt, providers, lose: () => (lost = true), reportLoss: () => reportLoss() };
   }
   const realGpu = { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'ampere' } }) };
 
@@ -295,6 +298,19 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
     expect(providers.slice(onGpu).every((p) => p.join() === 'wasm')).toBe(true);
     expect((await engine.generate({ ...request, batch: 1 }, () => undefined)).images.length).toBe(1);
     await engine.unload();
+  });
+
+  it('a call that fails on its own terms (an unmapped buffer) is DEVICE_LOST when the device reports its loss just after', async () => {
+    const { fakeOrt, lose, reportLoss } = losableOrt(false, 'Failed to download data from buffer: Buffer was unmapped before mapping was resolved');
+    const engine = createEngine({ ort: fakeOrt, fetch: diskFetch(), caches: null, gpu: () => realGpu });
+    await engine.load({ baseUrl: BASE }, () => undefined);
+    lose();
+    // Without a loss reported it is the call's own error, after the grace wait, and the model stays loaded.
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('unmapped') });
+    expect((await engine.info()).backend).toBe('webgpu');
+    setTimeout(reportLoss, 20);
+    await expect(engine.generate(request, () => undefined)).rejects.toMatchObject({ code: 'DEVICE_LOST', message: expect.stringContaining('Device was destroyed') });
+    expect((await engine.info()).model).toBeNull();
   });
 
   it("during the load's warm-up: the load fails with DEVICE_LOST, nothing stays loaded, the next auto load is on WASM", async () => {

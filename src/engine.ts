@@ -56,6 +56,12 @@ export type Engine = WorkerApi & { diagnostics(): Promise<EngineDiagnostics> };
 /** How long a lost GPU may keep session.release() waiting before the engine stops waiting for it. */
 const RELEASE_TIMEOUT_MS = 2000;
 
+/**
+ * How long a failed call on WebGPU waits for the device watcher before it is judged: a call on a destroyed device can
+ * fail (e.g. "Buffer was unmapped before mapping was resolved") before the device's `lost` promise settles.
+ */
+const LOSS_GRACE_MS = 250;
+
 /** Sessions of a loaded model: every created session of every module (backbone, heads) and the decoder. */
 function sessionCount(sessions: ModelSessions): number {
   return allSessions(sessions).length;
@@ -148,6 +154,26 @@ export function createEngine(deps: EngineDeps): Engine {
     counts.sessionsReleased += n;
     // On a lost GPU, release() may never settle: stop waiting after a while (the device took the buffers with it).
     await Promise.race([releaseModelSessions(sessions), new Promise((r) => setTimeout(r, RELEASE_TIMEOUT_MS))]);
+  };
+
+  /** Resolves once the device watcher reports a loss, or after `ms`. */
+  const lossReported = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        lostListeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      lostListeners.add(done);
+    });
+
+  /** Whether `err`, from a call on WebGPU, was the device going away (it says so, or the watcher reports a loss). */
+  const isDeviceLoss = async (err: NestarError): Promise<boolean> => {
+    if (err.code === 'BAD_REQUEST' || err.code === 'CANCELLED') return false;
+    const says = (): boolean => deviceLost !== null || err.code === 'DEVICE_LOST' || DEVICE_LOST_MESSAGE.test(err.message);
+    if (!says()) await lossReported(LOSS_GRACE_MS);
+    return says();
   };
 
   const drop = async (): Promise<void> => {
@@ -283,6 +309,7 @@ export function createEngine(deps: EngineDeps): Engine {
         counts.liveSessions += sessionCount(sessions);
         counts.sessionsCreated += sessionCount(sessions);
         const runner = new OrtSessionRunner(ort, manifest, sessions);
+        if (choice.backend === 'webgpu') watchDevice();
         try {
           if (signal.aborted) throw cancelled();
           checkSessionShapes(manifest, sessions);
@@ -292,7 +319,7 @@ export function createEngine(deps: EngineDeps): Engine {
           await release(sessions);
           if (signal.aborted) throw cancelled();
           const err = toNestarError(e);
-          if (choice.backend === 'webgpu' && (err.code === 'DEVICE_LOST' || DEVICE_LOST_MESSAGE.test(err.message))) {
+          if (choice.backend === 'webgpu' && (await isDeviceLoss(err))) {
             // As a loss during a run: later `auto` loads of this worker avoid WebGPU.
             deviceLost ??= `the GPU device was lost (${err.message})`;
             throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
@@ -300,7 +327,6 @@ export function createEngine(deps: EngineDeps): Engine {
           throw err;
         }
         void pruneOldVersions(manifest, deps.caches).catch(() => undefined);
-        if (choice.backend === 'webgpu') watchDevice();
         const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, wasmThreads, model: toModelInfo(manifest) };
         loaded = { manifest, baseUrl: options.baseUrl, sessions, runner, choice, info };
         emit(onEvent, { type: 'ready', info });
@@ -380,7 +406,7 @@ export function createEngine(deps: EngineDeps): Engine {
         return Comlink.transfer({ ...result, calls: timer.stats }, [...result.images.map((i) => i.data.buffer), ...result.tokens.map((t) => t.buffer)]);
       } catch (e) {
         const err = toNestarError(e);
-        if (current.choice.backend === 'webgpu' && err.code !== 'BAD_REQUEST' && (deviceLost || err.code === 'DEVICE_LOST' || DEVICE_LOST_MESSAGE.test(err.message))) {
+        if (current.choice.backend === 'webgpu' && (await isDeviceLoss(err))) {
           deviceLost ??= `the GPU device was lost (${err.message})`;
           await drop();
           throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
