@@ -145,7 +145,7 @@ async function main() {
         await run('u', 'Offline: the other solver\'s heads download at its first run only; a changed file (new sha256) replaces its old cache entry, only it is downloaded; with the server stopped the page, model and Generate work after one visit', () =>
           faults.offlineScenario(ctx, faultServer),
         );
-        await run('v', 'Manifests that lie (renamed input, wrong width, another model\'s manifest, absurd sizes) -> MANIFEST_INVALID naming it; hostile text and 30,000 classes shown as text', () =>
+        await run('v', 'Manifests that lie (renamed input, wrong width, another model\'s manifest, absurd sizes, more classes than the graphs) -> MANIFEST_INVALID naming it; hostile text shown as text', () =>
           faults.lyingManifestScenario(ctx, faultServer),
         );
         await run('w', 'A GPU lost mid-run (SwiftShader, device destroyed from the test): the run ends with a notice, the model reloads on WASM, the next Generate works', () =>

@@ -354,6 +354,19 @@ describe.skipIf(!existsSync(FIXTURE))('engine: the warm-up generation', () => {
     await expect(engine.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('did not return z and present_kv') });
     expect(await engine.diagnostics()).toMatchObject({ liveSessions: 0 });
   });
+
+  it('a manifest with more classes than the graphs have loads no model: MANIFEST_INVALID from the warm-up, naming the failing node', async () => {
+    const json = JSON.parse(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')) as { classes: { index: number; label: string; group: string }[]; null_class: number };
+    const count = 500; // the fixture's graphs embed 70 classes and the null class
+    json.classes = Array.from({ length: count }, (_, i) => ({ index: i, label: `class-${i}`, group: 'g' }));
+    json.null_class = count;
+    const engine = createEngine({ ort, fetch: diskFetch({ 'manifest.json': new TextEncoder().encode(JSON.stringify(json)) }), caches: null, gpu: () => undefined });
+    await expect(engine.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({
+      code: 'MANIFEST_INVALID',
+      message: expect.stringMatching(/first generation \(the load's warm-up, on wasm\) failed: .*Gather.*more classes than the graphs have/s),
+    });
+    expect(await engine.diagnostics()).toMatchObject({ liveSessions: 0 });
+  });
 });
 
 describe.skipIf(!existsSync(FIXTURE))('engine: WASM threads', () => {

@@ -324,6 +324,15 @@ export function createEngine(deps: EngineDeps): Engine {
             deviceLost ??= `the GPU device was lost (${err.message})`;
             throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
           }
+          if (err.code === 'INTERNAL') {
+            // Every file matched its sha256 and every session the manifest's inputs and outputs: what fails now is
+            // what only a run shows, e.g. a manifest with more classes than the graphs' class embedding.
+            throw new NestarError(
+              'MANIFEST_INVALID',
+              `the model's first generation (the load's warm-up, on ${choice.backend}) failed: ${err.message}. The manifest and the ONNX files disagree in something only a run shows (e.g. more classes than the graphs have)`,
+              { cause: e },
+            );
+          }
           throw err;
         }
         void pruneOldVersions(manifest, deps.caches).catch(() => undefined);

@@ -1,12 +1,11 @@
 /**
- * Class picker: the model's classes grouped by their group, filterable by a search box; one radio per class. At
- * most MAX_SHOWN radios are rendered (a manifest may list any number of classes; tens of thousands of radios would
- * freeze the page): the search box narrows the rest. Labels are text, never markup (React escapes them).
+ * Class picker: the model's classes grouped by their group, filterable by a search box; one radio per class, at
+ * most MAX_SHOWN of them (app/classFilter.ts): the search box narrows the rest. Labels are text, never markup (React
+ * escapes them).
  */
 import { useMemo, useState } from 'react';
-
-export const MAX_SHOWN = 300;
 import type { ModelClass } from '../../src/types';
+import { MAX_SHOWN, visibleClasses } from '../classFilter';
 
 interface Props {
   classes: ModelClass[];
@@ -17,20 +16,7 @@ interface Props {
 
 export function ClassPicker({ classes, value, onChange, disabled }: Props) {
   const [query, setQuery] = useState('');
-  const { groups, matching } = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    const byGroup = new Map<string, ModelClass[]>();
-    let matching = 0;
-    for (const c of classes) {
-      if (q && !c.label.toLowerCase().includes(q) && !c.group.toLowerCase().includes(q)) continue;
-      matching++;
-      if (matching > MAX_SHOWN) continue;
-      const list = byGroup.get(c.group) ?? [];
-      list.push(c);
-      byGroup.set(c.group, list);
-    }
-    return { groups: [...byGroup.entries()], matching };
-  }, [classes, query]);
+  const { groups, matching } = useMemo(() => visibleClasses(classes, query), [classes, query]);
   const selected = classes.find((c) => c.index === value);
 
   return (
