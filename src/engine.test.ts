@@ -313,6 +313,16 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
     expect((await engine.info()).model).toBeNull();
   });
 
+  it("a warm-up that fails on WebGPU with no loss says that the GPU or the manifest is at fault, and that ?ep=wasm tells which", async () => {
+    const { fakeOrt } = losableOrt(true, 'Non-zero status code returned while running a kernel');
+    const engine = createEngine({ ort: fakeOrt, fetch: diskFetch(), caches: null, gpu: () => realGpu });
+    await expect(engine.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({
+      code: 'MANIFEST_INVALID',
+      message: expect.stringMatching(/warm-up, on webgpu\) failed: .*kernel.*this GPU or browser cannot run the model \(then \?ep=wasm/s),
+    });
+    expect(await engine.diagnostics()).toMatchObject({ liveSessions: 0 });
+  });
+
   it("during the load's warm-up: the load fails with DEVICE_LOST, nothing stays loaded, the next auto load is on WASM", async () => {
     const { fakeOrt } = losableOrt(true);
     const engine = createEngine({ ort: fakeOrt, fetch: diskFetch(), caches: null, gpu: () => realGpu });

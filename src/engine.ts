@@ -327,11 +327,11 @@ export function createEngine(deps: EngineDeps): Engine {
           if (err.code === 'INTERNAL') {
             // Every file matched its sha256 and every session the manifest's inputs and outputs: what fails now is
             // what only a run shows, e.g. a manifest with more classes than the graphs' class embedding.
-            throw new NestarError(
-              'MANIFEST_INVALID',
-              `the model's first generation (the load's warm-up, on ${choice.backend}) failed: ${err.message}. The manifest and the ONNX files disagree in something only a run shows (e.g. more classes than the graphs have)`,
-              { cause: e },
-            );
+            const why =
+              choice.backend === 'webgpu'
+                ? 'Either this GPU or browser cannot run the model (then ?ep=wasm runs it on the CPU) or the manifest and the ONNX files disagree in something only a run shows'
+                : 'The manifest and the ONNX files disagree in something only a run shows (e.g. more classes than the graphs have)';
+            throw new NestarError('MANIFEST_INVALID', `the model's first generation (the load's warm-up, on ${choice.backend}) failed: ${err.message}. ${why}`, { cause: e });
           }
           throw err;
         }
