@@ -313,10 +313,20 @@ describe.skipIf(!existsSync(FIXTURE))('engine: a lost WebGPU device', () => {
     expect((await engine.info()).model).toBeNull();
   });
 
-  it("a warm-up that fails on WebGPU with no loss says that the GPU or the manifest is at fault, and that ?ep=wasm tells which", async () => {
-    const { fakeOrt } = losableOrt(true, 'Non-zero status code returned while running a kernel');
+  it('a warm-up that fails on WebGPU with no loss: an auto load runs on WASM and says why; asked for WebGPU, the load fails saying ?ep=wasm tells GPU from manifest', async () => {
+    const failure = 'Non-zero status code returned while running a kernel';
+    const { fakeOrt, providers } = losableOrt(true, failure);
     const engine = createEngine({ ort: fakeOrt, fetch: diskFetch(), caches: null, gpu: () => realGpu });
-    await expect(engine.load({ baseUrl: BASE }, () => undefined)).rejects.toMatchObject({
+    const events: LoadEvent[] = [];
+    const info = await engine.load({ baseUrl: BASE }, (e) => events.push(e));
+    expect(info).toMatchObject({ backend: 'wasm', reason: `WASM: WebGPU here could not run the model's first generation (${failure})` });
+    expect(events.filter((e) => e.type === 'warmup')).toEqual([{ type: 'warmup', backend: 'webgpu' }, { type: 'warmup', backend: 'wasm' }]);
+    expect(providers.at(-1)).toEqual(['wasm']);
+    const sessions = (await engine.diagnostics()).liveSessions;
+    expect(sessions).toBe(providers.filter((p) => p[0] === 'wasm').length); // the WebGPU ones were released
+    expect((await engine.generate({ ...request, batch: 1 }, () => undefined)).images.length).toBe(1);
+
+    await expect(engine.load({ baseUrl: BASE, backend: 'webgpu' }, () => undefined)).rejects.toMatchObject({
       code: 'MANIFEST_INVALID',
       message: expect.stringMatching(/warm-up, on webgpu\) failed: .*kernel.*this GPU or browser cannot run the model \(then \?ep=wasm/s),
     });

@@ -6,7 +6,8 @@
  * CANCELLED when cancel() stops a load or a run. A load downloads every file in parallel and stops all of them at
  * the first failure; after the sessions are created their tensor shapes are checked against the manifest
  * (sessionCheck.ts), one generation warms them up (warmUp.ts: the first runs' one-off costs fall on the load, not
- * on the first Generate), and the model's older cached versions are pruned.
+ * on the first Generate; an `auto` load whose WebGPU warm-up fails runs on WASM), and the model's older cached
+ * versions are pruned.
  */
 import * as Comlink from 'comlink';
 import { applyWasmThreads, chooseBackend, navigatorGpu, threadEnvironment, type BackendChoice, type GpuLike, type ThreadEnvironment } from './backend';
@@ -18,7 +19,7 @@ import { checkSessionShapes } from './sessionCheck';
 import { allSessions, createHeadSessions, createModelSessions, OrtSessionRunner, releaseModelSessions, type ModelSessions, type Ort } from './ortRunner';
 import { runSchedule, validateRequest } from './scheduler';
 import { copyImage } from './tokenRenderer';
-import type { GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RgbaImage, RuntimeInfo, WorkerApi } from './types';
+import type { Backend, GenerateEvent, GenerateRequest, GenerateResult, LoadEvent, LoadOptions, RgbaImage, RuntimeInfo, WorkerApi } from './types';
 import { warmUp } from './warmUp';
 
 export interface EngineDeps {
@@ -99,6 +100,27 @@ interface Loaded {
   runner: OrtSessionRunner;
   choice: BackendChoice;
   info: RuntimeInfo;
+}
+
+const loadCancelled = (): NestarError => new NestarError('CANCELLED', 'loading the model was cancelled');
+
+/** A load's sessions, created, checked and warmed up on one backend. */
+interface Prepared {
+  sessions: ModelSessions;
+  runner: OrtSessionRunner;
+}
+
+/**
+ * The warm-up failed on WebGPU without a lost device: `error` is what a load that asked for WebGPU reports, `detail`
+ * onnxruntime's message; an `auto` load tries WASM instead.
+ */
+class GpuRunFailed extends Error {
+  constructor(
+    readonly error: NestarError,
+    readonly detail: string,
+  ) {
+    super(error.message);
+  }
 }
 
 /** Messages browsers and onnxruntime use when the GPU device is gone (driver reset, tab in background on mobile). */
@@ -260,6 +282,52 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
+  /**
+   * A load's sessions on `backend`: created from the downloaded `bytes`, their shapes checked against the manifest,
+   * then warmed up (warmUp.ts). Any failure releases them. A lost GPU is DEVICE_LOST (later `auto` loads avoid
+   * WebGPU); an onnxruntime error in the warm-up is MANIFEST_INVALID, thrown wrapped in GpuRunFailed on WebGPU so
+   * that an `auto` load can try WASM.
+   */
+  const prepare = async (manifest: Manifest, backend: Backend, bytes: Map<string, Uint8Array>, signal: AbortSignal, onEvent: (e: LoadEvent) => void): Promise<Prepared> => {
+    const sessions = await createModelSessions(ort, manifest, {
+      backend,
+      fileBytes: async (file) => {
+        if (signal.aborted) throw loadCancelled();
+        return bytes.get(file)!;
+      },
+      onCompile: (file) => emit(onEvent, { type: 'compile', file }),
+    });
+    counts.liveSessions += sessionCount(sessions);
+    counts.sessionsCreated += sessionCount(sessions);
+    const runner = new OrtSessionRunner(ort, manifest, sessions);
+    if (backend === 'webgpu') watchDevice();
+    try {
+      if (signal.aborted) throw loadCancelled();
+      checkSessionShapes(manifest, sessions);
+      emit(onEvent, { type: 'warmup', backend });
+      await warmUp(manifest, runner, signal);
+      return { sessions, runner };
+    } catch (e) {
+      await release(sessions);
+      if (signal.aborted) throw loadCancelled();
+      const err = toNestarError(e);
+      if (backend === 'webgpu' && (await isDeviceLoss(err))) {
+        // As a loss during a run: later `auto` loads of this worker avoid WebGPU.
+        deviceLost ??= `the GPU device was lost (${err.message})`;
+        throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
+      }
+      if (err.code !== 'INTERNAL') throw err;
+      // Every file matched its sha256 and every session the manifest's inputs and outputs: what fails now is what
+      // only a run shows, e.g. a manifest with more classes than the graphs' class embedding.
+      const why =
+        backend === 'webgpu'
+          ? 'Either this GPU or browser cannot run the model (then ?ep=wasm runs it on the CPU) or the manifest and the ONNX files disagree in something only a run shows'
+          : 'The manifest and the ONNX files disagree in something only a run shows (e.g. more classes than the graphs have)';
+      const invalid = new NestarError('MANIFEST_INVALID', `the model's first generation (the load's warm-up, on ${backend}) failed: ${err.message}. ${why}`, { cause: e });
+      throw backend === 'webgpu' ? new GpuRunFailed(invalid, err.message) : invalid;
+    }
+  };
+
   const api: Engine = {
     async load(options: LoadOptions, onEvent: (e: LoadEvent) => void): Promise<RuntimeInfo> {
       if (loading || run) throw busy(loading ? 'a model is already loading' : 'a generation is running; cancel it first');
@@ -267,12 +335,11 @@ export function createEngine(deps: EngineDeps): Engine {
       const controller = new AbortController();
       loadController = controller;
       const { signal } = controller;
-      const cancelled = (): NestarError => new NestarError('CANCELLED', 'loading the model was cancelled');
-      try {
+        try {
         await drop();
         counts.loads++;
         const wasmOnly = deps.hasWebGpu === false ? "this runtime was started on onnxruntime's WASM-only build" : null;
-        const choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost ?? wasmOnly);
+        let choice = await chooseBackend(options.backend ?? 'auto', (deps.gpu ?? navigatorGpu)(), deviceLost ?? wasmOnly);
         if (choice.backend === 'webgpu' && wasmOnly) throw new NestarError('BACKEND_UNAVAILABLE', `WebGPU was requested, but ${wasmOnly}`);
         lastChoice = choice;
         const manifest = await fetchManifest(options.baseUrl, { fetch: deps.fetch, caches: deps.caches, signal });
@@ -289,7 +356,7 @@ export function createEngine(deps: EngineDeps): Engine {
             }),
           () => controller.abort(),
         );
-        if (signal.aborted) throw cancelled();
+        if (signal.aborted) throw loadCancelled();
         if (choice.backend === 'webgpu' && choice.gpuAdapter) {
           try {
             // Run on the adapter judged in backend.ts, not on whatever onnxruntime would request itself.
@@ -298,50 +365,25 @@ export function createEngine(deps: EngineDeps): Engine {
             // Already initialised by an earlier load: it keeps its device.
           }
         }
-        const sessions = await createModelSessions(ort, manifest, {
-          backend: choice.backend,
-          fileBytes: async (file) => {
-            if (signal.aborted) throw cancelled();
-            return bytes.get(file)!;
-          },
-          onCompile: (file) => emit(onEvent, { type: 'compile', file }),
-        });
-        counts.liveSessions += sessionCount(sessions);
-        counts.sessionsCreated += sessionCount(sessions);
-        const runner = new OrtSessionRunner(ort, manifest, sessions);
-        if (choice.backend === 'webgpu') watchDevice();
+        let prepared: Prepared;
         try {
-          if (signal.aborted) throw cancelled();
-          checkSessionShapes(manifest, sessions);
-          emit(onEvent, { type: 'warmup', backend: choice.backend });
-          await warmUp(manifest, runner, signal);
+          prepared = await prepare(manifest, choice.backend, bytes, signal, onEvent);
         } catch (e) {
-          await release(sessions);
-          if (signal.aborted) throw cancelled();
-          const err = toNestarError(e);
-          if (choice.backend === 'webgpu' && (await isDeviceLoss(err))) {
-            // As a loss during a run: later `auto` loads of this worker avoid WebGPU.
-            deviceLost ??= `the GPU device was lost (${err.message})`;
-            throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
-          }
-          if (err.code === 'INTERNAL') {
-            // Every file matched its sha256 and every session the manifest's inputs and outputs: what fails now is
-            // what only a run shows, e.g. a manifest with more classes than the graphs' class embedding.
-            const why =
-              choice.backend === 'webgpu'
-                ? 'Either this GPU or browser cannot run the model (then ?ep=wasm runs it on the CPU) or the manifest and the ONNX files disagree in something only a run shows'
-                : 'The manifest and the ONNX files disagree in something only a run shows (e.g. more classes than the graphs have)';
-            throw new NestarError('MANIFEST_INVALID', `the model's first generation (the load's warm-up, on ${choice.backend}) failed: ${err.message}. ${why}`, { cause: e });
-          }
-          throw err;
+          // `auto` means the best backend that works: a model that WebGPU here cannot run (not a lost device) runs
+          // on WASM, and the badge says why.
+          if (!(e instanceof GpuRunFailed) || (options.backend ?? 'auto') !== 'auto') throw e instanceof GpuRunFailed ? e.error : e;
+          choice = { backend: 'wasm', adapter: choice.adapter, reason: `WASM: WebGPU here could not run the model's first generation (${e.detail})`, gpuAdapter: null };
+          lastChoice = choice;
+          prepared = await prepare(manifest, 'wasm', bytes, signal, onEvent);
         }
+        const { sessions, runner } = prepared;
         void pruneOldVersions(manifest, deps.caches).catch(() => undefined);
         const info: RuntimeInfo = { backend: choice.backend, adapter: choice.adapter, reason: choice.reason, wasmThreads, model: toModelInfo(manifest) };
         loaded = { manifest, baseUrl: options.baseUrl, sessions, runner, choice, info };
         emit(onEvent, { type: 'ready', info });
         return info;
       } catch (e) {
-        if (signal.aborted && !(e instanceof NestarError && e.code !== 'CANCELLED')) throw cancelled();
+        if (signal.aborted && !(e instanceof NestarError && e.code !== 'CANCELLED')) throw loadCancelled();
         throw toNestarError(e);
       } finally {
         loading = false;
