@@ -2,8 +2,8 @@
  * The warm-up generation a load ends with. A session's first runs cost far more than the later ones: onnxruntime
  * sizes its buffers then and, on WebGPU, compiles a shader pipeline for each kernel the first time it runs. So the
  * engine runs one generation of its own while loading, batch 1 at the model's defaults (the settings a visitor starts
- * from; an ODE in one Euler step, below), and drops it: the cost falls on the load, where the page shows progress, and not on the visitor's first
- * Generate. Measured in the page on this project's machine (v3, batch 1, few-step), the first Generate after load
+ * from; an ODE in one Euler step, below), and drops it: the cost falls on the load, where the page shows progress,
+ * and not on the visitor's first Generate. Measured in the page on this project's machine (v3, batch 1, few-step), the first Generate after load
  * without and with the warm-up: SwiftShader WebGPU 14.3-15.5 s -> 4.1 s (the next runs 3.8-4.2 s), WASM 160-178 ->
  * 102-111 ms; the load takes one warm generation longer plus what the first runs compile (SwiftShader 6.1 ->
  * 22.6 s, WASM +0.2 s).
@@ -16,7 +16,7 @@ import type { GenerateRequest } from './types';
 /**
  * Batch 1 of class 0, seed 0, at the model's default sampling settings; an ODE default in its fewest Euler steps: every
  * ODE step calls the same flow-head sessions at the same shapes, so one step warms up what 16 Heun steps would, for
- * 1/32 of the calls (a raster model at n = 256 on SwiftShader: 512 calls instead of 8448, ~35 s instead of ~10 min).
+ * 1/32 of the calls (a raster model at n = 256 on SwiftShader: 512 calls instead of 8448; its load took 96 s).
  */
 export function warmUpRequest(manifest: Manifest): GenerateRequest {
   const { defaults, limits } = manifest;
