@@ -3,10 +3,10 @@
  * sizes its buffers then and, on WebGPU, compiles a shader pipeline for each kernel the first time it runs. So the
  * engine runs one generation of its own while loading, batch 1 at the model's defaults (the settings a visitor starts
  * from; an ODE in one Euler step, below), and drops it: the cost falls on the load, where the page shows progress,
- * and not on the visitor's first Generate. Measured in the page on this project's machine (v3, batch 1, few-step), the first Generate after load
- * without and with the warm-up: SwiftShader WebGPU 14.3-15.5 s -> 4.1 s (the next runs 3.8-4.2 s), WASM 160-178 ->
- * 102-111 ms; the load takes one warm generation longer plus what the first runs compile (SwiftShader 6.1 ->
- * 22.6 s, WASM +0.2 s).
+ * and not on the visitor's first Generate. Measured in the page on this project's machine (v3, batch 1, few-step),
+ * the first Generate after load without and with the warm-up: SwiftShader WebGPU 14.3-15.5 s -> 4.1 s (the next runs
+ * 3.8-4.2 s), WASM 160-178 -> 102-111 ms; the load takes one warm generation longer plus what the first runs compile
+ * (SwiftShader 6.1 -> 22.6 s, WASM +0.2 s).
  */
 import type { Manifest } from './manifest';
 import { runSchedule } from './scheduler';
