@@ -198,6 +198,15 @@ export function createEngine(deps: EngineDeps): Engine {
     return says();
   };
 
+  /**
+   * DEVICE_LOST for a call that failed (`err`, thrown as `cause`) because the GPU went away; it records the loss, so
+   * that the next `auto` load of this worker avoids WebGPU.
+   */
+  const deviceLostError = (err: NestarError, cause: unknown): NestarError => {
+    deviceLost ??= `the GPU device was lost (${err.message})`;
+    return new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause });
+  };
+
   const drop = async (): Promise<void> => {
     const current = loaded;
     loaded = null;
@@ -311,11 +320,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await release(sessions);
       if (signal.aborted) throw loadCancelled();
       const err = toNestarError(e);
-      if (backend === 'webgpu' && (await isDeviceLoss(err))) {
-        // As a loss during a run: later `auto` loads of this worker avoid WebGPU.
-        deviceLost ??= `the GPU device was lost (${err.message})`;
-        throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
-      }
+      if (backend === 'webgpu' && (await isDeviceLoss(err))) throw deviceLostError(err, e); // as in a run
       if (err.code !== 'INTERNAL') throw err;
       // Every file matched its sha256 and every session the manifest's inputs and outputs: what fails now is what
       // only a run shows, e.g. a manifest with more classes than the graphs' class embedding.
@@ -335,7 +340,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const controller = new AbortController();
       loadController = controller;
       const { signal } = controller;
-        try {
+      try {
         await drop();
         counts.loads++;
         const wasmOnly = deps.hasWebGpu === false ? "this runtime was started on onnxruntime's WASM-only build" : null;
@@ -458,9 +463,9 @@ export function createEngine(deps: EngineDeps): Engine {
       } catch (e) {
         const err = toNestarError(e);
         if (current.choice.backend === 'webgpu' && (await isDeviceLoss(err))) {
-          deviceLost ??= `the GPU device was lost (${err.message})`;
+          const lost = deviceLostError(err, e);
           await drop();
-          throw new NestarError('DEVICE_LOST', `${deviceLost}; load the model again (it will run on WASM)`, { cause: e });
+          throw lost;
         }
         throw err;
       } finally {
