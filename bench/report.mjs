@@ -145,7 +145,7 @@ export function costCurve(records, backend) {
 
 /** Per n (batch 1, one backend): each path's times and NestAR/raster ratio, and each model's speed-up. */
 export function curveTable(records, backend) {
-  const at = (n, arch, path) => records.find((r) => r.backend === backend && r.batch === 1 && r.tokens === n && r.arch === arch && pathOf(r) === path);
+  const at = (n, arch, path) => batchOneCell(records, backend, n, arch, path);
   const ns = [...new Set(records.filter((r) => r.backend === backend && r.batch === 1).map((r) => r.tokens))].sort((a, b) => a - b);
   const paths = ['ode', 'few_step'].filter((p) => ns.some((n) => at(n, 'nestar', p) && at(n, 'raster', p)));
   const title = { ode: 'ODE', few_step: 'few-step' };
@@ -172,13 +172,23 @@ export function curveTable(records, backend) {
   return lines.join('\n');
 }
 
+/** The batch-1 record of `arch` on sampling `path` at `tokens` tokens on `backend`, if that cell was run. */
+function batchOneCell(records, backend, tokens, arch, path) {
+  return records.find((r) => r.backend === backend && r.tokens === tokens && r.batch === 1 && r.arch === arch && pathOf(r) === path);
+}
+
+/** A record's time per image had its matmuls run at 100% of the peak (its time scaled by its fraction of the peak). */
+function msAtMatmulPeak(record) {
+  return record.msPerImage.median * record.fractionOfMatmulPeak;
+}
+
 /**
  * The issue 9 targets this benchmark can check (the FID target is `npm run eval`'s, the threads one
  * `npm run bench:threads`'s): one row per target whose cells were run, with what was measured, whether it is met,
  * and, where the matmul peak bounds it, the best this machine allows: NestAR's FLOPs at 100% of the peak.
  */
 export function targetsTable(records) {
-  const find = (backend, tokens, arch, path) => records.find((r) => r.backend === backend && r.tokens === tokens && r.batch === 1 && r.arch === arch && pathOf(r) === path);
+  const find = (backend, tokens, arch, path) => batchOneCell(records, backend, tokens, arch, path);
   const rows = [];
   const add = (target, measured, met, best = '–') => rows.push(`| ${target} | ${measured} | ${met ? 'yes' : '**no**'} | ${best} |`);
   for (const r of records.filter((x) => x.arch === 'nestar' && x.batch === 1 && pathOf(x) === 'few_step' && x.counts === 'observed')) {
@@ -208,7 +218,7 @@ export function targetsTable(records) {
  */
 export function flopBound(nestar, raster) {
   if (nestar.fractionOfMatmulPeak === null) return '–';
-  const atPeakMs = nestar.msPerImage.median * nestar.fractionOfMatmulPeak;
+  const atPeakMs = msAtMatmulPeak(nestar);
   return `${(atPeakMs / raster.msPerImage.median).toFixed(3)} (NestAR's ${(nestar.flopsPerImage / 1e9).toFixed(2)} GFLOP at the matmul peak: ${fmt(atPeakMs)} ms)`;
 }
 
@@ -273,7 +283,7 @@ const START = '<!-- bench:start (written by npm run bench) -->';
 const END = '<!-- bench:end -->';
 
 function headline(results, backend) {
-  const at = (arch, path) => results.records.find((r) => r.backend === backend && r.tokens === 256 && r.batch === 1 && r.arch === arch && pathOf(r) === path);
+  const at = (arch, path) => batchOneCell(results.records, backend, 256, arch, path);
   const [no, ro, nf, rf] = [at('nestar', 'ode'), at('raster', 'ode'), at('nestar', 'few_step'), at('raster', 'few_step')];
   const out = [];
   if (no && ro) {
@@ -293,8 +303,8 @@ function headline(results, backend) {
  */
 function whyNotLower(results, nf, rf) {
   if (!nf || !rf || nf.fractionOfMatmulPeak === null) return '';
-  const atPeakMs = nf.msPerImage.median * nf.fractionOfMatmulPeak;
-  const gpu = ARCHS.map((arch) => results.records.find((r) => r.backend === 'browser-webgpu' && r.tokens === 256 && r.batch === 1 && r.arch === arch && pathOf(r) === 'few_step'));
+  const atPeakMs = msAtMatmulPeak(nf);
+  const gpu = ARCHS.map((arch) => batchOneCell(results.records, 'browser-webgpu', 256, arch, 'few_step'));
   return `Both models do the same arithmetic per image (${(nf.flopsPerImage / 1e9).toFixed(2)} vs ${(rf.flopsPerImage / 1e9).toFixed(2)} GFLOP: networks of ` +
     `the same size, and about as many token rows through them: each token as a query and as content, NestAR's modules also re-reading the ` +
     `coarser scales as content), and NestAR's calls already run at ` +
